@@ -1,0 +1,338 @@
+/*
+ * weft.h - the one public header of weft, a portable work-stealing runtime.
+ *
+ * Naming: weft_* is the API, weft__* is internal (present here only so the
+ * spawn/sync fast paths can be inlined; never touch those fields).
+ *
+ * Error convention: functions that can fail return int: 0 (WEFT_OK) on
+ * success, a negative WEFT_E* code on failure. weft_strerror() names them.
+ *
+ * Threading model in one paragraph: a pool owns N workers. Each worker owns a
+ * deque of fixed-size task frames and a scratch arena, both carved from one
+ * memory region reserved for the pool. Inside a task you get a weft_worker*:
+ * spawn pushes a frame (function pointer + up to WEFT_ARGS_MAX bytes of
+ * arguments copied inline), sync joins the most recent spawn. Idle workers
+ * steal the oldest frames of other workers. Threads that are not workers
+ * submit root tasks with weft_run / weft_submit and sleep until they finish.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(WEFT_SHARED_BUILD)
+#define WEFT_API __declspec(dllexport)
+#elif defined(_WIN32) && defined(WEFT_SHARED)
+#define WEFT_API __declspec(dllimport)
+#elif defined(__GNUC__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+#define WEFT_VERSION_MAJOR 0
+#define WEFT_VERSION_MINOR 1
+
+/* ------------------------------------------------------------------ errors */
+
+#define WEFT_OK 0
+#define WEFT_EINVAL (-1)     /* a bad argument: NULL function, bad config value */
+#define WEFT_E2BIG (-2)      /* argument block larger than WEFT_ARGS_MAX */
+#define WEFT_ENOMEM (-3)     /* memory could not be reserved/committed, or the
+                                scratch arena is exhausted */
+#define WEFT_EBADPOOL (-4)   /* pool handle is zero, destroyed, or never valid */
+#define WEFT_ELIMIT (-5)     /* too many workers or live pools */
+#define WEFT_ETHREAD (-6)    /* the platform could not start a worker thread */
+#define WEFT_EDEADLK (-7)    /* a pool's own worker tried to destroy/wait on it */
+#define WEFT_ENOTASK (-8)    /* sync with no outstanding spawn in this task */
+#define WEFT_EPENDING (-9)   /* a job is still running (weft_job_status) */
+
+/* Returns a static, human-readable description of an error code. Never NULL;
+ * unknown codes give "unknown weft error". */
+WEFT_API const char *weft_strerror(int err);
+
+/* ------------------------------------------------------------------ types */
+
+/* Largest argument block a spawn may copy into its frame. */
+#define WEFT_ARGS_MAX 48
+
+typedef struct weft_worker weft_worker;
+
+/* A task: a function reference plus its argument block. `args` points to the
+ * task's own copy of the block (inside its frame); the task may write its
+ * result there; weft_sync copies the block back to the parent. */
+typedef void (*weft_fn)(weft_worker *w, void *args);
+
+/* A pool handle. A value, not a pointer, so that a destroyed pool is detected
+ * (WEFT_EBADPOOL) instead of touching freed memory. Zero is never valid. */
+typedef struct weft_pool {
+  uint64_t id;
+} weft_pool;
+
+/* Optional observer callbacks. Every pointer may be NULL; an unset callback
+ * costs one predictable branch on a slow path (never on spawn/sync). Called on
+ * the worker's own thread. */
+typedef struct weft_profiler {
+  void *user;
+  void (*worker_start)(void *user, unsigned worker);
+  void (*worker_stop)(void *user, unsigned worker);
+  void (*sleep)(void *user, unsigned worker);  /* about to block */
+  void (*wake)(void *user, unsigned worker);   /* returned from blocking */
+  void (*steal)(void *user, unsigned thief, unsigned victim);
+} weft_profiler;
+
+typedef struct weft_config {
+  /* Worker threads. 0 means one per core (weft_core_count()). At most
+   * WEFT_MAX_WORKERS. Default 0. */
+  unsigned workers;
+  /* Bytes of stack per worker, rounded up to pages. Default 8 MiB, minimum
+   * 64 KiB. The stack lives in the pool's region behind a guard page. */
+  size_t stack_size;
+  /* Frames per worker deque (64 bytes each). Default 65536 (4 MiB of address
+   * space; pages are touched only as the deque grows). Minimum 16. When a
+   * deque is full, spawn runs the task at once instead (see weft_spawn). */
+  size_t deque_frames;
+  /* Bytes of scratch arena per worker. Default 16 MiB, committed lazily in
+   * 64 KiB steps. */
+  size_t scratch_size;
+  /* Steal attempts an idle worker makes before it sleeps. Default 512
+   * (roughly 20-100 us on a 2020s x86 core). 0 means sleep at once. */
+  unsigned spin_rounds;
+  /* Observer callbacks, copied at create. Default: none. */
+  weft_profiler profiler;
+} weft_config;
+
+#define WEFT_MAX_WORKERS 1024u
+
+/* Fills *cfg with the defaults documented above. Errors: none. */
+WEFT_API void weft_config_default(weft_config *cfg);
+
+/* Number of online cores the platform reports (>= 1). */
+WEFT_API unsigned weft_core_count(void);
+
+/* ------------------------------------------------------------------ pools */
+
+/* Creates a pool and waits until all its workers are running.
+ * cfg may be NULL for defaults. On success *out holds the handle.
+ * Errors: WEFT_EINVAL (out NULL, stack/deque below minimum, sizes that
+ * overflow), WEFT_ELIMIT (workers > WEFT_MAX_WORKERS, or too many live pools),
+ * WEFT_ENOMEM (region could not be reserved), WEFT_ETHREAD (a worker could
+ * not be started; nothing is left running). */
+WEFT_API int weft_pool_create(weft_pool *out, const weft_config *cfg);
+
+/* Waits for every submitted job to finish, stops the workers and releases
+ * the pool's memory. Using the handle afterwards gives WEFT_EBADPOOL.
+ * Errors: WEFT_EBADPOOL, WEFT_EDEADLK (called from one of the pool's own
+ * workers). */
+WEFT_API int weft_pool_destroy(weft_pool pool);
+
+/* Number of workers (> 0), or WEFT_EBADPOOL. */
+WEFT_API int weft_pool_workers(weft_pool pool);
+
+/* ------------------------------------------------------------- root tasks */
+
+/* A submitted root task. Caller-owned storage; must stay alive until
+ * weft_wait returns (or weft_job_status says done). Treat as opaque. */
+typedef struct weft_job {
+  weft_fn fn;
+  void *args;
+  struct weft_job *next;
+  uint32_t state;    /* 0 queued/running, 1 done, 2 done-waiter-asleep */
+  uint32_t pad;
+  uint64_t pool_id;
+} weft_job;
+
+/* Queues fn(worker, args) to run on the pool. args is passed by pointer, not
+ * copied: keep it alive until the job is done. Returns at once.
+ * Errors: WEFT_EINVAL (job or fn NULL), WEFT_EBADPOOL. */
+WEFT_API int weft_submit(weft_pool pool, weft_job *job, weft_fn fn, void *args);
+
+/* WEFT_OK if the job has finished, WEFT_EPENDING if not. Never blocks.
+ * Errors: WEFT_EINVAL (job NULL). */
+WEFT_API int weft_job_status(const weft_job *job);
+
+/* Blocks until the job has finished: spins briefly, then sleeps on the
+ * platform's wait-on-address. Errors: WEFT_EINVAL (job NULL),
+ * WEFT_EDEADLK (called on a worker of the job's pool: use spawn/sync). */
+WEFT_API int weft_wait(weft_job *job);
+
+/* weft_submit + weft_wait. Called from a worker of the same pool, it simply
+ * calls fn inline on that worker. Errors: those of weft_submit/weft_wait. */
+WEFT_API int weft_run(weft_pool pool, weft_fn fn, void *args);
+
+/* -------------------------------------------------------------- fork-join */
+
+/* Pushes a task whose frame holds a copy of `size` bytes at `args`.
+ * The matching weft_sync must come from the same task, in LIFO order.
+ * If the deque is full the task runs at once on this thread (counted in
+ * stats.overflows); its frame then lives in the scratch arena until synced.
+ * Errors: WEFT_EINVAL (w or fn NULL, args NULL with size > 0), WEFT_E2BIG
+ * (size > WEFT_ARGS_MAX), WEFT_ENOMEM (deque full and scratch arena
+ * exhausted). On error nothing was spawned: do not sync for it. */
+WEFT_API int weft_spawn(weft_worker *w, weft_fn fn, const void *args, size_t size);
+
+/* Joins the most recent outstanding spawn of the calling task: runs it
+ * inline if no thief took it, otherwise works on other tasks (first stealing
+ * back from the thief: leapfrogging) until it is done. Then copies `size`
+ * bytes of the task's argument block, where the task may have left its
+ * result, to `out` (out may be NULL with size 0 to discard it). When the task
+ * runs inline it runs directly on `out`, so pass the same object you spawned
+ * from and size == the spawned size.
+ * Errors: WEFT_EINVAL (w NULL, out NULL with size > 0), WEFT_E2BIG
+ * (size > WEFT_ARGS_MAX), WEFT_ENOTASK (the calling task has no outstanding
+ * spawn; nothing is run). */
+WEFT_API int weft_sync(weft_worker *w, void *out, size_t size);
+
+/* Index of the worker in its pool, 0..workers-1. */
+WEFT_API unsigned weft_worker_index(const weft_worker *w);
+
+/* Handle of the pool the worker belongs to. */
+WEFT_API weft_pool weft_worker_pool(const weft_worker *w);
+
+/* The worker running on the calling thread, or NULL on a non-worker thread. */
+WEFT_API weft_worker *weft_current_worker(void);
+
+/* ------------------------------------------------------------------ loops */
+
+typedef void (*weft_range_fn)(weft_worker *w, size_t begin, size_t end, void *ctx);
+
+/* Calls fn over [begin, end) in chunks of at most `grain` indices (0 means
+ * 1), splitting the range by recursive halving so idle workers steal halves.
+ * Must be called from inside a task. Returns once every chunk has run.
+ * Errors: WEFT_EINVAL (w or fn NULL, begin > end). */
+WEFT_API int weft_parallel_for(weft_worker *w, size_t begin, size_t end, size_t grain,
+                               weft_range_fn fn, void *ctx);
+
+/* weft_parallel_for from any thread: runs it as a root task on the pool and
+ * waits. Errors: those of weft_parallel_for and weft_run. */
+WEFT_API int weft_pool_for(weft_pool pool, size_t begin, size_t end, size_t grain,
+                           weft_range_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- scratch */
+
+/* Bump-allocates `size` bytes aligned to `align` (a power of two <= 4096;
+ * 0 means 16) from the worker's scratch arena. Memory is released by
+ * weft_scratch_reset to an earlier mark, and automatically when a stolen or
+ * root task returns: never hand scratch memory to a parent task.
+ * Errors: WEFT_EINVAL (w or out NULL, bad align), WEFT_ENOMEM (arena
+ * exhausted; *out is set to NULL). */
+WEFT_API int weft_scratch_alloc(weft_worker *w, size_t size, size_t align, void **out);
+
+/* Current top of the arena, to pass to weft_scratch_reset later. */
+WEFT_API size_t weft_scratch_mark(const weft_worker *w);
+
+/* Frees everything allocated since `mark`. A mark above the current top is
+ * ignored. */
+WEFT_API void weft_scratch_reset(weft_worker *w, size_t mark);
+
+/* ------------------------------------------------------------------ stats */
+
+typedef struct weft_worker_stats {
+  uint64_t spawns;         /* frames pushed by this worker */
+  uint64_t tasks_run;      /* tasks this worker executed (inline + stolen + root) */
+  uint64_t steals;         /* frames taken from other workers */
+  uint64_t steal_failures; /* steal attempts that found nothing or lost a race */
+  uint64_t stolen_from;    /* own frames taken by thieves */
+  uint64_t leapfrogs;      /* tasks stolen back from a thief while syncing */
+  uint64_t sleeps;         /* times the worker blocked for lack of work */
+  uint64_t overflows;      /* spawns that ran at once because the deque was full */
+  uint64_t roots;          /* root jobs this worker started */
+} weft_worker_stats;
+
+/* Copies worker `index`'s counters (a consistent-enough snapshot: each field
+ * is read atomically, the set is not). Errors: WEFT_EBADPOOL, WEFT_EINVAL
+ * (out NULL or index out of range). */
+WEFT_API int weft_pool_stats(weft_pool pool, unsigned index, weft_worker_stats *out);
+
+/* Sums every worker's counters into *out. Errors: as weft_pool_stats. */
+WEFT_API int weft_pool_stats_total(weft_pool pool, weft_worker_stats *out);
+
+/* --------------------------------------------------- inline fast paths
+ *
+ * WEFT_SPAWN(w, fn, &a) / WEFT_SYNC(w, &a) do what weft_spawn / weft_sync do,
+ * inlined, for C callers that spawn from tight recursion: spawn copies the
+ * object a, sync joins and leaves the task's final argument block (its
+ * result) in a. They skip argument checks: fn must be non-NULL and the object
+ * at most WEFT_ARGS_MAX bytes (checked at compile time). Everything below is
+ * internal layout. */
+
+typedef struct weft__frame {
+  weft_fn fn;
+  uint32_t thief;      /* 0 = not stolen; worker index + 1; WEFT__DONE */
+  uint32_t reserved;
+  union {
+    unsigned char args[WEFT_ARGS_MAX];
+    uint64_t align_;
+  } u;
+} weft__frame;
+
+/* The owner-side head of every weft_worker (its first member). */
+typedef struct weft__hot {
+  weft__frame *top;    /* next free frame */
+  weft__frame *split;  /* owner's copy of the split point: [split, top) private */
+  weft__frame *end;    /* one past the last frame */
+  uint32_t slow;       /* nonzero: all frames stolen, or overflow frames live */
+  uint32_t signal;     /* set by other workers: split request / wake request */
+  uint64_t spawns;
+} weft__hot;
+
+WEFT_API int weft__spawn_slow(weft_worker *w, weft_fn fn, const void *args, size_t size);
+WEFT_API void weft__after_push(weft_worker *w);
+WEFT_API int weft__sync_slow(weft_worker *w, void *out, size_t size);
+WEFT_API void weft__on_signal(weft_worker *w);
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WEFT__LIKELY(x) __builtin_expect(!!(x), 1)
+#define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define WEFT__LOAD_SIGNAL(h) __atomic_load_n(&(h)->signal, __ATOMIC_RELAXED)
+#define WEFT__HAVE_INLINE 1
+#endif
+
+#ifdef WEFT__HAVE_INLINE
+static inline int weft__spawn_inline(weft_worker *w, weft_fn fn, const void *args, size_t size) {
+  weft__hot *h = (weft__hot *)w;
+  weft__frame *f = h->top;
+  if (WEFT__UNLIKELY(f == h->end)) return weft__spawn_slow(w, fn, args, size);
+  f->fn = fn;
+  memcpy(f->u.args, args, size);
+  h->top = f + 1;
+  __atomic_store_n(&h->spawns, h->spawns + 1, __ATOMIC_RELAXED);
+  if (WEFT__UNLIKELY(h->slow | WEFT__LOAD_SIGNAL(h))) weft__after_push(w);
+  return 0;
+}
+
+static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
+  weft__hot *h = (weft__hot *)w;
+  weft__frame *f = h->top - 1;
+  if (WEFT__LIKELY(!h->slow && f >= h->split)) {
+    /* The frame is private: no thief can see it, so popping needs no fence.
+     * The task runs on the caller's copy because its own children will be
+     * pushed into the slot it vacates. */
+    h->top = f;
+    memcpy(out, f->u.args, size);
+    if (WEFT__UNLIKELY(WEFT__LOAD_SIGNAL(h))) weft__on_signal(w);
+    f->fn(w, out);
+    return;
+  }
+  weft__sync_slow(w, out, size);
+}
+
+#define WEFT_SPAWN(w, fn, argp)                                                 \
+  (sizeof(char[sizeof(*(argp)) <= WEFT_ARGS_MAX ? 1 : -1]) ?                     \
+   weft__spawn_inline((w), (fn), (argp), sizeof(*(argp))) : 0)
+#define WEFT_SYNC(w, argp) weft__sync_inline((w), (argp), sizeof(*(argp)))
+#else
+#define WEFT_SPAWN(w, fn, argp) weft_spawn((w), (fn), (argp), sizeof(*(argp)))
+#define WEFT_SYNC(w, argp) weft_sync((w), (argp), sizeof(*(argp)))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEFT_H */

@@ -1,0 +1,133 @@
+/*
+ * internal.h - the scheduler's private structures. The protocols that govern
+ * them (split deque, sleep/wake, root jobs) are written up in docs/DESIGN.md;
+ * the comments here state each field's owner and who may touch it.
+ */
+#ifndef WEFT_INTERNAL_H
+#define WEFT_INTERNAL_H
+
+#include "weft.h"
+#include "prim.h"
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define WEFT__CACHE_LINE 64
+#define WEFT__DONE 0xffffffffu          /* frame.thief once the thief finished */
+
+/* hot.signal bits, set by other workers. */
+#define WEFT__SIG_SPLIT 1u   /* a thief found nothing shared here */
+#define WEFT__SIG_WAKE 2u    /* a worker went to sleep: share work, wake it */
+
+/* hot.slow bits, owner only: force spawn/sync onto the slow path. */
+#define WEFT__SLOW_ALLSTOLEN 1u  /* every frame in the deque was stolen */
+#define WEFT__SLOW_OVERFLOW 2u   /* overflow frames (deque full) are live */
+
+/* pool.sleep: low bits count sleepers, high bits are a wake sequence. */
+#define WEFT__SLEEP_COUNT_BITS 12
+#define WEFT__SLEEP_COUNT_MASK ((1u << WEFT__SLEEP_COUNT_BITS) - 1)
+#define WEFT__SLEEP_SEQ_ONE (1u << WEFT__SLEEP_COUNT_BITS)
+
+#define WEFT__SCRATCH_CHUNK ((size_t)64 * 1024)
+
+_Static_assert(sizeof(weft__frame) == 64, "a frame is one cache line");
+_Static_assert(WEFT_MAX_WORKERS <= WEFT__SLEEP_COUNT_MASK, "sleep count field too small");
+
+typedef struct weft__pool weft__pool;
+
+/* A frame that could not go into a full deque; lives in the scratch arena. */
+typedef struct weft__overflow {
+  struct weft__overflow *prev;
+  size_t scratch_pos;   /* arena top before this frame, to give it back */
+  unsigned char args[WEFT_ARGS_MAX];
+} weft__overflow;
+
+struct weft_worker {
+  weft__hot hot;   /* must stay first: weft.h's inline paths cast to it */
+
+  /* Owner-only state. */
+  weft__pool *pool;
+  unsigned index;
+  uint32_t rng;
+  weft__frame *frames;       /* deque base; ts indices count from here */
+  weft__frame *task_base;    /* lowest frame the current runtime-launched task owns */
+  weft__overflow *overflow;  /* most recent overflow frame */
+  weft__overflow *task_overflow_base;
+  unsigned char *scratch;
+  size_t scratch_top, scratch_committed, scratch_size;
+
+  /* Counters: written by the owner only, read by anyone (relaxed). */
+  uint64_t st_steals, st_steal_failures, st_stolen_from, st_leapfrogs;
+  uint64_t st_sleeps, st_overflows, st_roots;
+
+  weft__thread thread;
+
+  /* The thieves' word: t (low 32 bits, next frame to steal) and s (high 32
+   * bits, the split). Changed by thieves' CAS, the owner's CAS/fetch_add and
+   * the owner's reset store. Own cache line: thieves hammer it. */
+  alignas(WEFT__CACHE_LINE) _Atomic uint64_t ts;
+  char pad_[WEFT__CACHE_LINE - sizeof(uint64_t)];
+};
+
+struct weft__pool {
+  uint64_t id;
+  unsigned nworkers;
+  weft_config cfg;
+  void *region;
+  size_t region_size;
+  weft_worker **workers;     /* array in the region */
+
+  /* Root jobs pushed by outside threads (Treiber stack; workers take all). */
+  alignas(WEFT__CACHE_LINE) _Atomic(weft_job *) inject;
+  _Atomic uint32_t live_jobs;   /* submitted and not finished */
+  _Atomic uint32_t destroying;  /* destroy waits on live_jobs */
+
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t sleep;  /* sleepers | seq */
+  _Atomic uint32_t stopping;
+  _Atomic uint32_t started;     /* workers that reached their loop */
+};
+
+/* Relaxed single-writer counter bump (readers use relaxed loads). */
+#define WEFT__COUNT(field) __atomic_store_n(&(field), (field) + 1, __ATOMIC_RELAXED)
+#define WEFT__READ(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+static inline uint64_t weft__ts_pack(uint32_t t, uint32_t s) {
+  return (uint64_t)t | ((uint64_t)s << 32);
+}
+static inline uint32_t weft__ts_t(uint64_t v) { return (uint32_t)v; }
+static inline uint32_t weft__ts_s(uint64_t v) { return (uint32_t)(v >> 32); }
+
+static inline void weft__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* pool.c */
+weft__pool *weft__pool_pin(weft_pool h);
+void weft__pool_unpin(weft_pool h);
+
+/* worker.c */
+extern _Thread_local weft_worker *weft__tls_worker;
+void weft__worker_main(void *arg);
+void weft__run_root(weft_worker *w, weft_job *job);
+bool weft__work_visible(weft__pool *p);
+/* Runs fn on the worker as a task boundary: its scratch and leftover spawns
+ * are cleaned up when it returns. */
+void weft__run_bounded(weft_worker *w, weft_fn fn, void *args);
+
+/* sleep.c */
+void weft__sleep(weft_worker *w);
+void weft__wake_one(weft__pool *p);
+void weft__wake_all(weft__pool *p);
+
+/* submit.c */
+bool weft__take_jobs(weft_worker *w);
+
+/* scratch.c */
+int weft__scratch_push(weft_worker *w, size_t size, size_t align, void **out);
+
+#endif

@@ -79,7 +79,6 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args) {
   w->scratch_top = mark;
 }
 
-/* 1: took and ran a frame; 0: nothing shared; -1: lost a race. */
 int weft__steal(weft_worker *w, weft_worker *victim) {
   uint64_t v = atomic_load_explicit(&victim->ts, memory_order_acquire);
   uint32_t t = weft__ts_t(v), s = weft__ts_s(v);
@@ -130,8 +129,12 @@ int weft__steal_random(weft_worker *w) {
  * thief is done, stealing back from the thief first (leapfrogging). */
 static void wait_stolen(weft_worker *w, weft__frame *f) {
   uint32_t th;
-  while ((th = __atomic_load_n(&f->thief, __ATOMIC_ACQUIRE)) == 0) weft__cpu_relax();
   unsigned idle = 0;
+  /* The thief won the CAS but has not named itself yet: a short window,
+   * unless it was preempted right there. */
+  while ((th = __atomic_load_n(&f->thief, __ATOMIC_ACQUIRE)) == 0)
+    if (++idle % 64 == 0) weft__prim_yield(); else weft__cpu_relax();
+  idle = 0;
   while (th != WEFT__DONE) {
     weft_worker *thief = w->pool->workers[th - 1];
     int r = weft__steal(w, thief);

@@ -110,6 +110,10 @@ static inline void weft__cpu_relax(void) {
 weft__pool *weft__pool_pin(weft_pool h);
 void weft__pool_unpin(weft_pool h);
 
+/* deque.c: 1 = took and ran a frame, 0 = nothing shared, -1 = lost a race */
+int weft__steal(weft_worker *w, weft_worker *victim);
+int weft__steal_random(weft_worker *w);
+
 /* worker.c */
 extern _Thread_local weft_worker *weft__tls_worker;
 void weft__worker_main(void *arg);

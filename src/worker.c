@@ -6,8 +6,6 @@
 
 _Thread_local weft_worker *weft__tls_worker;
 
-int weft__steal_random(weft_worker *w);
-
 bool weft__work_visible(weft__pool *p) {
   if (atomic_load_explicit(&p->inject, memory_order_seq_cst)) return true;
   if (atomic_load_explicit(&p->stopping, memory_order_seq_cst)) return true;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what weft's build, tests, benchmarks and demo need from Debian's
+# packages. Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+
+pkgs=(build-essential cmake clang lld llvm libomp-dev libclang-rt-14-dev libtbb-dev
+      spin python3 nodejs)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node may come from elsewhere than Debian's package (a newer build on PATH).
+if command -v node >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all packages present"
+fi

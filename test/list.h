@@ -1,0 +1,82 @@
+/*
+ * list.h - every test, once: TEST_ENTRY(name, "labels").
+ *
+ * Included by runner.c (which defines TEST_ENTRY) and parsed by
+ * test/CMakeLists.txt, which registers each line as a ctest test
+ * `weft_tests <name>` with those labels (space-separated):
+ *   concurrency  exercises stealing, several threads or sleep/wake (run
+ *                these under TSan)
+ *   stress       long-running; bigger workloads
+ * Keep one entry per line, exactly in this form. A TEST() defined in a .c
+ * file but missing here is a configure error.
+ */
+
+/* errors, config */
+TEST_ENTRY(strerror_codes, "")
+TEST_ENTRY(config_defaults, "")
+TEST_ENTRY(core_count, "")
+
+/* pools */
+TEST_ENTRY(pool_create_default, "concurrency")
+TEST_ENTRY(pool_create_null_cfg, "concurrency")
+TEST_ENTRY(pool_one_worker, "")
+TEST_ENTRY(pool_worker_counts, "concurrency")
+TEST_ENTRY(pool_workers_zero_is_cores, "concurrency")
+TEST_ENTRY(pool_too_many_workers, "")
+TEST_ENTRY(pool_bad_config, "")
+TEST_ENTRY(pool_config_overflow, "")
+TEST_ENTRY(pool_out_null, "")
+TEST_ENTRY(pool_several_alive, "concurrency")
+TEST_ENTRY(pool_use_after_destroy, "")
+TEST_ENTRY(pool_zero_handle, "")
+TEST_ENTRY(pool_create_destroy_many, "stress concurrency")
+TEST_ENTRY(pool_destroy_from_task, "")
+TEST_ENTRY(pool_wait_from_worker, "concurrency")
+TEST_ENTRY(pool_destroy_waits_jobs, "concurrency")
+
+/* spawn / sync */
+TEST_ENTRY(spawn_fib_ffi, "concurrency")
+TEST_ENTRY(spawn_fib_macro, "concurrency")
+TEST_ENTRY(spawn_lifo_many, "concurrency")
+TEST_ENTRY(spawn_deep_chain, "concurrency")
+TEST_ENTRY(spawn_errors, "")
+TEST_ENTRY(spawn_max_args, "concurrency")
+TEST_ENTRY(sync_enotask, "")
+TEST_ENTRY(sync_enotask_nested, "concurrency")
+TEST_ENTRY(spawn_overflow, "concurrency")
+TEST_ENTRY(worker_identity, "concurrency")
+
+/* scratch */
+TEST_ENTRY(scratch_align, "")
+TEST_ENTRY(scratch_mark_reset, "")
+TEST_ENTRY(scratch_exhaust, "")
+TEST_ENTRY(scratch_bad_args, "")
+TEST_ENTRY(scratch_root_release, "")
+
+/* stress */
+TEST_ENTRY(stress_exactly_once, "stress concurrency")
+TEST_ENTRY(stress_hash_tree, "stress concurrency")
+TEST_ENTRY(stress_fib_repeat, "stress concurrency")
+
+/* root jobs */
+TEST_ENTRY(roots_concurrent_threads, "stress concurrency")
+TEST_ENTRY(roots_submit_wait, "concurrency")
+TEST_ENTRY(roots_bad_args, "")
+TEST_ENTRY(run_inline_from_worker, "concurrency")
+TEST_ENTRY(run_cross_pool, "concurrency")
+
+/* loops */
+TEST_ENTRY(loop_parallel_for, "concurrency")
+TEST_ENTRY(loop_pool_for, "concurrency")
+TEST_ENTRY(loop_errors, "")
+TEST_ENTRY(loop_nested, "concurrency")
+
+/* stats, sleep/wake */
+TEST_ENTRY(stats_fib_exact, "concurrency")
+TEST_ENTRY(stats_errors, "")
+TEST_ENTRY(stats_idle_sleep_wake, "concurrency")
+TEST_ENTRY(sleep_wake_concurrent, "concurrency")
+
+/* profiler */
+TEST_ENTRY(profiler_start_stop, "concurrency")
+TEST_ENTRY(profiler_sleep_wake, "concurrency")

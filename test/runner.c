@@ -135,7 +135,9 @@ static int run_in_process(const test_entry *t) {
   current_test = t->name;
   double t0 = test_now();
   t->fn();
-  printf("ok - %s (%.2f s)\n", t->name, test_now() - t0);
+  /* (a child of the multi-test mode stays quiet: its parent reports) */
+  const char *child = getenv("WEFT_TEST_CHILD");
+  if (!child || strcmp(child, "1") != 0) printf("ok - %s (%.2f s)\n", t->name, test_now() - t0);
   fflush(stdout);
   return 0;
 }
@@ -177,6 +179,7 @@ static int run_in_child(const test_entry *t, size_t index, size_t total, const c
     args[1] = (char *)t->name;
     args[2] = NULL;
     alarm(timeout_seconds()); /* survives exec: a hang ends with SIGALRM */
+    setenv("WEFT_TEST_CHILD", "1", 1);
     execv(self_path, args);
     execvp(argv0, args);
     perror("weft_tests: exec");

@@ -12,18 +12,18 @@
 #include <oneapi/tbb/task_group.h>
 #include <oneapi/tbb/version.h>
 
-namespace tbb = oneapi::tbb;
+namespace otbb = oneapi::tbb;
 
-static tbb::task_arena *g_arena;
-static tbb::global_control *g_parallelism;
-static tbb::global_control *g_stack;
+static otbb::task_arena *g_arena;
+static otbb::global_control *g_parallelism;
+static otbb::global_control *g_stack;
 
 /* ------------------------------------------------------------------- fib */
 
 static long fib_tbb(long n) {
   if (n < 2) return n;
   long x, y;
-  tbb::task_group g;
+  otbb::task_group g;
   g.run([&x, n] { x = fib_tbb(n - 1); });
   y = fib_tbb(n - 2);
   g.wait();
@@ -43,7 +43,7 @@ static uint64_t nq_tbb(int n, int row, const uint8_t *pos) {
   uint8_t kids[NQ_MAX_N][NQ_MAX_N];
   uint64_t counts[NQ_MAX_N];
   int k = 0;
-  tbb::task_group g;
+  otbb::task_group g;
   for (int col = 0; col < n; col++) {
     if (!nq_ok(pos, row, col)) continue;
     memcpy(kids[k], pos, (size_t)row);
@@ -82,7 +82,7 @@ static void tree_tbb(uint64_t h, unsigned depth, unsigned b0, tree_res *out) {
       fprintf(stderr, "tree: out of memory\n");
       exit(2);
     }
-    tbb::task_group g;
+    otbb::task_group g;
     for (unsigned i = 0; i < k; i++) {
       uint64_t ch = tree_child_hash(h, i);
       g.run([kids, ch, i, depth, b0] { tree_tbb(ch, depth + 1, b0, &kids[i]); });
@@ -123,7 +123,7 @@ static void merge_tbb(const int *a, size_t na, const int *b, size_t nb, int *out
   size_t ma = na / 2;
   size_t mb = sort_lower_bound(b, nb, a[ma]);
   out[ma + mb] = a[ma];
-  tbb::task_group g;
+  otbb::task_group g;
   g.run([a, ma, b, mb, out] { merge_tbb(a, ma, b, mb, out); });
   merge_tbb(a + ma + 1, na - ma - 1, b + mb, nb - mb, out + ma + mb + 1);
   g.wait();
@@ -136,7 +136,7 @@ static void msort_tbb(int *src, int *dst, size_t n, int to_dst) {
     return;
   }
   size_t h = n / 2;
-  tbb::task_group g;
+  otbb::task_group g;
   g.run([src, dst, h, to_dst] { msort_tbb(src, dst, h, !to_dst); });
   msort_tbb(src + h, dst + h, n - h, !to_dst);
   g.wait();
@@ -154,10 +154,10 @@ static void tbb_sort(int *a, int *tmp, size_t n) {
 
 static int tbb_setup(int workers) {
   g_parallelism =
-      new tbb::global_control(tbb::global_control::max_allowed_parallelism, (size_t)workers);
+      new otbb::global_control(otbb::global_control::max_allowed_parallelism, (size_t)workers);
   /* Same stack size as weft's default worker stack (the tree is ~1700 deep). */
-  g_stack = new tbb::global_control(tbb::global_control::thread_stack_size, 8u << 20);
-  g_arena = new tbb::task_arena(workers);
+  g_stack = new otbb::global_control(otbb::global_control::thread_stack_size, 8u << 20);
+  g_arena = new otbb::task_arena(workers);
   g_arena->initialize();
   return 0;
 }

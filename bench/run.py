@@ -403,6 +403,12 @@ def main():
     if idle is not None:
         print(f"idle pool ({idle['workers']} workers, {idle['seconds']:.2f} s): "
               f"{idle['cpu_pct_one_core']:.3f}% of one core (target < 1%)")
+    runtimes = {}
+    for row in results.values():
+        if row.get("runtime") and row["impl"] not in runtimes:
+            runtimes[row["impl"]] = f"{row['runtime']}, built by {row.get('cc')}"
+    for impl in runtimes:
+        print(f"  {impl:10s} {runtimes[impl]}")
     print(f"load average: start {mach['loadavg_start']}, end {loadavg()}")
 
     # JSON lines

@@ -186,7 +186,10 @@ WEFT_API int weft_spawn(weft_worker *w, weft_fn fn, const void *args, size_t siz
  * from and size == the spawned size.
  * Errors: WEFT_EINVAL (w NULL, out NULL with size > 0), WEFT_E2BIG
  * (size > WEFT_ARGS_MAX), WEFT_ENOTASK (the calling task has no outstanding
- * spawn; nothing is run). */
+ * spawn; nothing is run). The check covers tasks the runtime started (root,
+ * stolen) and tasks run by weft_sync; tasks run inline by the WEFT_SYNC /
+ * typed fast paths are not tracked, so a stray sync there pops the parent's
+ * spawn. */
 WEFT_API int weft_sync(weft_worker *w, void *out, size_t size);
 
 /* Index of the worker in its pool, 0..workers-1. */

@@ -152,17 +152,31 @@ static void wait_stolen(weft_worker *w, weft__frame *f) {
   }
 }
 
-static void run_private(weft_worker *w, weft__frame *f, void *out, size_t size) {
+/* Pops private frame f and runs it on the caller's copy of its arguments.
+ * `track` (the checked weft_sync path) makes the task a boundary for
+ * WEFT_ENOTASK, so it cannot sync its parent's spawns; the inline fast paths
+ * skip that bookkeeping. */
+static void run_private(weft_worker *w, weft__frame *f, void *out, size_t size, bool track) {
   weft__hot *h = &w->hot;
   unsigned char local[WEFT_ARGS_MAX];
   void *dst = out ? out : local;
   h->top = f;
   memcpy(dst, f->u.args, out ? size : sizeof local);
   if (__atomic_load_n(&h->signal, __ATOMIC_RELAXED)) weft__on_signal(w);
+  if (!track) {
+    f->fn(w, dst);
+    return;
+  }
+  weft__frame *saved_base = w->task_base;
+  weft__overflow *saved_ovf = w->task_overflow_base;
+  w->task_base = f;
+  w->task_overflow_base = w->overflow;
   f->fn(w, dst);
+  w->task_base = saved_base;
+  w->task_overflow_base = saved_ovf;
 }
 
-int weft__sync_slow(weft_worker *w, void *out, size_t size) {
+static int sync_impl(weft_worker *w, void *out, size_t size, bool track) {
   weft__hot *h = &w->hot;
   if (h->slow & WEFT__SLOW_OVERFLOW) {
     /* Overflow frames are always the most recent spawns while they exist. */
@@ -177,7 +191,7 @@ int weft__sync_slow(weft_worker *w, void *out, size_t size) {
   weft__frame *f = h->top - 1;
   if (!(h->slow & WEFT__SLOW_ALLSTOLEN)) {
     if (f >= h->split) {
-      run_private(w, f, out, size);
+      run_private(w, f, out, size, track);
       return 0;
     }
     /* f is the last shared frame (split == top): take it back from the
@@ -190,7 +204,7 @@ int weft__sync_slow(weft_worker *w, void *out, size_t size) {
       if (atomic_compare_exchange_weak_explicit(&w->ts, &v, weft__ts_pack(t, ns),
                                                 memory_order_seq_cst, memory_order_relaxed)) {
         h->split = w->frames + ns;
-        run_private(w, f, out, size);
+        run_private(w, f, out, size, track);
         return 0;
       }
     }
@@ -205,6 +219,10 @@ int weft__sync_slow(weft_worker *w, void *out, size_t size) {
   __atomic_store_n(&f->thief, 0, __ATOMIC_RELAXED);
   WEFT__COUNT(w->st_stolen_from);
   return 0;
+}
+
+int weft__sync_slow(weft_worker *w, void *out, size_t size) {
+  return sync_impl(w, out, size, false);
 }
 
 /* The deque is full: run the task now, keep its frame in scratch for sync. */
@@ -244,5 +262,5 @@ int weft_sync(weft_worker *w, void *out, size_t size) {
   if (!w || (!out && size)) return WEFT_EINVAL;
   if (size > WEFT_ARGS_MAX) return WEFT_E2BIG;
   if (w->overflow == w->task_overflow_base && w->hot.top <= w->task_base) return WEFT_ENOTASK;
-  return weft__sync_slow(w, out, size);
+  return sync_impl(w, out, size, true);
 }

@@ -89,20 +89,25 @@ long test_thread_count(void) {
   return n;
 }
 
-long test_rss_kib(void) {
+static long proc_status_kib(const char *key) {
   FILE *f = fopen("/proc/self/status", "r");
   if (!f) return -1;
   char line[256];
+  size_t klen = strlen(key);
   long kib = -1;
   while (fgets(line, sizeof line, f)) {
-    if (strncmp(line, "VmRSS:", 6) == 0) {
-      kib = strtol(line + 6, NULL, 10);
+    if (strncmp(line, key, klen) == 0) {
+      kib = strtol(line + klen, NULL, 10);
       break;
     }
   }
   fclose(f);
   return kib;
 }
+
+long test_rss_kib(void) { return proc_status_kib("VmRSS:"); }
+
+long test_vm_kib(void) { return proc_status_kib("VmSize:"); }
 
 weft_worker_stats test_stats_sum(weft_pool pool) {
   weft_worker_stats sum;

@@ -67,6 +67,8 @@ uint64_t splitmix64(uint64_t x);
 long test_thread_count(void);
 /* Resident set size in KiB (/proc/self/status VmRSS), or -1. */
 long test_rss_kib(void);
+/* Virtual address space in KiB (/proc/self/status VmSize), or -1. */
+long test_vm_kib(void);
 
 /* Sums weft_pool_stats over every worker (asserting each call succeeds). */
 weft_worker_stats test_stats_sum(weft_pool pool);

@@ -46,6 +46,12 @@ TEST_ENTRY(sync_enotask_nested, "concurrency")
 TEST_ENTRY(spawn_overflow, "concurrency")
 TEST_ENTRY(worker_identity, "concurrency")
 
+/* typed tasks */
+TEST_ENTRY(typed_fib, "concurrency")
+TEST_ENTRY(typed_args, "concurrency")
+TEST_ENTRY(typed_overflow, "concurrency")
+TEST_ENTRY(typed_stats, "concurrency")
+
 /* scratch */
 TEST_ENTRY(scratch_align, "")
 TEST_ENTRY(scratch_mark_reset, "")

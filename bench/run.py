@@ -262,6 +262,10 @@ def main():
     print(f"  git:     {mach['git']}   date: {mach['date']}   load avg at start: {mach['loadavg_start']}")
     print(f"  sizes:   " + ", ".join(f"{b} n={sizes[b]}" for b in benches))
     print(f"  reps:    {reps} (median), budget {budget:g} s per combination, workers {workers}")
+    la = mach["loadavg_start"]
+    if la is not None and la > 0.5:
+        print(f"  WARNING: the machine is busy (1-min load average {la} on {mach['nproc']} cores):"
+              " timings, especially with several workers, will be noisy")
     print(flush=True)
 
     idle = None
@@ -409,7 +413,8 @@ def main():
             runtimes[row["impl"]] = f"{row['runtime']}, built by {row.get('cc')}"
     for impl in runtimes:
         print(f"  {impl:10s} {runtimes[impl]}")
-    print(f"load average: start {mach['loadavg_start']}, end {loadavg()}")
+    print(f"load average: start {mach['loadavg_start']}, end {loadavg()} "
+          f"(includes this run's own load)")
 
     # JSON lines
     if args.out:

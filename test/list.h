@@ -86,3 +86,9 @@ TEST_ENTRY(sleep_wake_concurrent, "concurrency")
 /* profiler */
 TEST_ENTRY(profiler_start_stop, "concurrency")
 TEST_ENTRY(profiler_sleep_wake, "concurrency")
+
+/* deque internals (white-box) */
+TEST_ENTRY(deque_owner_lifo, "")
+TEST_ENTRY(deque_split_protocol, "")
+TEST_ENTRY(deque_last_task_race, "concurrency stress")
+TEST_ENTRY(deque_full_overflow, "")

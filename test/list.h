@@ -33,6 +33,8 @@ TEST_ENTRY(pool_create_destroy_many, "stress concurrency")
 TEST_ENTRY(pool_destroy_from_task, "")
 TEST_ENTRY(pool_wait_from_worker, "concurrency")
 TEST_ENTRY(pool_destroy_waits_jobs, "concurrency")
+TEST_ENTRY(pool_live_limit, "")
+TEST_ENTRY(pool_destroy_race, "concurrency")
 
 /* spawn / sync */
 TEST_ENTRY(spawn_fib_ffi, "concurrency")

@@ -416,3 +416,125 @@ TEST(pool_destroy_waits_jobs) {
     }
   }
 }
+
+/* ---------------------------------------------------- live pool limit */
+
+TEST(pool_live_limit) {
+  /* "too many live pools" is WEFT_ELIMIT: create small pools until refused
+   * (any other error fails), then check that destroying one frees a place. */
+  enum { CAP = 2048 };
+  static weft_pool pools[CAP];
+  weft_config cfg = small_config();
+  cfg.workers = 1;
+  int n = 0, rc = 0;
+  for (; n < CAP; n++) {
+    rc = weft_pool_create(&pools[n], &cfg);
+    if (rc != WEFT_OK) break;
+  }
+  test_log("%d live pools, then %s", n, rc ? weft_strerror(rc) : "(cap reached)");
+  if (n < CAP) {
+    ASSERT_ERR(rc, WEFT_ELIMIT);
+    ASSERT_GE(n, 8);
+    weft_pool extra = {0};
+    ASSERT_ERR(weft_pool_create(&extra, &cfg), WEFT_ELIMIT);
+    ASSERT_OK(weft_pool_destroy(pools[n / 2]));
+    weft_pool again = {0};
+    ASSERT_OK(weft_pool_create(&again, &cfg));
+    ASSERT_EQ(test_run_fib(again, fib_ffi, 12), fib_seq(12));
+    ASSERT_ERR(weft_pool_workers(pools[n / 2]), WEFT_EBADPOOL);
+    pools[n / 2] = again;
+  }
+  for (int i = 0; i < n; i++) {
+    if (i % 50 == 0) ASSERT_EQ(test_run_fib(pools[i], fib_macro, 10), fib_seq(10));
+    ASSERT_OK(weft_pool_destroy(pools[i]));
+  }
+}
+
+/* ------------------------------------- destroy racing with other users */
+
+typedef struct {
+  weft_pool pool;
+  int tid;
+  atomic_int *go;
+  long ok_runs, bad_runs;
+  weft_job jobs[4];
+  fib_t job_args[4];
+  int jobs_submitted;
+} race_arg;
+
+static void *race_thread(void *p) {
+  race_arg *a = p;
+  while (!atomic_load(a->go)) sched_yield();
+  for (long i = 0;; i++) {
+    long n = 3 + (i + a->tid) % 12;
+    fib_t f = {n, -1};
+    int rc;
+    switch (i % 4) {
+    case 0:
+    case 1:
+      rc = weft_run(a->pool, (i & 1) ? fib_ffi : fib_macro, &f);
+      if (rc == WEFT_OK) ASSERT_EQ(f.r, fib_seq(n));
+      break;
+    case 2: {
+      weft_worker_stats s;
+      rc = weft_pool_stats_total(a->pool, &s);
+      if (rc == WEFT_OK) rc = weft_pool_workers(a->pool) > 0 ? WEFT_OK : weft_pool_workers(a->pool);
+      break;
+    }
+    default: {
+      /* A job accepted by weft_submit must run even if destroy follows. */
+      int j = a->jobs_submitted;
+      if (j < 4) {
+        a->job_args[j].n = n;
+        a->job_args[j].r = -1;
+        rc = weft_submit(a->pool, &a->jobs[j], fib_macro, &a->job_args[j]);
+        if (rc == WEFT_OK) a->jobs_submitted++;
+      } else {
+        rc = weft_pool_workers(a->pool) > 0 ? WEFT_OK : WEFT_EBADPOOL;
+      }
+      break;
+    }
+    }
+    if (rc == WEFT_EBADPOOL) {
+      a->bad_runs++;
+      return NULL; /* the pool is gone: it must stay gone */
+    }
+    ASSERT_OK(rc);
+    a->ok_runs++;
+  }
+}
+
+TEST(pool_destroy_race) {
+  enum { NT = 3 };
+  size_t rounds = test_scaled(40, 8);
+  long total_ok = 0;
+  for (size_t r = 0; r < rounds; r++) {
+    weft_pool p = test_pool_new(1 + (unsigned)(r % 3));
+    atomic_int go;
+    atomic_init(&go, 0);
+    pthread_t th[NT];
+    race_arg args[NT];
+    memset(args, 0, sizeof args);
+    for (int t = 0; t < NT; t++) {
+      args[t].pool = p;
+      args[t].tid = t;
+      args[t].go = &go;
+      ASSERT_EQ(pthread_create(&th[t], NULL, race_thread, &args[t]), 0);
+    }
+    atomic_store(&go, 1);
+    test_sleep_ms(1 + (unsigned)(r % 5)); /* let some calls get in first */
+    ASSERT_OK(weft_pool_destroy(p));
+    for (int t = 0; t < NT; t++) ASSERT_EQ(pthread_join(th[t], NULL), 0);
+    check_bad_handle(p);
+    for (int t = 0; t < NT; t++) {
+      ASSERT_EQ(args[t].bad_runs, 1);
+      total_ok += args[t].ok_runs;
+      for (int j = 0; j < args[t].jobs_submitted; j++) {
+        ASSERT_OK(weft_job_status(&args[t].jobs[j]));
+        ASSERT_OK(weft_wait(&args[t].jobs[j]));
+        ASSERT_EQ(args[t].job_args[j].r, fib_seq(args[t].job_args[j].n));
+      }
+    }
+  }
+  test_log("%zu rounds, %ld successful calls before destroy", rounds, total_ok);
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# model/check.sh - model-check weft's deque and sleep protocols with spin.
+#
+#   model/check.sh          the standard checks (about a minute)
+#   model/check.sh --deep   also the larger configurations (several minutes,
+#                           a few GB of memory)
+#   model/check.sh --quick  only the two-thief deque and its mutants
+#
+# Every "good" model must verify with 0 errors over its whole state space;
+# every mutant (a deliberately broken protocol) must make spin report an
+# error, so the check cannot pass by checking nothing. Exit status 0 only if
+# every expectation holds; otherwise the failing lines are printed with the
+# tail of spin's output, and the status is 1.
+#
+# Needs spin (Debian: apt-get install spin) and a C compiler ($CC, default
+# gcc). Works in a temporary directory; the source tree is not touched.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SPIN=${SPIN:-spin}
+CC=${CC:-gcc}
+MODE=${1:-std}
+case "$MODE" in
+  std | --deep | --quick) ;;
+  *) echo "usage: $0 [--deep|--quick]" >&2; exit 2 ;;
+esac
+
+if ! command -v "$SPIN" >/dev/null 2>&1; then
+  echo "check.sh: FAIL: spin not found (apt-get install spin)" >&2
+  exit 1
+fi
+if ! command -v "$CC" >/dev/null 2>&1; then
+  echo "check.sh: FAIL: C compiler '$CC' not found" >&2
+  exit 1
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/weft-model.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+
+failures=0
+n=0
+
+# check NAME EXPECT MODEL "SPIN_DEFINES" "PAN_CFLAGS" "PAN_ARGS"
+#   EXPECT: pass (0 errors, complete search) or fail (spin reports an error)
+check() {
+  local name=$1 expect=$2 model=$3 defs=$4 cflags=$5 args=$6
+  local dir="$WORK/$((n += 1))"
+  mkdir -p "$dir"
+  cp "$HERE/$model" "$dir/"
+  local log="$dir/log" t0 t1 verdict detail
+  t0=$(date +%s.%N)
+  (
+    cd "$dir" &&
+      # shellcheck disable=SC2086
+      "$SPIN" -a $defs "$model" >"$dir/spin.out" 2>&1 &&
+      # shellcheck disable=SC2086
+      "$CC" -w -O2 $cflags -o pan pan.c >"$dir/cc.out" 2>&1 &&
+      # shellcheck disable=SC2086
+      ./pan $args >"$log" 2>&1
+  )
+  local rc=$?
+  t1=$(date +%s.%N)
+  local secs
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+
+  local errors states
+  errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' "$log" 2>/dev/null | tail -1)
+  states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$log" 2>/dev/null | tail -1)
+  detail=""
+  if [ ! -s "$log" ] || [ -z "$errors" ]; then
+    verdict=BROKEN # spin or the compiler failed, or pan died
+    detail="(no verification result; rc=$rc)"
+  elif grep -q -e "max search depth too small" -e "out of memory" \
+    -e "hash table is full" "$log"; then
+    verdict=INCOMPLETE
+    detail="(search not exhaustive)"
+  elif [ "$errors" = 0 ]; then
+    verdict=pass
+  else
+    verdict=fail
+    detail=$(grep -m1 -E "^pan:[0-9]*:|acceptance cycle|invalid end state" "$log" | cut -c1-110)
+  fi
+
+  local ok=no
+  if [ "$verdict" = "$expect" ]; then ok=yes; fi
+  if [ "$ok" = yes ]; then
+    if [ "$expect" = pass ]; then
+      printf 'ok    %-44s 0 errors, %s states, %ss\n' "$name" "${states:-?}" "$secs"
+    else
+      printf 'ok    %-44s caught: %s (%ss)\n' "$name" "$detail" "$secs"
+    fi
+  else
+    failures=$((failures + 1))
+    printf 'FAIL  %-44s expected %s, got %s %s\n' "$name" "$expect" "$verdict" "$detail"
+    for f in "$dir/spin.out" "$dir/cc.out" "$log"; do
+      [ -s "$f" ] && { echo "  --- ${f##*/}"; tail -20 "$f" | sed 's/^/  | /'; }
+    done
+  fi
+}
+
+SAFE="-DSAFETY -DNOCLAIM -DCOLLAPSE"
+LIVE="-DCOLLAPSE -DNFAIR=3"
+PARGS="-m1000000 -w24"
+
+echo "== deque.pml: 1 owner, 2 thieves, every fork-join program with <= 4 spawns, depth <= 3"
+check "deque safety (NT=2)" pass deque.pml "" "$SAFE" "$PARGS"
+check "deque termination, weak fairness (NT=2, P=3)" pass deque.pml "-DP=3" "$LIVE" "$PARGS -a -f"
+for m in MUT_NOCAS MUT_LOADSTORE MUT_GROWSTORE MUT_EARLYREAD MUT_NODONE; do
+  check "deque mutant $m" fail deque.pml "-D$m" "$SAFE" "$PARGS"
+done
+check "deque mutant MUT_THIEFSTALL (safety blind)" pass deque.pml "-DMUT_THIEFSTALL" "$SAFE" "$PARGS"
+check "deque mutant MUT_THIEFSTALL (termination)" fail deque.pml "-DP=3 -DMUT_THIEFSTALL" "$LIVE" "$PARGS -a -f"
+
+if [ "$MODE" != --quick ]; then
+  echo "== deque.pml: 1 owner, 3 thieves, every fork-join program with <= 3 spawns"
+  check "deque safety (NT=3, P=3)" pass deque.pml "-DNT=3 -DP=3" "$SAFE" "$PARGS"
+  check "deque mutant MUT_NOCAS (NT=3)" fail deque.pml "-DNT=3 -DP=3 -DMUT_NOCAS" "$SAFE" "$PARGS"
+
+  # @SLEEP@
+fi
+
+if [ "$MODE" = --deep ]; then
+  echo "== deep configurations"
+  check "deque safety (NT=3, P=4)" pass deque.pml "-DNT=3" "$SAFE" "-m2000000 -w28"
+  check "deque safety (NT=2, P=5, D=4, LEAP=2)" pass deque.pml "-DP=5 -DD=4 -DLEAP=2" "$SAFE" "-m2000000 -w28"
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "check.sh: FAILED: $failures expectation(s) not met" >&2
+  exit 1
+fi
+echo "check.sh: all expectations met"

@@ -52,6 +52,12 @@ extern "C" {
 #define WEFT_EDEADLK (-7)    /* a pool's own worker tried to destroy/wait on it */
 #define WEFT_ENOTASK (-8)    /* sync with no outstanding spawn in this task */
 #define WEFT_EPENDING (-9)   /* a job is still running (weft_job_status) */
+/* Task graph codes (see "task graphs" below); -10..-15 are left for the core. */
+#define WEFT_ECYCLE (-16)       /* the graph has a cycle (a self-edge is a cycle of 1) */
+#define WEFT_EFOREIGN (-17)     /* a node handle of another graph, or no node at all */
+#define WEFT_EBUSY (-18)        /* the graph is running (or being validated) */
+#define WEFT_ENODE_FAILED (-19) /* a node returned a non-zero status: see the result */
+#define WEFT_ECANCELED (-20)    /* the run was stopped by weft_graph_cancel */
 
 /* Returns a static, human-readable description of an error code. Never NULL;
  * unknown codes give "unknown weft error". */
@@ -255,6 +261,185 @@ WEFT_API int weft_pool_stats(weft_pool pool, unsigned index, weft_worker_stats *
 
 /* Sums every worker's counters into *out. Errors: as weft_pool_stats. */
 WEFT_API int weft_pool_stats_total(weft_pool pool, weft_worker_stats *out);
+
+/* ------------------------------------------------------------ task graphs
+ *
+ * A graph is a reusable DAG of task nodes: build it once, run it many times.
+ * Full description, the scheduling and stack-depth argument: docs/GRAPHS.md.
+ *
+ *   weft_graph *g;  weft_graph_create(&g);
+ *   weft_node a, b;
+ *   weft_graph_add(g, load, &cfg, sizeof cfg, &a);
+ *   weft_graph_add(g, step, NULL, 0, &b);
+ *   weft_graph_edge(g, a, b);                 // a precedes b
+ *   weft_graph_result r;
+ *   int rc = weft_graph_run(pool, g, &r);     // again and again
+ *   weft_graph_destroy(g);
+ *
+ * Building (add, edge, name, clear) and destroying a graph are single-writer:
+ * those calls must not race with each other. While a run is in progress they
+ * return WEFT_EBUSY and change nothing. A build call that fails on a valid
+ * graph (bad node, self-edge, NULL function, oversized arguments, no memory)
+ * changes nothing, AND leaves the graph "broken": validate and every run
+ * report that first error until weft_graph_clear, because the graph no longer
+ * is the one its builder described (nothing of it runs).
+ *
+ * Node functions run on pool workers. A node may spawn/sync fork-join
+ * children (it must sync them before returning, as every weft task does) and
+ * may run other graphs with weft_graph_run_in; it finishes when it returns. */
+
+typedef struct weft_graph weft_graph;
+
+/* A node handle: (graph serial << 32) | index. Serials come from a
+ * process-wide counter, so a handle of another graph (or of this graph
+ * before weft_graph_clear) is detected: WEFT_EFOREIGN. Zero is never valid. */
+typedef struct weft_node {
+  uint64_t id;
+} weft_node;
+
+/* A node's work. `args` points to the node's own copy of the argument block
+ * given to weft_graph_add; it lives as long as the graph and persists across
+ * runs (the node may keep state or results there; see weft_graph_node_args).
+ * Returns 0 on success; any other value fails the run (see weft_graph_run). */
+typedef int (*weft_node_fn)(weft_worker *w, void *args);
+
+/* Cycle reports carry at most this many nodes. */
+#define WEFT_GRAPH_ERROR_NODES 16
+
+/* What weft_graph_validate found. */
+typedef struct weft_graph_error {
+  int code;             /* = the return value of weft_graph_validate */
+  /* WEFT_ECYCLE: the nodes of one cycle in edge order (nodes[i] precedes
+   * nodes[i+1], the last precedes nodes[0]), starting at the lowest index;
+   * a self-edge gives one node. WEFT_EFOREIGN: the rejected edge's (from,
+   * to), or the one bad handle. Other codes: none. */
+  size_t count;         /* entries used in nodes/names */
+  size_t cycle_length;  /* the whole cycle's length (> count when truncated) */
+  int truncated;        /* 1 if the cycle was longer than WEFT_GRAPH_ERROR_NODES */
+  weft_node nodes[WEFT_GRAPH_ERROR_NODES];
+  /* Node names (weft_graph_name) or NULL; they point into the graph and stay
+   * valid until it is changed, cleared or destroyed. */
+  const char *names[WEFT_GRAPH_ERROR_NODES];
+  char message[256];    /* one line for humans, e.g. "cycle: a -> b -> a" */
+} weft_graph_error;
+
+/* What a run did. */
+typedef struct weft_graph_result {
+  /* WEFT_ENODE_FAILED: the failing node's own non-zero status and handle
+   * (the first failure of the run: later failures are not reported).
+   * Otherwise status 0 and node {0}. */
+  int status;
+  weft_node node;
+  uint64_t nodes_run;     /* node functions called, summed over iterations */
+  uint64_t nodes_skipped; /* nodes of the last (stopped) run that never ran;
+                             0 when every run completed */
+  uint64_t iterations;    /* runs that completed with every node done */
+} weft_graph_result;
+
+/* Creates an empty graph. Errors: WEFT_EINVAL (out NULL), WEFT_ENOMEM. */
+WEFT_API int weft_graph_create(weft_graph **out);
+
+/* Frees a graph and everything it holds. NULL is ignored. The graph must not
+ * be running. */
+WEFT_API void weft_graph_destroy(weft_graph *g);
+
+/* Removes every node and edge (keeping memory for reuse), forgets a broken
+ * state and gives the graph a new serial: old handles become foreign.
+ * Errors: WEFT_EINVAL (g NULL), WEFT_EBUSY. */
+WEFT_API int weft_graph_clear(weft_graph *g);
+
+/* Adds a node running fn(w, copy of args). `size` bytes at args are copied
+ * inline (at most WEFT_ARGS_MAX). *out (may be NULL) gets the handle, or {0}
+ * on error. No allocation per node: nodes live in chunks of 4096.
+ * Errors: WEFT_EINVAL (g NULL, fn NULL, args NULL with size > 0), WEFT_E2BIG
+ * (size > WEFT_ARGS_MAX), WEFT_ENOMEM (also past 2^31 - 1 nodes, or when
+ * nodes + edges would reach 2^32), WEFT_EBUSY.
+ * All but EBUSY and a NULL g leave the graph broken (see above). */
+WEFT_API int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size,
+                            weft_node *out);
+
+/* Names a node (copied; NULL removes the name). Names appear in validation
+ * errors and weft_graph_dot. Errors: WEFT_EINVAL (g NULL), WEFT_EFOREIGN,
+ * WEFT_ENOMEM, WEFT_EBUSY; EFOREIGN and ENOMEM leave the graph broken. */
+WEFT_API int weft_graph_name(weft_graph *g, weft_node node, const char *name);
+
+/* The node's name, or NULL (no name, or not a node of g). */
+WEFT_API const char *weft_graph_node_name(const weft_graph *g, weft_node node);
+
+/* Sets *out to the node's argument block (the copy its function receives).
+ * Errors: WEFT_EINVAL (g or out NULL), WEFT_EFOREIGN. */
+WEFT_API int weft_graph_node_args(weft_graph *g, weft_node node, void **out);
+
+/* Adds the edge "from precedes to". Duplicate edges are allowed (and
+ * harmless). Errors: WEFT_EINVAL (g NULL), WEFT_EFOREIGN (either handle not
+ * of g), WEFT_ECYCLE (from == to: a self-edge is rejected here),
+ * WEFT_ENOMEM (also when nodes + edges would reach 2^32), WEFT_EBUSY. All but EBUSY and a
+ * NULL g leave the graph broken. */
+WEFT_API int weft_graph_edge(weft_graph *g, weft_node from, weft_node to);
+
+/* Adds n edges from[i] -> to[i]. All are checked first: on error none is
+ * added. Errors: as weft_graph_edge, plus WEFT_EINVAL (from/to NULL, n > 0). */
+WEFT_API int weft_graph_edges(weft_graph *g, const weft_node *from, const weft_node *to,
+                              size_t n);
+
+/* Number of nodes and edges (either pointer may be NULL). */
+WEFT_API void weft_graph_count(const weft_graph *g, size_t *nodes, size_t *edges);
+
+/* Checks the graph and prepares it to run (successor arrays, in-degrees).
+ * Runs do this themselves when the graph changed since the last check; an
+ * unchanged graph is checked once. err may be NULL.
+ * Returns WEFT_OK, WEFT_ECYCLE (err: the nodes of one cycle), the first
+ * error of a broken graph (WEFT_EFOREIGN, WEFT_ECYCLE for a self-edge,
+ * WEFT_EINVAL, WEFT_E2BIG, WEFT_ENOMEM), WEFT_ENOMEM (preparing),
+ * WEFT_EINVAL (g NULL) or WEFT_EBUSY (running). */
+WEFT_API int weft_graph_validate(weft_graph *g, weft_graph_error *err);
+
+/* Runs every node once, each after all of its predecessors finished, on the
+ * pool; the caller waits (from a worker of the same pool it runs inline, as
+ * weft_run does). res may be NULL. A valid graph that ran before allocates
+ * nothing. Returns:
+ *   WEFT_OK            every node ran and returned 0.
+ *   WEFT_ENODE_FAILED  a node returned non-zero: res->status / res->node name
+ *                      the first such node; nodes not started by then never
+ *                      run; nodes already running finish. The graph stays
+ *                      usable.
+ *   WEFT_ECANCELED     weft_graph_cancel stopped it (same skipping).
+ *   WEFT_EBUSY         the graph is already running (nothing runs).
+ *   validation errors  as weft_graph_validate (nothing runs).
+ *   WEFT_EINVAL (g NULL), WEFT_EBADPOOL, other errors of weft_run. */
+WEFT_API int weft_graph_run(weft_pool pool, weft_graph *g, weft_graph_result *res);
+
+/* weft_graph_run from inside a task: the calling worker drives the run (and
+ * works on it) until every node is done. Errors: as weft_graph_run, with
+ * WEFT_EINVAL for w NULL instead of pool errors. */
+WEFT_API int weft_graph_run_in(weft_worker *w, weft_graph *g, weft_graph_result *res);
+
+/* Runs the graph n times in a row (n == 0 runs nothing), stopping at the
+ * first run that does not return WEFT_OK. res->iterations counts complete
+ * runs. Errors: as weft_graph_run. */
+WEFT_API int weft_graph_run_n(weft_pool pool, weft_graph *g, uint64_t n, weft_graph_result *res);
+
+/* Runs the graph until done(ctx, k) returns non-zero, where k is the number
+ * of runs completed so far; done is called before each run, on a pool
+ * worker, after the previous run has finished completely. Stops early like
+ * weft_graph_run_n. Errors: as weft_graph_run, WEFT_EINVAL (done NULL). */
+WEFT_API int weft_graph_run_until(weft_pool pool, weft_graph *g,
+                                  int (*done)(void *ctx, uint64_t completed), void *ctx,
+                                  weft_graph_result *res);
+
+/* Asks the graph's current run (or run_n / run_until series) to stop: nodes
+ * not started yet are skipped and the run returns WEFT_ECANCELED, unless it
+ * had already finished. Callable from any thread. Returns 1 if a run was in
+ * progress, 0 if not (nothing happens: a later run is not affected),
+ * WEFT_EINVAL (g NULL). */
+WEFT_API int weft_graph_cancel(weft_graph *g);
+
+/* Writes the graph as Graphviz DOT ("digraph weft { n0 [label=...]; n0 ->
+ * n1; ... }", names as labels, edges in insertion order) into buf, at most
+ * cap bytes including a terminating NUL (buf may be NULL when cap is 0).
+ * *needed (may be NULL) gets the full size including the NUL: the output was
+ * cut when *needed > cap. Errors: WEFT_EINVAL (g NULL, buf NULL with cap > 0). */
+WEFT_API int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *needed);
 
 /* --------------------------------------------------- inline fast paths
  *

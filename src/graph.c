@@ -1,0 +1,1060 @@
+/*
+ * graph.c - task graphs: reusable dependency DAGs on the fork-join core.
+ *
+ * Build: nodes (function + inline argument block + name) live in chunks of
+ * 4096, edges as (from, to) pairs in chunks of 65536, names in a string
+ * arena: adding allocates only when a chunk fills.
+ *
+ * Validate ("compile"): counting sort of the edges into CSR successor lists,
+ * in-degrees, Kahn's algorithm; on a cycle, a backward walk inside the nodes
+ * Kahn could not remove extracts one cycle. The result (a flat exec array,
+ * the successor array, the in-degrees and the join counters) is kept until
+ * the graph changes, so runs allocate nothing.
+ *
+ * Run: docs/GRAPHS.md has the full argument. In short, a task processes a
+ * node, then decrements its successors' join counters; of the successors
+ * that became ready it keeps one to run next in the same loop (a chain is a
+ * loop, never a recursion) and spawns the others, which it syncs (LIFO)
+ * when its own chain ends. A successor with in-degree 1 needs no atomic
+ * (its only predecessor makes it ready), and a join counter that reaches 0
+ * is put back to the in-degree by the task that saw it, so a clean run
+ * leaves the counters ready for the next one with no reset pass. Two limits
+ * keep the fork-join discipline safe on a fixed stack and a fixed deque:
+ *   - depth: a per-thread count of graph tasks on the stack. At the limit a
+ *     task spawns nothing; ready nodes it cannot run itself go to the run's
+ *     deferred stack (a lock-free LIFO of node indices, each node pushed at
+ *     most once per run, so no ABA), which every task drains, inline, when
+ *     its chain ends;
+ *   - deque room: a task spawns only while the worker's deque has more than
+ *     WEFT__GRAPH_DEQUE_RESERVE free frames; otherwise it defers too.
+ * Wide fan-outs (and the roots) are split by recursive halving into range
+ * tasks so thieves share them.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NODE_CHUNK_SHIFT 12
+#define NODE_CHUNK ((uint32_t)1 << NODE_CHUNK_SHIFT)
+#define EDGE_CHUNK_SHIFT 16
+#define EDGE_CHUNK ((uint64_t)1 << EDGE_CHUNK_SHIFT)
+#define STR_CHUNK ((size_t)64 * 1024)
+
+#define NONE 0xffffffffu
+#define SINGLE 0x80000000u /* successor entry flag: in-degree 1 (or a root) */
+#define MAX_NODES 0x7fffffffu
+#define MAX_SLOTS 0xfffffffeu /* edges + nodes (roots) must index a uint32 array */
+
+/* A range of successor slots longer than this is split in halves. */
+#define SPLIT_MIN 32u
+/* Free frames a task leaves in the deque for nested levels and user code. */
+#define WEFT__GRAPH_DEQUE_RESERVE 256
+/* Graph-task nesting per thread: stack_size / DEPTH_BYTES, clamped. */
+#define DEPTH_BYTES ((size_t)8192)
+#define DEPTH_MIN 4u
+#define DEPTH_MAX 512u
+
+/* graph.state */
+#define ST_RUNNING 1u
+#define ST_CANCEL 2u
+/* graph.stop: (generation << 2) | one of */
+#define STOP_GO 0u
+#define STOP_FAILED 1u
+#define STOP_CANCELED 2u
+
+typedef struct node_rec {
+  weft_node_fn fn;
+  const char *name;
+  union {
+    unsigned char b[WEFT_ARGS_MAX];
+    uint64_t align_;
+  } args;
+} node_rec;
+
+typedef struct edge_rec {
+  uint32_t from, to;
+} edge_rec;
+
+/* What a run needs of a node, flat. */
+typedef struct exec_rec {
+  weft_node_fn fn;
+  void *args;
+  uint32_t begin, end; /* successor slots */
+} exec_rec;
+
+typedef struct str_chunk {
+  struct str_chunk *next;
+  size_t used, cap;
+  char data[];
+} str_chunk;
+
+struct weft_graph {
+  uint32_t serial;
+  uint32_t nnodes;
+  uint64_t nedges;
+  node_rec **nchunks;
+  size_t nchunks_len, nchunks_cap;
+  edge_rec **echunks;
+  size_t echunks_len, echunks_cap;
+  str_chunk *strs;    /* string arena: list of chunks */
+  str_chunk *str_cur; /* chunk being filled */
+
+  int broken; /* first failed build call's code, or 0 */
+  weft_node bad[2];
+  size_t nbad;
+
+  int checked; /* compiled arrays and check_rc reflect the graph */
+  int check_rc;
+  weft_graph_error check_err;
+
+  exec_rec *exec;
+  uint32_t *succ;
+  uint32_t *indeg;
+  _Atomic uint32_t *join;
+  _Atomic uint32_t *link;
+  size_t node_cap, succ_cap;
+  uint32_t roots_begin, roots_end;
+  int counters_dirty;
+
+  /* run */
+  unsigned depth_limit;
+  uint32_t gen;
+  int fail_status;
+  uint32_t fail_node;
+  _Atomic uint32_t state; /* gen << 2 | ST_* */
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t stop;
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t defer_head;
+  char pad_[WEFT__CACHE_LINE - sizeof(uint32_t)];
+};
+
+/* ------------------------------------------------------------ test hooks */
+
+static _Atomic uint64_t alloc_count;
+static _Atomic unsigned depth_seen;
+static _Atomic uint64_t deferred_count;
+
+/* Allocations made by graph code so far (tests: a re-run makes none). */
+uint64_t weft__graph_allocs(void) { return atomic_load(&alloc_count); }
+/* Deepest graph-task nesting on any thread since the last reset. */
+unsigned weft__graph_depth_max(void) { return atomic_load(&depth_seen); }
+void weft__graph_depth_reset(void) { atomic_store(&depth_seen, 0); }
+/* Nodes that went through a deferred stack so far. */
+uint64_t weft__graph_deferred(void) { return atomic_load(&deferred_count); }
+/* Whether every join counter equals its in-degree (valid compiled graph). */
+int weft__graph_counters_clean(const weft_graph *g) {
+  for (uint32_t i = 0; i < g->nnodes; i++)
+    if (atomic_load_explicit(&g->join[i], memory_order_relaxed) != g->indeg[i]) return 0;
+  return 1;
+}
+
+static void *xmalloc(size_t n) {
+  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  return malloc(n ? n : 1);
+}
+
+static void *xrealloc(void *p, size_t n) {
+  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  return realloc(p, n ? n : 1);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define TLS_IE
+#endif
+/* Graph tasks (and drivers) currently on this thread's stack. */
+static _Thread_local unsigned tls_depth TLS_IE;
+
+/* ---------------------------------------------------------------- handles */
+
+static _Atomic uint32_t serial_counter;
+
+static uint32_t new_serial(void) {
+  uint32_t s;
+  do {
+    s = atomic_fetch_add_explicit(&serial_counter, 1, memory_order_relaxed) + 1;
+  } while (s == 0);
+  return s;
+}
+
+static inline weft_node make_node(const weft_graph *g, uint32_t idx) {
+  weft_node n = {((uint64_t)g->serial << 32) | idx};
+  return n;
+}
+
+static inline int node_index(const weft_graph *g, weft_node n, uint32_t *idx) {
+  uint32_t i = (uint32_t)n.id;
+  if ((uint32_t)(n.id >> 32) != g->serial || i >= g->nnodes) return 0;
+  *idx = i;
+  return 1;
+}
+
+static inline node_rec *node_at(const weft_graph *g, uint32_t i) {
+  return &g->nchunks[i >> NODE_CHUNK_SHIFT][i & (NODE_CHUNK - 1)];
+}
+
+static inline edge_rec *edge_at(const weft_graph *g, uint64_t i) {
+  return &g->echunks[i >> EDGE_CHUNK_SHIFT][i & (EDGE_CHUNK - 1)];
+}
+
+static inline int is_running(const weft_graph *g) {
+  return (atomic_load_explicit(&g->state, memory_order_acquire) & ST_RUNNING) != 0;
+}
+
+/* Records the first failed build call; returns code. */
+static int broke(weft_graph *g, int code, const weft_node *bad, size_t nbad) {
+  if (!g->broken) {
+    g->broken = code;
+    g->nbad = nbad;
+    for (size_t i = 0; i < nbad && i < 2; i++) g->bad[i] = bad[i];
+  }
+  g->checked = 0;
+  return code;
+}
+
+/* ------------------------------------------------------------------ build */
+
+int weft_graph_create(weft_graph **out) {
+  if (!out) return WEFT_EINVAL;
+  *out = NULL;
+  weft_graph *g = xmalloc(sizeof *g);
+  if (!g) return WEFT_ENOMEM;
+  memset(g, 0, sizeof *g);
+  g->serial = new_serial();
+  atomic_init(&g->state, 0);
+  atomic_init(&g->stop, 0);
+  atomic_init(&g->defer_head, NONE);
+  *out = g;
+  return 0;
+}
+
+void weft_graph_destroy(weft_graph *g) {
+  if (!g) return;
+  for (size_t i = 0; i < g->nchunks_len; i++) free(g->nchunks[i]);
+  free(g->nchunks);
+  for (size_t i = 0; i < g->echunks_len; i++) free(g->echunks[i]);
+  free(g->echunks);
+  for (str_chunk *c = g->strs, *next; c; c = next) {
+    next = c->next;
+    free(c);
+  }
+  free(g->exec);
+  free(g->succ);
+  free(g->indeg);
+  free((void *)g->join);
+  free((void *)g->link);
+  free(g);
+}
+
+int weft_graph_clear(weft_graph *g) {
+  if (!g) return WEFT_EINVAL;
+  if (is_running(g)) return WEFT_EBUSY;
+  g->nnodes = 0;
+  g->nedges = 0;
+  for (str_chunk *c = g->strs; c; c = c->next) c->used = 0;
+  g->str_cur = g->strs;
+  g->broken = 0;
+  g->nbad = 0;
+  g->checked = 0;
+  g->serial = new_serial();
+  return 0;
+}
+
+/* Makes room for pointer number `len` in a growable pointer array. */
+static int grow_ptrs(void ***arr, size_t *cap, size_t len) {
+  if (len < *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 16;
+  void **p = xrealloc(*arr, ncap * sizeof *p);
+  if (!p) return WEFT_ENOMEM;
+  *arr = p;
+  *cap = ncap;
+  return 0;
+}
+
+int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size,
+                   weft_node *out) {
+  if (out) out->id = 0;
+  if (!g) return WEFT_EINVAL;
+  if (is_running(g)) return WEFT_EBUSY;
+  if (!fn || (!args && size)) return broke(g, WEFT_EINVAL, NULL, 0);
+  if (size > WEFT_ARGS_MAX) return broke(g, WEFT_E2BIG, NULL, 0);
+  uint32_t i = g->nnodes;
+  if (i >= MAX_NODES || (uint64_t)i + 1 + g->nedges > MAX_SLOTS)
+    return broke(g, WEFT_ENOMEM, NULL, 0);
+  uint32_t c = i >> NODE_CHUNK_SHIFT;
+  if ((i & (NODE_CHUNK - 1)) == 0 && c >= g->nchunks_len) {
+    /* A new chunk (chunks survive weft_graph_clear and are reused). */
+    if (grow_ptrs((void ***)&g->nchunks, &g->nchunks_cap, g->nchunks_len))
+      return broke(g, WEFT_ENOMEM, NULL, 0);
+    node_rec *chunk = xmalloc(NODE_CHUNK * sizeof *chunk);
+    if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
+    g->nchunks[g->nchunks_len++] = chunk;
+  }
+  node_rec *r = node_at(g, i);
+  r->fn = fn;
+  r->name = NULL;
+  memset(r->args.b, 0, sizeof r->args.b);
+  if (size) memcpy(r->args.b, args, size);
+  g->nnodes = i + 1;
+  g->checked = 0;
+  if (out) *out = make_node(g, i);
+  return 0;
+}
+
+/* Copies s into the string arena. Chunks are kept in a list; str_cur is the
+ * one being filled, and every chunk after it is empty (weft_graph_clear
+ * empties them all and starts again at the head). */
+static const char *store_string(weft_graph *g, const char *s) {
+  size_t len = strlen(s) + 1;
+  str_chunk *c = g->str_cur;
+  while (c && c->cap - c->used < len) {
+    if (!c->next || c->next->cap < len) break;
+    c = c->next; /* an emptied chunk that is big enough */
+  }
+  if (!c || c->cap - c->used < len) {
+    size_t cap = len > STR_CHUNK ? len : STR_CHUNK;
+    str_chunk *nc = xmalloc(sizeof *nc + cap);
+    if (!nc) return NULL;
+    nc->used = 0;
+    nc->cap = cap;
+    if (c) {
+      nc->next = c->next;
+      c->next = nc;
+    } else {
+      nc->next = g->strs;
+      g->strs = nc;
+    }
+    c = nc;
+  }
+  g->str_cur = c;
+  char *dst = c->data + c->used;
+  memcpy(dst, s, len);
+  c->used += len;
+  return dst;
+}
+
+int weft_graph_name(weft_graph *g, weft_node node, const char *name) {
+  if (!g) return WEFT_EINVAL;
+  if (is_running(g)) return WEFT_EBUSY;
+  uint32_t i;
+  if (!node_index(g, node, &i)) return broke(g, WEFT_EFOREIGN, &node, 1);
+  const char *copy = NULL;
+  if (name && !(copy = store_string(g, name))) return broke(g, WEFT_ENOMEM, NULL, 0);
+  node_at(g, i)->name = copy;
+  /* Names appear in a cached cycle report: recheck (a valid graph keeps its
+   * compiled arrays). */
+  if (g->check_rc != 0) g->checked = 0;
+  return 0;
+}
+
+const char *weft_graph_node_name(const weft_graph *g, weft_node node) {
+  uint32_t i;
+  if (!g || !node_index(g, node, &i)) return NULL;
+  return node_at(g, i)->name;
+}
+
+int weft_graph_node_args(weft_graph *g, weft_node node, void **out) {
+  if (!g || !out) return WEFT_EINVAL;
+  uint32_t i;
+  if (!node_index(g, node, &i)) {
+    *out = NULL;
+    return WEFT_EFOREIGN;
+  }
+  *out = node_at(g, i)->args.b;
+  return 0;
+}
+
+void weft_graph_count(const weft_graph *g, size_t *nodes, size_t *edges) {
+  if (nodes) *nodes = g ? g->nnodes : 0;
+  if (edges) *edges = g ? (size_t)g->nedges : 0;
+}
+
+/* Checks one edge; on error marks the graph broken and returns the code. */
+static int check_edge(weft_graph *g, weft_node from, weft_node to, uint32_t *f, uint32_t *t) {
+  weft_node pair[2] = {from, to};
+  int okf = node_index(g, from, f), okt = node_index(g, to, t);
+  if (!okf || !okt) return broke(g, WEFT_EFOREIGN, pair, 2);
+  if (*f == *t) return broke(g, WEFT_ECYCLE, pair, 1);
+  return 0;
+}
+
+static int push_edge(weft_graph *g, uint32_t f, uint32_t t) {
+  uint64_t i = g->nedges;
+  uint64_t c = i >> EDGE_CHUNK_SHIFT;
+  if ((i & (EDGE_CHUNK - 1)) == 0 && c >= g->echunks_len) {
+    if (grow_ptrs((void ***)&g->echunks, &g->echunks_cap, g->echunks_len)) return WEFT_ENOMEM;
+    edge_rec *chunk = xmalloc(EDGE_CHUNK * sizeof *chunk);
+    if (!chunk) return WEFT_ENOMEM;
+    g->echunks[g->echunks_len++] = chunk;
+  }
+  edge_rec *e = edge_at(g, i);
+  e->from = f;
+  e->to = t;
+  g->nedges = i + 1;
+  return 0;
+}
+
+int weft_graph_edge(weft_graph *g, weft_node from, weft_node to) {
+  if (!g) return WEFT_EINVAL;
+  if (is_running(g)) return WEFT_EBUSY;
+  uint32_t f, t;
+  int rc = check_edge(g, from, to, &f, &t);
+  if (rc) return rc;
+  if (g->nedges + g->nnodes + 1 > MAX_SLOTS || push_edge(g, f, t))
+    return broke(g, WEFT_ENOMEM, NULL, 0);
+  g->checked = 0;
+  return 0;
+}
+
+int weft_graph_edges(weft_graph *g, const weft_node *from, const weft_node *to, size_t n) {
+  if (!g) return WEFT_EINVAL;
+  if (is_running(g)) return WEFT_EBUSY;
+  if (n == 0) return 0;
+  if (!from || !to) return broke(g, WEFT_EINVAL, NULL, 0);
+  uint32_t f, t;
+  for (size_t k = 0; k < n; k++) {
+    int rc = check_edge(g, from[k], to[k], &f, &t);
+    if (rc) return rc;
+  }
+  if (n > MAX_SLOTS || g->nedges + g->nnodes + n > MAX_SLOTS)
+    return broke(g, WEFT_ENOMEM, NULL, 0);
+  uint64_t before = g->nedges;
+  for (size_t k = 0; k < n; k++) {
+    node_index(g, from[k], &f);
+    node_index(g, to[k], &t);
+    if (push_edge(g, f, t)) {
+      g->nedges = before; /* all or nothing */
+      return broke(g, WEFT_ENOMEM, NULL, 0);
+    }
+  }
+  g->checked = 0;
+  return 0;
+}
+
+/* ------------------------------------------------------------- validation */
+
+/* Name of node i for messages: its name or "n<i>". */
+static const char *label(const weft_graph *g, uint32_t i, char tmp[16]) {
+  const char *nm = node_at(g, i)->name;
+  if (nm) return nm;
+  snprintf(tmp, 16, "n%u", (unsigned)i);
+  return tmp;
+}
+
+static void msg_append(weft_graph_error *e, const char *s) {
+  size_t len = strlen(e->message), room = sizeof e->message - 1 - len;
+  size_t n = strlen(s);
+  if (n > room) n = room;
+  memcpy(e->message + len, s, n);
+  e->message[len + n] = '\0';
+}
+
+static void fill_broken(const weft_graph *g, weft_graph_error *e) {
+  memset(e, 0, sizeof *e);
+  e->code = g->broken;
+  char tmp[16];
+  uint32_t idx = 0;
+  switch (g->broken) {
+    case WEFT_EFOREIGN:
+      e->count = g->nbad;
+      for (size_t i = 0; i < g->nbad; i++) {
+        e->nodes[i] = g->bad[i];
+        e->names[i] = node_index(g, g->bad[i], &idx) ? node_at(g, idx)->name : NULL;
+      }
+      snprintf(e->message, sizeof e->message, "a build call named a node of another graph");
+      if (g->nbad == 2) {
+        int a = node_index(g, g->bad[0], &idx);
+        const char *la = a ? label(g, idx, tmp) : "<foreign>";
+        char buf[200];
+        snprintf(buf, sizeof buf, ": edge %s -> ", la);
+        msg_append(e, buf);
+        int b = node_index(g, g->bad[1], &idx);
+        msg_append(e, b ? label(g, idx, tmp) : "<foreign>");
+      }
+      break;
+    case WEFT_ECYCLE:
+      e->count = 1;
+      e->cycle_length = 1;
+      e->nodes[0] = g->bad[0];
+      node_index(g, g->bad[0], &idx);
+      e->names[0] = node_at(g, idx)->name;
+      snprintf(e->message, sizeof e->message, "self-edge: ");
+      msg_append(e, label(g, idx, tmp));
+      msg_append(e, " -> ");
+      msg_append(e, label(g, idx, tmp));
+      break;
+    default:
+      snprintf(e->message, sizeof e->message, "a build call failed: %s",
+               weft_strerror(g->broken));
+      break;
+  }
+}
+
+static int reserve(void **p, size_t *cap, size_t need, size_t elem) {
+  (void)elem;
+  if (need <= *cap) return 0;
+  void *q = xrealloc(*p, need * elem);
+  if (!q) return WEFT_ENOMEM;
+  *p = q;
+  *cap = need;
+  return 0;
+}
+
+/* Extracts one cycle among the nodes Kahn left (rem[i] > 0) into e.
+ * Every such node has a predecessor that is also left, so walking
+ * backwards from any of them must revisit a node. */
+static int extract_cycle(weft_graph *g, const _Atomic uint32_t *rem, weft_graph_error *e) {
+  uint32_t n = g->nnodes;
+  uint32_t *pstart = xmalloc(((size_t)n + 1) * sizeof *pstart);
+  uint32_t *pos = xmalloc((size_t)n * sizeof *pos);
+  uint32_t *path = xmalloc((size_t)n * sizeof *path);
+  uint32_t *preds = NULL;
+  int rc = WEFT_ENOMEM;
+  if (!pstart || !pos || !path) goto out;
+#define LEFT(i) (atomic_load_explicit(&rem[i], memory_order_relaxed) > 0)
+  /* Reverse CSR restricted to edges between left nodes. */
+  memset(pstart, 0, ((size_t)n + 1) * sizeof *pstart);
+  uint64_t m = 0;
+  for (uint64_t k = 0; k < g->nedges; k++) {
+    edge_rec *ed = edge_at(g, k);
+    if (LEFT(ed->from) && LEFT(ed->to)) {
+      pstart[ed->to + 1]++;
+      m++;
+    }
+  }
+  for (uint32_t i = 0; i < n; i++) pstart[i + 1] += pstart[i];
+  preds = xmalloc((m ? m : 1) * sizeof *preds);
+  if (!preds) goto out;
+  for (uint32_t i = 0; i < n; i++) pos[i] = pstart[i]; /* fill cursors */
+  for (uint64_t k = 0; k < g->nedges; k++) {
+    edge_rec *ed = edge_at(g, k);
+    if (LEFT(ed->from) && LEFT(ed->to)) preds[pos[ed->to]++] = ed->from;
+  }
+  uint32_t v = 0;
+  while (!LEFT(v)) v++;
+#undef LEFT
+  for (uint32_t i = 0; i < n; i++) pos[i] = NONE;
+  uint32_t len = 0;
+  while (pos[v] == NONE) {
+    pos[v] = len;
+    path[len++] = v;
+    v = preds[pstart[v]]; /* a left node has a left predecessor */
+  }
+  /* path[pos[v]..len) walked predecessors: reversed, it is the cycle. */
+  uint32_t first = pos[v], clen = len - first;
+  /* Forward order: cyc[k] = path[len - 1 - k] ... rotate to the lowest index. */
+  uint32_t lo = 0;
+  for (uint32_t k = 1; k < clen; k++)
+    if (path[len - 1 - k] < path[len - 1 - lo]) lo = k;
+  memset(e, 0, sizeof *e);
+  e->code = WEFT_ECYCLE;
+  e->cycle_length = clen;
+  e->count = clen < WEFT_GRAPH_ERROR_NODES ? clen : WEFT_GRAPH_ERROR_NODES;
+  e->truncated = clen > WEFT_GRAPH_ERROR_NODES;
+  snprintf(e->message, sizeof e->message, "cycle of %u node%s: ", (unsigned)clen,
+           clen == 1 ? "" : "s");
+  char tmp[16];
+  for (uint32_t k = 0; k < clen; k++) {
+    uint32_t node = path[len - 1 - (lo + k) % clen];
+    if (k < e->count) {
+      e->nodes[k] = make_node(g, node);
+      e->names[k] = node_at(g, node)->name;
+    }
+    if (k < 8) {
+      msg_append(e, label(g, node, tmp));
+      msg_append(e, " -> ");
+    } else if (k == 8) {
+      msg_append(e, "... -> ");
+    }
+  }
+  msg_append(e, label(g, path[len - 1 - lo], tmp));
+  rc = WEFT_ECYCLE;
+out:
+  free(pstart);
+  free(pos);
+  free(path);
+  free(preds);
+  return rc;
+}
+
+/* Builds the run arrays and checks for a cycle. */
+static int compile(weft_graph *g, weft_graph_error *e) {
+  uint32_t n = g->nnodes;
+  uint64_t ne = g->nedges;
+  size_t slots = (size_t)ne + n;
+  if (reserve((void **)&g->succ, &g->succ_cap, slots, sizeof *g->succ)) return WEFT_ENOMEM;
+  if (n > g->node_cap) {
+    size_t cap = g->node_cap;
+    if (reserve((void **)&g->exec, &cap, n, sizeof *g->exec)) return WEFT_ENOMEM;
+    cap = g->node_cap;
+    if (reserve((void **)&g->indeg, &cap, n, sizeof *g->indeg)) return WEFT_ENOMEM;
+    cap = g->node_cap;
+    if (reserve((void **)&g->join, &cap, n, sizeof *g->join)) return WEFT_ENOMEM;
+    cap = g->node_cap;
+    if (reserve((void **)&g->link, &cap, n, sizeof *g->link)) return WEFT_ENOMEM;
+    g->node_cap = n;
+  }
+  exec_rec *ex = g->exec;
+  uint32_t *indeg = g->indeg, *succ = g->succ;
+  for (uint32_t i = 0; i < n; i++) {
+    node_rec *r = node_at(g, i);
+    ex[i].fn = r->fn;
+    ex[i].args = r->args.b;
+    ex[i].begin = 0; /* out-degree count for now */
+    indeg[i] = 0;
+  }
+  for (uint64_t k = 0; k < ne; k++) {
+    edge_rec *ed = edge_at(g, k);
+    ex[ed->from].begin++;
+    indeg[ed->to]++;
+  }
+  uint32_t at = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t d = ex[i].begin;
+    ex[i].begin = ex[i].end = at;
+    at += d;
+  }
+  for (uint64_t k = 0; k < ne; k++) {
+    edge_rec *ed = edge_at(g, k);
+    succ[ex[ed->from].end++] = ed->to;
+  }
+  /* Kahn, FIFO: join[] holds the remaining in-degrees, link[] the queue. */
+  _Atomic uint32_t *rem = g->join;
+  _Atomic uint32_t *queue = g->link;
+  uint32_t qh = 0, qt = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    atomic_store_explicit(&rem[i], indeg[i], memory_order_relaxed);
+    if (indeg[i] == 0) atomic_store_explicit(&queue[qt++], i, memory_order_relaxed);
+  }
+  uint32_t nroots = qt;
+  g->roots_begin = (uint32_t)ne;
+  g->roots_end = (uint32_t)ne + nroots;
+  for (uint32_t k = 0; k < nroots; k++)
+    succ[ne + k] = atomic_load_explicit(&queue[k], memory_order_relaxed) | SINGLE;
+  while (qh < qt) {
+    uint32_t u = atomic_load_explicit(&queue[qh++], memory_order_relaxed);
+    for (uint32_t s = ex[u].begin; s < ex[u].end; s++) {
+      uint32_t v = succ[s];
+      uint32_t r = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
+      atomic_store_explicit(&rem[v], r, memory_order_relaxed);
+      if (r == 0) atomic_store_explicit(&queue[qt++], v, memory_order_relaxed);
+    }
+  }
+  int rc = 0;
+  if (qt < n) {
+    rc = extract_cycle(g, rem, e);
+  } else {
+    for (uint64_t k = 0; k < ne; k++)
+      if (indeg[succ[k]] == 1) succ[k] |= SINGLE;
+  }
+  for (uint32_t i = 0; i < n; i++) atomic_store_explicit(&g->join[i], indeg[i], memory_order_relaxed);
+  g->counters_dirty = 0;
+  return rc;
+}
+
+/* Validation without the busy check (the caller holds the graph). */
+static int prepare(weft_graph *g, weft_graph_error *err) {
+  if (g->broken) {
+    if (err) fill_broken(g, err);
+    return g->broken;
+  }
+  if (!g->checked) {
+    memset(&g->check_err, 0, sizeof g->check_err);
+    int rc = compile(g, &g->check_err);
+    if (rc == WEFT_ENOMEM) {
+      if (err) {
+        memset(err, 0, sizeof *err);
+        err->code = rc;
+        snprintf(err->message, sizeof err->message, "out of memory while validating");
+      }
+      return rc;
+    }
+    g->check_rc = rc;
+    g->check_err.code = rc;
+    if (rc == 0) snprintf(g->check_err.message, sizeof g->check_err.message, "ok");
+    g->checked = 1;
+  }
+  if (err) *err = g->check_err;
+  return g->check_rc;
+}
+
+/* Claims the graph for a run or a validation: ST_RUNNING, new generation. */
+static int claim(weft_graph *g) {
+  uint32_t s = atomic_load_explicit(&g->state, memory_order_relaxed);
+  for (;;) {
+    if (s & ST_RUNNING) return WEFT_EBUSY;
+    uint32_t ns = (((s >> 2) + 1) << 2) | ST_RUNNING;
+    if (atomic_compare_exchange_weak_explicit(&g->state, &s, ns, memory_order_seq_cst,
+                                              memory_order_relaxed)) {
+      g->gen = ns >> 2;
+      return 0;
+    }
+  }
+}
+
+static void release(weft_graph *g) {
+  atomic_store_explicit(&g->state, g->gen << 2, memory_order_seq_cst);
+}
+
+int weft_graph_validate(weft_graph *g, weft_graph_error *err) {
+  if (err) memset(err, 0, sizeof *err);
+  if (!g) {
+    if (err) {
+      err->code = WEFT_EINVAL;
+      snprintf(err->message, sizeof err->message, "graph is NULL");
+    }
+    return WEFT_EINVAL;
+  }
+  int rc = claim(g);
+  if (rc) {
+    if (err) {
+      err->code = rc;
+      snprintf(err->message, sizeof err->message, "graph is running");
+    }
+    return rc;
+  }
+  rc = prepare(g, err);
+  release(g);
+  return rc;
+}
+
+/* -------------------------------------------------------------------- run */
+
+typedef struct gtask {
+  weft_graph *g;
+  uint32_t node; /* NONE: a range task */
+  uint32_t begin, end;
+  uint32_t pad_;
+  uint64_t ran; /* out: node functions called */
+} gtask;
+
+_Static_assert(sizeof(gtask) <= WEFT_ARGS_MAX, "gtask must fit a frame");
+
+static void gtask_fn(weft_worker *w, void *p);
+
+static void defer_push(weft_graph *g, uint32_t s) {
+  atomic_fetch_add_explicit(&deferred_count, 1, memory_order_relaxed);
+  uint32_t head = atomic_load_explicit(&g->defer_head, memory_order_relaxed);
+  do {
+    atomic_store_explicit(&g->link[s], head, memory_order_relaxed);
+  } while (!atomic_compare_exchange_weak_explicit(&g->defer_head, &head, s, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Pops a deferred node or returns NONE. No ABA: a node is pushed at most
+ * once per run, and its link never changes after its push. */
+static uint32_t defer_pop(weft_graph *g) {
+  uint32_t head = atomic_load_explicit(&g->defer_head, memory_order_acquire);
+  while (head != NONE) {
+    uint32_t next = atomic_load_explicit(&g->link[head], memory_order_relaxed);
+    if (atomic_compare_exchange_weak_explicit(&g->defer_head, &head, next, memory_order_acquire,
+                                              memory_order_acquire))
+      return head;
+  }
+  return NONE;
+}
+
+static void fail_run(weft_graph *g, uint32_t node, int status) {
+  uint32_t v = atomic_load_explicit(&g->stop, memory_order_relaxed);
+  while ((v & 3u) == STOP_GO) {
+    if (atomic_compare_exchange_weak_explicit(&g->stop, &v, v | STOP_FAILED, memory_order_relaxed,
+                                              memory_order_relaxed)) {
+      g->fail_node = node;
+      g->fail_status = status;
+      return;
+    }
+  }
+}
+
+static inline int can_spawn(weft_worker *w) {
+  const weft__hot *h = (const weft__hot *)w;
+  return h->end - h->top > WEFT__GRAPH_DEQUE_RESERVE;
+}
+
+/* The heart of a run: executes `node` (unless NONE), then works through
+ * successor slots [begin, end), continuing with one ready node at a time
+ * until nothing is ready locally or deferred; spawned tasks are synced at
+ * the end. Returns the number of node functions called. */
+static uint64_t process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
+                        uint32_t end, unsigned depth) {
+  const exec_rec *ex = g->exec;
+  const uint32_t *succ = g->succ;
+  const uint32_t *indeg = g->indeg;
+  _Atomic uint32_t *join = g->join;
+  const int deep = depth >= g->depth_limit;
+  unsigned spawned = 0;
+  uint64_t ran = 0;
+  gtask t;
+  t.g = g;
+  t.pad_ = 0;
+  t.ran = 0;
+  for (;;) {
+    if (node != NONE) {
+      if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
+      const exec_rec *e = &ex[node];
+      int rc = e->fn(w, e->args);
+      ran++;
+      if (WEFT__UNLIKELY(rc != 0)) {
+        fail_run(g, node, rc);
+        break;
+      }
+      begin = e->begin;
+      end = e->end;
+      node = NONE;
+    }
+    /* A wide fan-out: give the upper halves to thieves. */
+    while (end - begin > SPLIT_MIN && !deep && can_spawn(w)) {
+      uint32_t mid = begin + (end - begin) / 2;
+      t.node = NONE;
+      t.begin = mid;
+      t.end = end;
+      if (WEFT_SPAWN(w, gtask_fn, &t) != 0) break;
+      spawned++;
+      end = mid;
+    }
+    for (uint32_t k = begin; k < end; k++) {
+      uint32_t s = succ[k];
+      if (s & SINGLE) {
+        s &= ~SINGLE;
+      } else {
+        if (atomic_fetch_sub_explicit(&join[s], 1, memory_order_acq_rel) != 1) continue;
+        /* Last predecessor: nobody else touches the counter this run. */
+        atomic_store_explicit(&join[s], indeg[s], memory_order_relaxed);
+      }
+      if (node == NONE) {
+        node = s;
+        continue;
+      }
+      if (!deep && can_spawn(w)) {
+        t.node = s;
+        t.begin = t.end = 0;
+        if (WEFT_SPAWN(w, gtask_fn, &t) == 0) {
+          spawned++;
+          continue;
+        }
+      }
+      defer_push(g, s);
+    }
+    if (node == NONE) {
+      if (atomic_load_explicit(&g->defer_head, memory_order_relaxed) == NONE) break;
+      node = defer_pop(g);
+      if (node == NONE) break;
+    }
+  }
+  while (spawned > 0) {
+    spawned--;
+    WEFT_SYNC(w, &t);
+    ran += t.ran;
+  }
+  return ran;
+}
+
+static void gtask_fn(weft_worker *w, void *p) {
+  gtask *a = p;
+  unsigned d = tls_depth + 1;
+  tls_depth = d;
+  if (WEFT__UNLIKELY(d > atomic_load_explicit(&depth_seen, memory_order_relaxed)))
+    atomic_store_explicit(&depth_seen, d, memory_order_relaxed); /* a test probe: races ok */
+  a->ran = process(w, a->g, a->node, a->begin, a->end, d);
+  tls_depth = d - 1;
+}
+
+static unsigned depth_limit_for(const weft_worker *w) {
+  size_t lim = w->pool->cfg.stack_size / DEPTH_BYTES;
+  if (lim < DEPTH_MIN) lim = DEPTH_MIN;
+  if (lim > DEPTH_MAX) lim = DEPTH_MAX;
+  return (unsigned)lim;
+}
+
+/* One run of a claimed, valid graph. */
+static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
+  if (g->counters_dirty) {
+    for (uint32_t i = 0; i < g->nnodes; i++)
+      atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
+    g->counters_dirty = 0;
+  }
+  atomic_store_explicit(&g->defer_head, NONE, memory_order_relaxed);
+  atomic_store_explicit(&g->stop, g->gen << 2, memory_order_seq_cst);
+  /* A cancel that raced the reset above left its bit in state. */
+  if (atomic_load_explicit(&g->state, memory_order_seq_cst) & ST_CANCEL) {
+    res->nodes_skipped = g->nnodes;
+    return WEFT_ECANCELED;
+  }
+  unsigned d = tls_depth + 1;
+  tls_depth = d;
+  uint64_t ran = process(w, g, NONE, g->roots_begin, g->roots_end, d);
+  tls_depth = d - 1;
+  res->nodes_run += ran;
+  uint32_t stop = atomic_load_explicit(&g->stop, memory_order_acquire) & 3u;
+  if (stop == STOP_GO || (stop == STOP_CANCELED && ran == g->nnodes)) {
+    /* Complete: every node ran and every counter was put back. */
+    return 0;
+  }
+  g->counters_dirty = 1;
+  res->nodes_skipped = g->nnodes - ran;
+  if (stop == STOP_FAILED) {
+    res->status = g->fail_status;
+    res->node = make_node(g, g->fail_node);
+    return WEFT_ENODE_FAILED;
+  }
+  return WEFT_ECANCELED;
+}
+
+typedef struct drive_args {
+  weft_graph *g;
+  int (*done)(void *ctx, uint64_t completed);
+  void *ctx;
+  uint64_t n; /* used when done is NULL */
+  weft_graph_result res;
+  int rc;
+} drive_args;
+
+/* Runs the series on worker w; the graph is claimed by the caller. */
+static void drive(weft_worker *w, drive_args *a) {
+  weft_graph *g = a->g;
+  int rc = prepare(g, NULL);
+  if (rc) {
+    a->rc = rc;
+    return;
+  }
+  g->depth_limit = depth_limit_for(w);
+  for (uint64_t k = 0;; k++) {
+    if (a->done ? a->done(a->ctx, k) != 0 : k >= a->n) break;
+    if (g->nnodes == 0) {
+      if (atomic_load_explicit(&g->state, memory_order_seq_cst) & ST_CANCEL) {
+        rc = WEFT_ECANCELED;
+        break;
+      }
+      a->res.iterations++;
+      continue;
+    }
+    rc = run_once(w, g, &a->res);
+    if (rc) break;
+    a->res.iterations++;
+  }
+  a->rc = rc;
+}
+
+static void drive_task(weft_worker *w, void *p) { drive(w, (drive_args *)p); }
+
+static int run_series(weft_pool pool, weft_worker *w, drive_args *a, weft_graph_result *res) {
+  memset(&a->res, 0, sizeof a->res);
+  a->rc = 0;
+  int rc = claim(a->g);
+  if (rc == 0) {
+    if (w) {
+      drive(w, a);
+    } else {
+      rc = weft_run(pool, drive_task, a);
+    }
+    release(a->g);
+    if (rc == 0) rc = a->rc;
+  }
+  if (res) *res = a->res;
+  return rc;
+}
+
+int weft_graph_run(weft_pool pool, weft_graph *g, weft_graph_result *res) {
+  return weft_graph_run_n(pool, g, 1, res);
+}
+
+int weft_graph_run_n(weft_pool pool, weft_graph *g, uint64_t n, weft_graph_result *res) {
+  if (res) memset(res, 0, sizeof *res);
+  if (!g) return WEFT_EINVAL;
+  drive_args a = {g, NULL, NULL, n, {0, {0}, 0, 0, 0}, 0};
+  return run_series(pool, NULL, &a, res);
+}
+
+int weft_graph_run_until(weft_pool pool, weft_graph *g, int (*done)(void *ctx, uint64_t completed),
+                         void *ctx, weft_graph_result *res) {
+  if (res) memset(res, 0, sizeof *res);
+  if (!g || !done) return WEFT_EINVAL;
+  drive_args a = {g, done, ctx, 0, {0, {0}, 0, 0, 0}, 0};
+  return run_series(pool, NULL, &a, res);
+}
+
+int weft_graph_run_in(weft_worker *w, weft_graph *g, weft_graph_result *res) {
+  if (res) memset(res, 0, sizeof *res);
+  if (!w || !g) return WEFT_EINVAL;
+  drive_args a = {g, NULL, NULL, 1, {0, {0}, 0, 0, 0}, 0};
+  weft_pool none = {0};
+  return run_series(none, w, &a, res);
+}
+
+int weft_graph_cancel(weft_graph *g) {
+  if (!g) return WEFT_EINVAL;
+  uint32_t s = atomic_load_explicit(&g->state, memory_order_seq_cst);
+  do {
+    if (!(s & ST_RUNNING)) return 0;
+  } while (!atomic_compare_exchange_weak_explicit(&g->state, &s, s | ST_CANCEL,
+                                                  memory_order_seq_cst, memory_order_seq_cst));
+  /* Stop the current run of that same series only (generation match). */
+  uint32_t go = (s >> 2) << 2 | STOP_GO;
+  atomic_compare_exchange_strong_explicit(&g->stop, &go, go | STOP_CANCELED,
+                                          memory_order_seq_cst, memory_order_relaxed);
+  return 1;
+}
+
+/* -------------------------------------------------------------------- dot */
+
+typedef struct out_t {
+  char *buf;
+  size_t cap, len;
+} out_t;
+
+static void put(out_t *o, const char *s, size_t n) {
+  if (o->cap > 0 && o->len < o->cap - 1) {
+    size_t room = o->cap - 1 - o->len;
+    memcpy(o->buf + o->len, s, n < room ? n : room);
+  }
+  o->len += n;
+}
+
+static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
+
+static void put_quoted(out_t *o, const char *s) {
+  put(o, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      char esc[2] = {'\\', (char)c};
+      put(o, esc, 2);
+    } else if (c == '\n') {
+      put(o, "\\n", 2);
+    } else if (c < 0x20 || c == 0x7f) {
+      put(o, " ", 1);
+    } else {
+      put(o, (const char *)&c, 1);
+    }
+  }
+  put(o, "\"", 1);
+}
+
+int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *needed) {
+  if (needed) *needed = 0;
+  if (!g || (!buf && cap > 0)) return WEFT_EINVAL;
+  out_t o = {buf, cap, 0};
+  char tmp[64];
+  puts_(&o, "digraph weft {\n");
+  for (uint32_t i = 0; i < g->nnodes; i++) {
+    snprintf(tmp, sizeof tmp, "  n%u", (unsigned)i);
+    puts_(&o, tmp);
+    const char *nm = node_at(g, i)->name;
+    if (nm) {
+      puts_(&o, " [label=");
+      put_quoted(&o, nm);
+      puts_(&o, "]");
+    }
+    puts_(&o, ";\n");
+  }
+  for (uint64_t k = 0; k < g->nedges; k++) {
+    const edge_rec *e = edge_at(g, k);
+    snprintf(tmp, sizeof tmp, "  n%u -> n%u;\n", (unsigned)e->from, (unsigned)e->to);
+    puts_(&o, tmp);
+  }
+  puts_(&o, "}\n");
+  if (cap > 0) buf[o.len < cap ? o.len : cap - 1] = '\0';
+  if (needed) *needed = o.len + 1;
+  return 0;
+}

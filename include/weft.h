@@ -480,6 +480,7 @@ WEFT_API void weft__on_signal(weft_worker *w);
 #define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WEFT__LOAD_SIGNAL(h) __atomic_load_n(&(h)->signal, __ATOMIC_RELAXED)
 #define WEFT__HAVE_INLINE 1
+#define WEFT__UNUSED __attribute__((unused))
 #endif
 
 #ifdef WEFT__HAVE_INLINE
@@ -564,88 +565,89 @@ static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
  * NAME_run(pool, &result, args...) -> int for non-worker threads. A sync
  * that finds its frame private calls NAME directly with the arguments read
  * from the frame: no copy through memory, no indirect call. R must not be
- * void (return an int). Arguments + result must fit WEFT_ARGS_MAX. */
-#define WEFT__TASK_DEFS(R, NAME, PARAMS, CALLARGS)                                 \
-  static R NAME PARAMS;                                                                   \
-  typedef char NAME##_fits_[sizeof(NAME##_args) <= WEFT_ARGS_MAX ? 1 : -1];               \
-  static void NAME##_task(weft_worker *w, void *p) {                                      \
-    NAME##_args *a = (NAME##_args *)p;                                                    \
-    a->ret = NAME CALLARGS;                                                               \
-  }                                                                                       \
-  static inline R NAME##_sync(weft_worker *w) {                                           \
-    weft__frame *f = weft__pop_private(w);                                                \
-    if (WEFT__LIKELY(f != 0)) {                                                           \
-      NAME##_args *a = (NAME##_args *)f->u.args;                                          \
-      return NAME CALLARGS;                                                               \
-    }                                                                                     \
-    NAME##_args r_;                                                                       \
-    weft__sync_slow(w, &r_, sizeof r_);                                                   \
-    return r_.ret;                                                                        \
+ * void (return an int). Arguments + result must fit WEFT_ARGS_MAX. Inside
+ * the body the worker is `w`; names starting weft__ are reserved. */
+#define WEFT__TASK_DEFS(R, NAME, PARAMS, CALLARGS)                                          \
+  static R NAME PARAMS;                                                                     \
+  typedef char NAME##_fits_[sizeof(NAME##_args) <= WEFT_ARGS_MAX ? 1 : -1];                 \
+  WEFT__UNUSED static void NAME##_task(weft_worker *w, void *weft__p) {                     \
+    NAME##_args *weft__a = (NAME##_args *)weft__p;                                          \
+    weft__a->ret = NAME CALLARGS;                                                           \
+  }                                                                                         \
+  WEFT__UNUSED static inline R NAME##_sync(weft_worker *w) {                                \
+    weft__frame *weft__f = weft__pop_private(w);                                            \
+    if (WEFT__LIKELY(weft__f != 0)) {                                                       \
+      NAME##_args *weft__a = (NAME##_args *)weft__f->u.args;                                \
+      return NAME CALLARGS;                                                                 \
+    }                                                                                       \
+    NAME##_args weft__r;                                                                    \
+    weft__sync_slow(w, &weft__r, sizeof weft__r);                                           \
+    return weft__r.ret;                                                                     \
   }
 
-#define WEFT__TASK_SPAWN_FRAME(NAME, STORE)                                               \
-  weft__frame *f = weft__push_frame(w);                                                   \
-  if (WEFT__LIKELY(f != 0)) {                                                             \
-    NAME##_args *a = (NAME##_args *)f->u.args;                                            \
-    f->fn = NAME##_task;                                                                  \
-    STORE;                                                                                \
-    weft__push_commit(w, f);                                                              \
-  } else {                                                                                \
-    NAME##_args a_[1];                                                                    \
-    NAME##_args *a = a_;                                                                  \
-    STORE;                                                                                \
-    weft__spawn_slow(w, NAME##_task, a, sizeof *a);                                       \
+#define WEFT__TASK_SPAWN_FRAME(NAME, STORE)                                                 \
+  weft__frame *weft__f = weft__push_frame(w);                                               \
+  if (WEFT__LIKELY(weft__f != 0)) {                                                         \
+    NAME##_args *weft__a = (NAME##_args *)weft__f->u.args;                                  \
+    weft__f->fn = NAME##_task;                                                              \
+    STORE;                                                                                  \
+    weft__push_commit(w, weft__f);                                                          \
+  } else {                                                                                  \
+    NAME##_args weft__a_[1];                                                                \
+    NAME##_args *weft__a = weft__a_;                                                        \
+    STORE;                                                                                  \
+    weft__spawn_slow(w, NAME##_task, weft__a, sizeof *weft__a);                             \
   }
 
-#define WEFT__TASK_RUN(R, NAME, PARAMS, STORE)                                            \
-  static inline int NAME##_run PARAMS {                                                   \
-    NAME##_args a_[1];                                                                    \
-    NAME##_args *a = a_;                                                                  \
-    STORE;                                                                                \
-    int rc_ = weft_run(pool, NAME##_task, a);                                             \
-    if (rc_ == 0 && ret) *ret = a->ret;                                                   \
-    return rc_;                                                                           \
+#define WEFT__TASK_RUN(R, NAME, PARAMS, STORE)                                              \
+  WEFT__UNUSED static inline int NAME##_run PARAMS {                                        \
+    NAME##_args weft__a_[1];                                                                \
+    NAME##_args *weft__a = weft__a_;                                                        \
+    STORE;                                                                                  \
+    int weft__rc = weft_run(weft__pool, NAME##_task, weft__a);                              \
+    if (weft__rc == 0 && weft__ret) *weft__ret = weft__a->ret;                              \
+    return weft__rc;                                                                        \
   }
 
-#define WEFT_TASK_1(R, NAME, T1, A1)                                                      \
-  typedef struct { T1 a1; R ret; } NAME##_args;                                           \
-  WEFT__TASK_DEFS(R, NAME, (weft_worker * w, T1 A1), (w, a->a1))                        \
-  static inline void NAME##_spawn(weft_worker *w, T1 A1) {                                \
-    WEFT__TASK_SPAWN_FRAME(NAME, a->a1 = A1)                                              \
-  }                                                                                       \
-  WEFT__TASK_RUN(R, NAME, (weft_pool pool, R *ret, T1 A1), a->a1 = A1)                    \
-  static R NAME(weft_worker *w, T1 A1)
+#define WEFT_TASK_1(R, NAME, T1, A1)                                                        \
+  typedef struct { T1 a1; R ret; } NAME##_args;                                             \
+  WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1), (w, weft__a->a1))         \
+  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1) {                     \
+    WEFT__TASK_SPAWN_FRAME(NAME, weft__a->a1 = A1)                                          \
+  }                                                                                         \
+  WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1), weft__a->a1 = A1)    \
+  static R NAME(weft_worker *w WEFT__UNUSED, T1 A1)
 
-#define WEFT_TASK_2(R, NAME, T1, A1, T2, A2)                                              \
-  typedef struct { T1 a1; T2 a2; R ret; } NAME##_args;                                    \
-  WEFT__TASK_DEFS(R, NAME, (weft_worker * w, T1 A1, T2 A2), (w, a->a1, a->a2))          \
-  static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2) {                         \
-    WEFT__TASK_SPAWN_FRAME(NAME, (a->a1 = A1, a->a2 = A2))                                \
-  }                                                                                       \
-  WEFT__TASK_RUN(R, NAME, (weft_pool pool, R *ret, T1 A1, T2 A2), (a->a1 = A1, a->a2 = A2)) \
-  static R NAME(weft_worker *w, T1 A1, T2 A2)
+#define WEFT_TASK_2(R, NAME, T1, A1, T2, A2)                                                \
+  typedef struct { T1 a1; T2 a2; R ret; } NAME##_args;                                      \
+  WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2), (w, weft__a->a1, weft__a->a2)) \
+  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2) {              \
+    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2))                      \
+  }                                                                                         \
+  WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2), (weft__a->a1 = A1, weft__a->a2 = A2)) \
+  static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2)
 
-#define WEFT_TASK_3(R, NAME, T1, A1, T2, A2, T3, A3)                                      \
-  typedef struct { T1 a1; T2 a2; T3 a3; R ret; } NAME##_args;                             \
-  WEFT__TASK_DEFS(R, NAME, (weft_worker * w, T1 A1, T2 A2, T3 A3),                        \
-                  (w, a->a1, a->a2, a->a3))                                             \
-  static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3) {                  \
-    WEFT__TASK_SPAWN_FRAME(NAME, (a->a1 = A1, a->a2 = A2, a->a3 = A3))                    \
-  }                                                                                       \
-  WEFT__TASK_RUN(R, NAME, (weft_pool pool, R *ret, T1 A1, T2 A2, T3 A3),                  \
-                 (a->a1 = A1, a->a2 = A2, a->a3 = A3))                                    \
-  static R NAME(weft_worker *w, T1 A1, T2 A2, T3 A3)
+#define WEFT_TASK_3(R, NAME, T1, A1, T2, A2, T3, A3)                                        \
+  typedef struct { T1 a1; T2 a2; T3 a3; R ret; } NAME##_args;                               \
+  WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2, T3 A3),             \
+                  (w, weft__a->a1, weft__a->a2, weft__a->a3))                               \
+  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3) {       \
+    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3))    \
+  }                                                                                         \
+  WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2, T3 A3),        \
+                 (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3))                    \
+  static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2, T3 A3)
 
-#define WEFT_TASK_4(R, NAME, T1, A1, T2, A2, T3, A3, T4, A4)                              \
-  typedef struct { T1 a1; T2 a2; T3 a3; T4 a4; R ret; } NAME##_args;                      \
-  WEFT__TASK_DEFS(R, NAME, (weft_worker * w, T1 A1, T2 A2, T3 A3, T4 A4),                 \
-                  (w, a->a1, a->a2, a->a3, a->a4))                                      \
-  static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3, T4 A4) {           \
-    WEFT__TASK_SPAWN_FRAME(NAME, (a->a1 = A1, a->a2 = A2, a->a3 = A3, a->a4 = A4))        \
-  }                                                                                       \
-  WEFT__TASK_RUN(R, NAME, (weft_pool pool, R *ret, T1 A1, T2 A2, T3 A3, T4 A4),           \
-                 (a->a1 = A1, a->a2 = A2, a->a3 = A3, a->a4 = A4))                        \
-  static R NAME(weft_worker *w, T1 A1, T2 A2, T3 A3, T4 A4)
+#define WEFT_TASK_4(R, NAME, T1, A1, T2, A2, T3, A3, T4, A4)                                \
+  typedef struct { T1 a1; T2 a2; T3 a3; T4 a4; R ret; } NAME##_args;                        \
+  WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2, T3 A3, T4 A4),      \
+                  (w, weft__a->a1, weft__a->a2, weft__a->a3, weft__a->a4))                  \
+  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3, T4 A4) { \
+    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3, weft__a->a4 = A4)) \
+  }                                                                                         \
+  WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2, T3 A3, T4 A4), \
+                 (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3, weft__a->a4 = A4))  \
+  static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2, T3 A3, T4 A4)
 
 #else
 #define WEFT_SPAWN(w, fn, argp) weft_spawn((w), (fn), (argp), sizeof(*(argp)))

@@ -1,7 +1,12 @@
 /*
- * bench_weft.c - the workloads on weft: one WEFT_SPAWN per spawn point of the
- * sequential algorithm, WEFT_SYNC in LIFO order. Only weft_run of the root is
- * timed; pool creation and destruction are not.
+ * bench_weft.c - the workloads on weft: one spawn per spawn point of the
+ * sequential algorithm, syncs in LIFO order. Only the root run is timed;
+ * pool creation and destruction are not.
+ *
+ * Built twice: bench_weft uses typed tasks (WEFT_TASK_n: arguments in
+ * registers) where the workload's arguments are scalars (fib, tree), and
+ * bench_weft_struct (-DWEFT_BENCH_STRUCT) uses the generic WEFT_SPAWN /
+ * WEFT_SYNC with an argument struct everywhere, to show what that costs.
  */
 #include "common.h"
 
@@ -23,6 +28,7 @@ typedef struct {
   long n, r;
 } fib_t;
 
+#ifdef WEFT_BENCH_STRUCT
 static void fib_task(weft_worker *w, void *p) {
   fib_t *a = (fib_t *)p;
   if (a->n < 2) {
@@ -36,11 +42,29 @@ static void fib_task(weft_worker *w, void *p) {
   a->r = x.r + y.r;
 }
 
+#endif
+
+#ifdef WEFT_BENCH_STRUCT
 static void weft_fib(long n, bench_result *r) {
   fib_t a = {n, 0};
   weft_check(weft_run(g_pool, fib_task, &a), "weft_run(fib)");
   r->value = (uint64_t)a.r;
 }
+#else
+WEFT_TASK_1(long, pfib, long, n) {
+  if (n < 2) return n;
+  pfib_spawn(w, n - 1);
+  long y = pfib(w, n - 2);
+  return pfib_sync(w) + y;
+}
+
+static void weft_fib(long n, bench_result *r) {
+  long v = 0;
+  weft_check(pfib_run(g_pool, &v, n), "pfib_run");
+  r->value = (uint64_t)v;
+  (void)pfib_task;
+}
+#endif
 
 /* --------------------------------------------------------------- nqueens */
 
@@ -96,6 +120,7 @@ typedef struct {
   uint32_t maxdepth; /* result: deepest node in the subtree */
 } tree_t; /* 32 bytes */
 
+#ifdef WEFT_BENCH_STRUCT
 static void tree_task(weft_worker *w, void *p) {
   tree_t *a = (tree_t *)p;
   unsigned k = tree_children(a->hash, a->depth, a->b0);
@@ -129,6 +154,36 @@ static void tree_task(weft_worker *w, void *p) {
   a->maxdepth = maxdepth;
 }
 
+#endif
+
+#ifndef WEFT_BENCH_STRUCT
+typedef struct {
+  uint64_t count;
+  uint32_t maxdepth;
+} tree_res;
+
+WEFT_TASK_3(tree_res, ptree, uint64_t, hash, uint32_t, depth, uint32_t, b0) {
+  unsigned k = tree_children(hash, depth, b0);
+  tree_res r = {1, depth};
+  /* Arguments live in the frames, so even the root's 2000 children need no
+   * array of their own. */
+  for (unsigned i = 0; i < k; i++) ptree_spawn(w, tree_child_hash(hash, i), depth + 1, b0);
+  for (unsigned i = 0; i < k; i++) {
+    tree_res c = ptree_sync(w);
+    r.count += c.count;
+    if (c.maxdepth > r.maxdepth) r.maxdepth = c.maxdepth;
+  }
+  return r;
+}
+
+static void weft_tree(unsigned b0, bench_result *r) {
+  tree_res v = {0, 0};
+  weft_check(ptree_run(g_pool, &v, tree_root_hash(), 0, b0), "ptree_run");
+  r->value = v.count;
+  r->aux = (long)v.maxdepth;
+  (void)ptree_task;
+}
+#else
 static void weft_tree(unsigned b0, bench_result *r) {
   tree_t a;
   memset(&a, 0, sizeof a);
@@ -138,6 +193,7 @@ static void weft_tree(unsigned b0, bench_result *r) {
   r->value = a.count;
   r->aux = (long)a.maxdepth;
 }
+#endif
 
 /* ------------------------------------------------------------------ sort */
 
@@ -251,7 +307,11 @@ static void weft_stats_end(char *buf, size_t len) {
 int main(int argc, char **argv) {
   bench_impl impl;
   memset(&impl, 0, sizeof impl);
+#ifdef WEFT_BENCH_STRUCT
+  impl.name = "weft-struct";
+#else
   impl.name = "weft";
+#endif
   impl.runtime = "weft " WEFT_BENCH_STR(WEFT_VERSION_MAJOR) "." WEFT_BENCH_STR(WEFT_VERSION_MINOR);
   impl.setup = weft_setup;
   impl.teardown = weft_teardown;

@@ -160,13 +160,21 @@ static void *thief_main(void *arg) {
 TEST(deque_last_task_race) {
   const uint32_t rounds = (uint32_t)test_scaled(100000, 2000);
   const uint32_t maxk = 4;
-  setup(64, (size_t)rounds * maxk);
+  setup(64, (size_t)rounds * maxk * 10);
   atomic_store(&stop_thieves, 0);
   pthread_t t[NW - 1];
   for (unsigned i = 0; i < NW - 1; i++) pthread_create(&t[i], NULL, thief_main, fw[i + 1]);
   weft_worker *o = fw[0];
   uint32_t id = 0, rng = 1;
-  for (uint32_t r = 0; r < rounds; r++) {
+  /* Under load the thieves may get little CPU: keep going (bounded) until
+   * at least one steal happened, so the race is really exercised. */
+  uint32_t limit = rounds;
+  for (uint32_t r = 0; r < limit; r++) {
+    if (r == limit - 1 && limit < 10 * rounds) {
+      uint64_t st = 0;
+      for (unsigned i = 1; i < NW; i++) st += __atomic_load_n(&fw[i]->st_steals, __ATOMIC_RELAXED);
+      if (st == 0) limit += rounds / 2 + 1;
+    }
     uint32_t k = 1 + r % maxk;
     for (uint32_t j = 0; j < k; j++) push(o, id + j);
     /* Hold the frames a random while, so thieves get to race the pops. */

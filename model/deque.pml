@@ -89,9 +89,12 @@ inline run_task(id, fr)
   d_step { executed[id]++; fr_res[fr] = id }
 }
 
-/* handle_signal: share the older half of the private frames (at least one)
- * with a single seq_cst fetch_add on the s half of ts, then clear the signal.
- * With nothing private the bits stay set for a later push/pop. */
+/* handle_signal (weft__on_signal): share the older half of the private
+ * frames (at least one) with a single seq_cst fetch_add on the s half of ts,
+ * then clear the signal (and wake a sleeper if WAKE was set). With nothing
+ * private but shared frames present it only clears the signal (and wakes).
+ * With nothing to share the bits stay set for a later push/pop. Never called
+ * with allstolen_o set. */
 inline handle_signal()
 {
   if
@@ -110,7 +113,13 @@ inline handle_signal()
      d_step { sig = signal; signal = 0 }  /* exchange(signal, 0)           */
      /* sig & WAKE -> wake_one(): the sleep protocol, see sleep.pml         */
      sig = 0; new_s = 0; v = 0
-  :: else -> skip
+  :: else ->
+     if
+     :: T(ts) < S(ts) ->                 /* own relaxed load of ts         */
+        d_step { sig = signal; signal = 0 };
+        sig = 0
+     :: else -> skip                     /* keep the request               */
+     fi
   fi
 }
 
@@ -202,7 +211,12 @@ inline pop_begin(f, stolen)
      fi;
      if
      :: allstolen_o -> stolen = true
-     :: else -> d_step { top = f; top_g = f }
+     :: else ->                          /* shrink won: f is private now   */
+        d_step { top = f; top_g = f };
+        if
+        :: signal != 0 -> handle_signal()
+        :: else -> skip
+        fi
      fi
   fi;
   if

@@ -7,9 +7,10 @@
  *
  * Validate ("compile"): counting sort of the edges into CSR successor lists,
  * in-degrees, Kahn's algorithm; on a cycle, a backward walk inside the nodes
- * Kahn could not remove extracts one cycle. The result (a flat exec array,
- * the successor array, the in-degrees and the join counters) is kept until
- * the graph changes, so runs allocate nothing.
+ * Kahn could not remove extracts one cycle. The result (each node's range
+ * of successor slots, written into its record, the successor array, the
+ * in-degrees and the join counters) is kept until the graph changes, so runs
+ * allocate nothing.
  *
  * Run: docs/GRAPHS.md has the full argument. In short, a task processes a
  * node, then decrements its successors' join counters; of the successors
@@ -46,6 +47,14 @@
 #define MAX_NODES 0x7fffffffu
 #define MAX_SLOTS 0xfffffffeu /* edges + nodes (roots) must index a uint32 array */
 
+/* Successors whose node line is prefetched while a node runs. */
+#define PREFETCH_SUCC 4u
+#define PREFETCH_MIN_SUCC 3u
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch((p), 1, 3)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 /* A range of successor slots longer than this is split in halves. */
 #define SPLIT_MIN 32u
 /* Free frames a task leaves in the deque for nested levels and user code. */
@@ -63,25 +72,29 @@
 #define STOP_FAILED 1u
 #define STOP_CANCELED 2u
 
+/* A node: everything a run needs of it in one cache line. begin/end (its
+ * successor slots) are written by validation. Names live in a side table. */
 typedef struct node_rec {
   weft_node_fn fn;
-  const char *name;
+  uint32_t begin, end;
   union {
     unsigned char b[WEFT_ARGS_MAX];
     uint64_t align_;
   } args;
 } node_rec;
 
+_Static_assert(sizeof(node_rec) == 64, "a node is one cache line");
+
 typedef struct edge_rec {
   uint32_t from, to;
 } edge_rec;
 
-/* What a run needs of a node, flat. */
-typedef struct exec_rec {
-  weft_node_fn fn;
-  void *args;
-  uint32_t begin, end; /* successor slots */
-} exec_rec;
+/* One worker's count of node functions called in the current run; own
+ * cache line, written by that worker only. */
+typedef struct ran_slot {
+  uint64_t v;
+  char pad_[WEFT__CACHE_LINE - sizeof(uint64_t)];
+} ran_slot;
 
 typedef struct str_chunk {
   struct str_chunk *next;
@@ -95,6 +108,7 @@ struct weft_graph {
   uint64_t nedges;
   node_rec **nchunks;
   size_t nchunks_len, nchunks_cap;
+  const char ***names; /* per node chunk: NULL until a node in it is named */
   edge_rec **echunks;
   size_t echunks_len, echunks_cap;
   str_chunk *strs;    /* string arena: list of chunks */
@@ -108,7 +122,6 @@ struct weft_graph {
   int check_rc;
   weft_graph_error check_err;
 
-  exec_rec *exec;
   uint32_t *succ;
   uint32_t *indeg;
   _Atomic uint32_t *join;
@@ -118,6 +131,8 @@ struct weft_graph {
   int counters_dirty;
 
   /* run */
+  struct ran_slot *ran; /* node functions called, per worker index */
+  unsigned nran;
   unsigned depth_limit;
   uint32_t gen;
   int fail_status;
@@ -194,6 +209,11 @@ static inline node_rec *node_at(const weft_graph *g, uint32_t i) {
   return &g->nchunks[i >> NODE_CHUNK_SHIFT][i & (NODE_CHUNK - 1)];
 }
 
+static inline const char *name_of(const weft_graph *g, uint32_t i) {
+  const char **c = g->names[i >> NODE_CHUNK_SHIFT];
+  return c ? c[i & (NODE_CHUNK - 1)] : NULL;
+}
+
 static inline edge_rec *edge_at(const weft_graph *g, uint64_t i) {
   return &g->echunks[i >> EDGE_CHUNK_SHIFT][i & (EDGE_CHUNK - 1)];
 }
@@ -231,19 +251,23 @@ int weft_graph_create(weft_graph **out) {
 
 void weft_graph_destroy(weft_graph *g) {
   if (!g) return;
-  for (size_t i = 0; i < g->nchunks_len; i++) free(g->nchunks[i]);
+  for (size_t i = 0; i < g->nchunks_len; i++) {
+    free(g->nchunks[i]);
+    free((void *)g->names[i]);
+  }
   free(g->nchunks);
+  free((void *)g->names);
   for (size_t i = 0; i < g->echunks_len; i++) free(g->echunks[i]);
   free(g->echunks);
   for (str_chunk *c = g->strs, *next; c; c = next) {
     next = c->next;
     free(c);
   }
-  free(g->exec);
   free(g->succ);
   free(g->indeg);
   free((void *)g->join);
   free((void *)g->link);
+  free(g->ran);
   free(g);
 }
 
@@ -285,15 +309,26 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
   uint32_t c = i >> NODE_CHUNK_SHIFT;
   if ((i & (NODE_CHUNK - 1)) == 0 && c >= g->nchunks_len) {
     /* A new chunk (chunks survive weft_graph_clear and are reused). */
-    if (grow_ptrs((void ***)&g->nchunks, &g->nchunks_cap, g->nchunks_len))
-      return broke(g, WEFT_ENOMEM, NULL, 0);
-    node_rec *chunk = xmalloc(NODE_CHUNK * sizeof *chunk);
+    if (g->nchunks_len == g->nchunks_cap) {
+      size_t cap = g->nchunks_cap;
+      if (grow_ptrs((void ***)&g->nchunks, &cap, g->nchunks_len))
+        return broke(g, WEFT_ENOMEM, NULL, 0);
+      const char ***nm = xrealloc((void *)g->names, cap * sizeof *nm);
+      if (!nm) return broke(g, WEFT_ENOMEM, NULL, 0); /* nchunks grew: harmless */
+      g->names = nm;
+      g->nchunks_cap = cap;
+    }
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    node_rec *chunk = aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof *chunk);
     if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
+    g->names[g->nchunks_len] = NULL;
     g->nchunks[g->nchunks_len++] = chunk;
   }
   node_rec *r = node_at(g, i);
   r->fn = fn;
-  r->name = NULL;
+  r->begin = r->end = 0;
+  const char **nm = g->names[c];
+  if (nm) nm[i & (NODE_CHUNK - 1)] = NULL; /* a chunk reused after clear */
   memset(r->args.b, 0, sizeof r->args.b);
   if (size) memcpy(r->args.b, args, size);
   g->nnodes = i + 1;
@@ -341,7 +376,15 @@ int weft_graph_name(weft_graph *g, weft_node node, const char *name) {
   if (!node_index(g, node, &i)) return broke(g, WEFT_EFOREIGN, &node, 1);
   const char *copy = NULL;
   if (name && !(copy = store_string(g, name))) return broke(g, WEFT_ENOMEM, NULL, 0);
-  node_at(g, i)->name = copy;
+  uint32_t c = i >> NODE_CHUNK_SHIFT;
+  if (!g->names[c]) {
+    if (!name) return 0;
+    const char **tab = xmalloc(NODE_CHUNK * sizeof *tab);
+    if (!tab) return broke(g, WEFT_ENOMEM, NULL, 0);
+    memset((void *)tab, 0, NODE_CHUNK * sizeof *tab);
+    g->names[c] = tab;
+  }
+  g->names[c][i & (NODE_CHUNK - 1)] = copy;
   /* Names appear in a cached cycle report: recheck (a valid graph keeps its
    * compiled arrays). */
   if (g->check_rc != 0) g->checked = 0;
@@ -351,7 +394,7 @@ int weft_graph_name(weft_graph *g, weft_node node, const char *name) {
 const char *weft_graph_node_name(const weft_graph *g, weft_node node) {
   uint32_t i;
   if (!g || !node_index(g, node, &i)) return NULL;
-  return node_at(g, i)->name;
+  return name_of(g, i);
 }
 
 int weft_graph_node_args(weft_graph *g, weft_node node, void **out) {
@@ -436,7 +479,7 @@ int weft_graph_edges(weft_graph *g, const weft_node *from, const weft_node *to, 
 
 /* Name of node i for messages: its name or "n<i>". */
 static const char *label(const weft_graph *g, uint32_t i, char tmp[16]) {
-  const char *nm = node_at(g, i)->name;
+  const char *nm = name_of(g, i);
   if (nm) return nm;
   snprintf(tmp, 16, "n%u", (unsigned)i);
   return tmp;
@@ -460,7 +503,7 @@ static void fill_broken(const weft_graph *g, weft_graph_error *e) {
       e->count = g->nbad;
       for (size_t i = 0; i < g->nbad; i++) {
         e->nodes[i] = g->bad[i];
-        e->names[i] = node_index(g, g->bad[i], &idx) ? node_at(g, idx)->name : NULL;
+        e->names[i] = node_index(g, g->bad[i], &idx) ? name_of(g, idx) : NULL;
       }
       snprintf(e->message, sizeof e->message, "a build call named a node of another graph");
       if (g->nbad == 2) {
@@ -478,7 +521,7 @@ static void fill_broken(const weft_graph *g, weft_graph_error *e) {
       e->cycle_length = 1;
       e->nodes[0] = g->bad[0];
       node_index(g, g->bad[0], &idx);
-      e->names[0] = node_at(g, idx)->name;
+      e->names[0] = name_of(g, idx);
       snprintf(e->message, sizeof e->message, "self-edge: ");
       msg_append(e, label(g, idx, tmp));
       msg_append(e, " -> ");
@@ -559,7 +602,7 @@ static int extract_cycle(weft_graph *g, const _Atomic uint32_t *rem, weft_graph_
     uint32_t node = path[len - 1 - (lo + k) % clen];
     if (k < e->count) {
       e->nodes[k] = make_node(g, node);
-      e->names[k] = node_at(g, node)->name;
+      e->names[k] = name_of(g, node);
     }
     if (k < 8) {
       msg_append(e, label(g, node, tmp));
@@ -586,8 +629,6 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   if (reserve((void **)&g->succ, &g->succ_cap, slots, sizeof *g->succ)) return WEFT_ENOMEM;
   if (n > g->node_cap) {
     size_t cap = g->node_cap;
-    if (reserve((void **)&g->exec, &cap, n, sizeof *g->exec)) return WEFT_ENOMEM;
-    cap = g->node_cap;
     if (reserve((void **)&g->indeg, &cap, n, sizeof *g->indeg)) return WEFT_ENOMEM;
     cap = g->node_cap;
     if (reserve((void **)&g->join, &cap, n, sizeof *g->join)) return WEFT_ENOMEM;
@@ -595,29 +636,26 @@ static int compile(weft_graph *g, weft_graph_error *e) {
     if (reserve((void **)&g->link, &cap, n, sizeof *g->link)) return WEFT_ENOMEM;
     g->node_cap = n;
   }
-  exec_rec *ex = g->exec;
   uint32_t *indeg = g->indeg, *succ = g->succ;
   for (uint32_t i = 0; i < n; i++) {
-    node_rec *r = node_at(g, i);
-    ex[i].fn = r->fn;
-    ex[i].args = r->args.b;
-    ex[i].begin = 0; /* out-degree count for now */
+    node_at(g, i)->begin = 0; /* out-degree count for now */
     indeg[i] = 0;
   }
   for (uint64_t k = 0; k < ne; k++) {
     edge_rec *ed = edge_at(g, k);
-    ex[ed->from].begin++;
+    node_at(g, ed->from)->begin++;
     indeg[ed->to]++;
   }
   uint32_t at = 0;
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t d = ex[i].begin;
-    ex[i].begin = ex[i].end = at;
+    node_rec *r = node_at(g, i);
+    uint32_t d = r->begin;
+    r->begin = r->end = at;
     at += d;
   }
   for (uint64_t k = 0; k < ne; k++) {
     edge_rec *ed = edge_at(g, k);
-    succ[ex[ed->from].end++] = ed->to;
+    succ[node_at(g, ed->from)->end++] = ed->to;
   }
   /* Kahn, FIFO: join[] holds the remaining in-degrees, link[] the queue. */
   _Atomic uint32_t *rem = g->join;
@@ -634,7 +672,8 @@ static int compile(weft_graph *g, weft_graph_error *e) {
     succ[ne + k] = atomic_load_explicit(&queue[k], memory_order_relaxed) | SINGLE;
   while (qh < qt) {
     uint32_t u = atomic_load_explicit(&queue[qh++], memory_order_relaxed);
-    for (uint32_t s = ex[u].begin; s < ex[u].end; s++) {
+    const node_rec *r = node_at(g, u);
+    for (uint32_t s = r->begin; s < r->end; s++) {
       uint32_t v = succ[s];
       uint32_t r = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
       atomic_store_explicit(&rem[v], r, memory_order_relaxed);
@@ -725,13 +764,48 @@ typedef struct gtask {
   weft_graph *g;
   uint32_t node; /* NONE: a range task */
   uint32_t begin, end;
-  uint32_t pad_;
-  uint64_t ran; /* out: node functions called */
 } gtask;
 
 _Static_assert(sizeof(gtask) <= WEFT_ARGS_MAX, "gtask must fit a frame");
 
 static void gtask_fn(weft_worker *w, void *p);
+static void run_task(weft_worker *w, const gtask *a);
+
+#ifdef WEFT__HAVE_INLINE
+/* Spawn and sync on weft.h's inline deque paths, as the typed tasks do: the
+ * arguments are written straight into the frame, and a sync that finds its
+ * frame private reads them back from it and calls the task directly. */
+static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
+                         uint32_t end) {
+  weft__frame *f = weft__push_frame(w);
+  if (WEFT__UNLIKELY(!f)) return -1; /* deque full: the caller defers */
+  gtask *a = (gtask *)(void *)f->u.args;
+  a->g = g;
+  a->node = node;
+  a->begin = begin;
+  a->end = end;
+  f->fn = gtask_fn;
+  weft__push_commit(w, f);
+  return 0;
+}
+
+static inline void gsync(weft_worker *w) {
+  weft__frame *f = weft__pop_private(w);
+  if (WEFT__LIKELY(f != 0)) {
+    gtask a = *(const gtask *)(const void *)f->u.args; /* before the slot is reused */
+    run_task(w, &a);
+    return;
+  }
+  weft__sync_slow(w, NULL, 0);
+}
+#else
+static int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end) {
+  gtask a = {g, node, begin, end};
+  return weft_spawn(w, gtask_fn, &a, sizeof a);
+}
+
+static void gsync(weft_worker *w) { weft_sync(w, NULL, 0); }
+#endif
 
 static void defer_push(weft_graph *g, uint32_t s) {
   atomic_fetch_add_explicit(&deferred_count, 1, memory_order_relaxed);
@@ -775,41 +849,43 @@ static inline int can_spawn(weft_worker *w) {
 /* The heart of a run: executes `node` (unless NONE), then works through
  * successor slots [begin, end), continuing with one ready node at a time
  * until nothing is ready locally or deferred; spawned tasks are synced at
- * the end. Returns the number of node functions called. */
-static uint64_t process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
-                        uint32_t end, unsigned depth) {
-  const exec_rec *ex = g->exec;
+ * the end (LIFO). Adds the node functions it called to its worker's slot. */
+static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
+                    unsigned depth) {
+  node_rec *const *chunks = g->nchunks;
   const uint32_t *succ = g->succ;
   const uint32_t *indeg = g->indeg;
   _Atomic uint32_t *join = g->join;
   const int deep = depth >= g->depth_limit;
   unsigned spawned = 0;
   uint64_t ran = 0;
-  gtask t;
-  t.g = g;
-  t.pad_ = 0;
-  t.ran = 0;
   for (;;) {
     if (node != NONE) {
       if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-      const exec_rec *e = &ex[node];
-      int rc = e->fn(w, e->args);
+      node_rec *r = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
+      begin = r->begin;
+      end = r->end;
+      /* A node with several successors: start loading the first few (their
+       * lines and join counters) while it runs. Chains, trees and grids are
+       * faster without (the hardware prefetcher follows them already). */
+      if (end - begin >= PREFETCH_MIN_SUCC)
+        for (uint32_t k = begin; k < begin + PREFETCH_SUCC && k < end; k++) {
+        uint32_t s = succ[k] & ~SINGLE;
+        PREFETCH(&chunks[s >> NODE_CHUNK_SHIFT][s & (NODE_CHUNK - 1)]);
+        PREFETCH(&join[s]);
+        }
+      int rc = r->fn(w, r->args.b);
       ran++;
       if (WEFT__UNLIKELY(rc != 0)) {
         fail_run(g, node, rc);
         break;
       }
-      begin = e->begin;
-      end = e->end;
       node = NONE;
     }
     /* A wide fan-out: give the upper halves to thieves. */
     while (end - begin > SPLIT_MIN && !deep && can_spawn(w)) {
       uint32_t mid = begin + (end - begin) / 2;
-      t.node = NONE;
-      t.begin = mid;
-      t.end = end;
-      if (WEFT_SPAWN(w, gtask_fn, &t) != 0) break;
+      if (gspawn(w, g, NONE, mid, end) != 0) break;
       spawned++;
       end = mid;
     }
@@ -826,13 +902,9 @@ static uint64_t process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t b
         node = s;
         continue;
       }
-      if (!deep && can_spawn(w)) {
-        t.node = s;
-        t.begin = t.end = 0;
-        if (WEFT_SPAWN(w, gtask_fn, &t) == 0) {
-          spawned++;
-          continue;
-        }
+      if (!deep && can_spawn(w) && gspawn(w, g, s, 0, 0) == 0) {
+        spawned++;
+        continue;
       }
       defer_push(g, s);
     }
@@ -842,23 +914,23 @@ static uint64_t process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t b
       if (node == NONE) break;
     }
   }
+  g->ran[w->index].v += ran;
   while (spawned > 0) {
     spawned--;
-    WEFT_SYNC(w, &t);
-    ran += t.ran;
+    gsync(w);
   }
-  return ran;
 }
 
-static void gtask_fn(weft_worker *w, void *p) {
-  gtask *a = p;
+static void run_task(weft_worker *w, const gtask *a) {
   unsigned d = tls_depth + 1;
   tls_depth = d;
   if (WEFT__UNLIKELY(d > atomic_load_explicit(&depth_seen, memory_order_relaxed)))
     atomic_store_explicit(&depth_seen, d, memory_order_relaxed); /* a test probe: races ok */
-  a->ran = process(w, a->g, a->node, a->begin, a->end, d);
+  process(w, a->g, a->node, a->begin, a->end, d);
   tls_depth = d - 1;
 }
+
+static void gtask_fn(weft_worker *w, void *p) { run_task(w, (const gtask *)p); }
 
 static unsigned depth_limit_for(const weft_worker *w) {
   size_t lim = w->pool->cfg.stack_size / DEPTH_BYTES;
@@ -881,10 +953,14 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
     res->nodes_skipped = g->nnodes;
     return WEFT_ECANCELED;
   }
+  for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
   unsigned d = tls_depth + 1;
   tls_depth = d;
-  uint64_t ran = process(w, g, NONE, g->roots_begin, g->roots_end, d);
+  process(w, g, NONE, g->roots_begin, g->roots_end, d);
   tls_depth = d - 1;
+  /* Every task of the run was synced: their counts are visible. */
+  uint64_t ran = 0;
+  for (unsigned i = 0; i < g->nran; i++) ran += g->ran[i].v;
   res->nodes_run += ran;
   uint32_t stop = atomic_load_explicit(&g->stop, memory_order_acquire) & 3u;
   if (stop == STOP_GO || (stop == STOP_CANCELED && ran == g->nnodes)) {
@@ -919,6 +995,19 @@ static void drive(weft_worker *w, drive_args *a) {
     return;
   }
   g->depth_limit = depth_limit_for(w);
+  unsigned nw = w->pool->nworkers;
+  if (g->nran < nw) {
+    /* Per-worker counts: allocated on the first run on a pool this big. */
+    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+    ran_slot *r = aligned_alloc(WEFT__CACHE_LINE, nw * sizeof *r);
+    if (!r) {
+      a->rc = WEFT_ENOMEM;
+      return;
+    }
+    free(g->ran);
+    g->ran = r;
+    g->nran = nw;
+  }
   for (uint64_t k = 0;; k++) {
     if (a->done ? a->done(a->ctx, k) != 0 : k >= a->n) break;
     if (g->nnodes == 0) {
@@ -1040,7 +1129,7 @@ int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *needed) {
   for (uint32_t i = 0; i < g->nnodes; i++) {
     snprintf(tmp, sizeof tmp, "  n%u", (unsigned)i);
     puts_(&o, tmp);
-    const char *nm = node_at(g, i)->name;
+    const char *nm = name_of(g, i);
     if (nm) {
       puts_(&o, " [label=");
       put_quoted(&o, nm);

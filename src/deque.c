@@ -44,7 +44,9 @@ void weft__on_signal(weft_worker *w) {
     uint64_t v = atomic_load_explicit(&w->ts, memory_order_relaxed);
     if (weft__ts_t(v) >= weft__ts_s(v)) return; /* nothing to share yet */
   }
-  uint32_t sig = __atomic_exchange_n(&h->signal, 0, __ATOMIC_RELAXED);
+  /* Seq_cst: ordered after the grow/reset that published, against the
+   * sleeper's seq_cst WAKE fetch_or followed by its look at ts. */
+  uint32_t sig = __atomic_exchange_n(&h->signal, 0, __ATOMIC_SEQ_CST);
   if (sig & WEFT__SIG_WAKE) weft__wake_one(w->pool);
 }
 
@@ -53,12 +55,19 @@ void weft__after_push(weft_worker *w) {
   if (h->slow & WEFT__SLOW_ALLSTOLEN) {
     /* Every older frame is stolen and no thief can take anything (t == s),
      * so the word can be overwritten. The new frame is shared at once: a
-     * thief just emptied us, it will want more. The release store publishes
-     * the frame; a thief's CAS that reads it synchronizes with it. */
+     * thief just emptied us, it will want more. A thief's CAS that reads
+     * this store synchronizes with it, so the frame's contents are visible.
+     * Seq_cst, with the seq_cst signal load below: a worker going to sleep
+     * sets WAKE (seq_cst) and then looks at ts (seq_cst), so either it sees
+     * this frame or we see its WAKE bit and wake it (DESIGN.md, problem 1
+     * found by the spin model: with a release store the frame could sit in
+     * the store buffer while every other worker fell asleep). */
     uint32_t i = frame_index(w, h->top - 1);
-    atomic_store_explicit(&w->ts, weft__ts_pack(i, i + 1), memory_order_release);
+    atomic_store_explicit(&w->ts, weft__ts_pack(i, i + 1), memory_order_seq_cst);
     h->split = h->top;
     h->slow &= ~WEFT__SLOW_ALLSTOLEN;
+    if (__atomic_load_n(&h->signal, __ATOMIC_SEQ_CST)) weft__on_signal(w);
+    return;
   }
   if (__atomic_load_n(&h->signal, __ATOMIC_RELAXED)) weft__on_signal(w);
 }
@@ -97,6 +106,9 @@ int weft__steal(weft_worker *w, weft_worker *victim) {
   weft__frame *f = victim->frames + t;
   __atomic_store_n(&f->thief, w->index + 1, __ATOMIC_RELAXED);
   WEFT__COUNT(w->st_steals);
+  /* More shared frames left: pass the wake-up on, or a sleeper could miss
+   * them while we run a leaf that never pushes (DESIGN.md, problem 2). */
+  if (t + 1 < s) weft__wake_one(w->pool);
   weft__pool *p = w->pool;
   if (p->cfg.profiler.steal) p->cfg.profiler.steal(p->cfg.profiler.user, w->index, victim->index);
   weft__run_bounded(w, f->fn, f->u.args);

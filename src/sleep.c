@@ -16,10 +16,11 @@ void weft__sleep(weft_worker *w) {
   weft__pool *p = w->pool;
   uint32_t old = atomic_fetch_add_explicit(&p->sleep, 1, memory_order_seq_cst);   /* S1 */
   uint32_t seq0 = old >> WEFT__SLEEP_COUNT_BITS;
-  for (unsigned i = 0; i < p->nworkers; i++) {                                      /* S2 */
+  /* S2: an unconditional seq_cst RMW; a relaxed "already set" read could
+   * be stale (DESIGN.md, problem 4). Once per sleep, so it costs nothing. */
+  for (unsigned i = 0; i < p->nworkers; i++) {
     weft_worker *v = p->workers[i];
-    if (v != w && !(__atomic_load_n(&v->hot.signal, __ATOMIC_RELAXED) & WEFT__SIG_WAKE))
-      __atomic_fetch_or(&v->hot.signal, WEFT__SIG_WAKE, __ATOMIC_SEQ_CST);
+    if (v != w) __atomic_fetch_or(&v->hot.signal, WEFT__SIG_WAKE, __ATOMIC_SEQ_CST);
   }
   if (!weft__work_visible(p)) {                                                     /* S3 */
     uint32_t now = atomic_load_explicit(&p->sleep, memory_order_seq_cst);

@@ -428,10 +428,11 @@ WEFT_API int weft_graph_run_until(weft_pool pool, weft_graph *g,
                                   weft_graph_result *res);
 
 /* Asks the graph's current run (or run_n / run_until series) to stop: nodes
- * not started yet are skipped and the run returns WEFT_ECANCELED, unless it
- * had already finished. Callable from any thread. Returns 1 if a run was in
- * progress, 0 if not (nothing happens: a later run is not affected),
- * WEFT_EINVAL (g NULL). */
+ * not started yet are skipped and the run returns WEFT_ECANCELED (even if
+ * its last nodes were already running), unless it had already finished.
+ * Nodes that are running finish. Callable from any thread, including a node
+ * of the graph. Returns 1 if a run was in progress, 0 if not (nothing
+ * happens: a later run is not affected), WEFT_EINVAL (g NULL). */
 WEFT_API int weft_graph_cancel(weft_graph *g);
 
 /* Writes the graph as Graphviz DOT ("digraph weft { n0 [label=...]; n0 ->

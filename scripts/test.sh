@@ -2,7 +2,8 @@
 # Builds weft three ways and runs every test: the full suite in Release, the
 # concurrency tests under ThreadSanitizer, the whole suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included),
-# and the spin model check of the deque protocol.
+# a bounded libFuzzer run of the task-graph harness, and the spin model check
+# of the deque protocol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -27,6 +28,24 @@ cmake -S . -B build/asan -DWEFT_SANITIZE=address -DCMAKE_C_COMPILER=clang >/dev/
 cmake --build build/asan -j"$jobs" >/dev/null
 (cd build/asan && ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ctest --output-on-failure -j1) || fail=1
+
+step "libFuzzer: task-graph harness (fuzz/graph_fuzz.c), 60 s"
+cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DWEFT_BUILD_FUZZ=ON -DWEFT_BUILD_TESTS=OFF \
+  -DWEFT_BUILD_BENCH=OFF >/dev/null
+cmake --build build/fuzz -j"$jobs" >/dev/null
+mkdir -p build/fuzz/corpus build/fuzz/artifacts
+fuzz_rc=0
+ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  build/fuzz/fuzz/graph_fuzz -max_total_time=60 -timeout=20 -rss_limit_mb=4096 \
+  -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus \
+  >build/fuzz/last.log 2>&1 || fuzz_rc=$?
+grep -E "^stat::(number_of_executed_units|new_units_added)|check failed|ERROR|SUMMARY" \
+  build/fuzz/last.log || true
+if [ "$fuzz_rc" -ne 0 ]; then
+  tail -n 40 build/fuzz/last.log
+  echo "graph_fuzz failed (exit $fuzz_rc); the input is in build/fuzz/artifacts/"
+  fail=1
+fi
 
 step "spin: model check of the split deque"
 bash model/check.sh || fail=1

@@ -963,10 +963,9 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
   for (unsigned i = 0; i < g->nran; i++) ran += g->ran[i].v;
   res->nodes_run += ran;
   uint32_t stop = atomic_load_explicit(&g->stop, memory_order_acquire) & 3u;
-  if (stop == STOP_GO || (stop == STOP_CANCELED && ran == g->nnodes)) {
-    /* Complete: every node ran and every counter was put back. */
-    return 0;
-  }
+  if (stop == STOP_GO) return 0; /* complete: every counter was put back */
+  /* Stopped (even if every node happened to run: a canceled run says so,
+   * and a node that failed after the cancel did not decrement). */
   g->counters_dirty = 1;
   res->nodes_skipped = g->nnodes - ran;
   if (stop == STOP_FAILED) {

@@ -461,14 +461,20 @@ typedef struct weft__frame {
   } u;
 } weft__frame;
 
-/* The owner-side head of every weft_worker (its first member). */
+/* The head of every weft_worker (its first member). Line 0 is written only
+ * by the owner; line 1 holds the word other workers write (signal), next to
+ * the thieves' ts word, so that idle thieves polling a victim never pull the
+ * line the owner writes on every spawn and sync. */
 typedef struct weft__hot {
+  uint64_t spawns;
   weft__frame *top;    /* next free frame */
   weft__frame *split;  /* owner's copy of the split point: [split, top) private */
   weft__frame *end;    /* one past the last frame */
   uint32_t slow;       /* nonzero: all frames stolen, or overflow frames live */
+  uint32_t reserved0;
+  unsigned char pad0[64 - sizeof(uint64_t) - 3 * sizeof(weft__frame *) - 2 * sizeof(uint32_t)];
   uint32_t signal;     /* set by other workers: split request / wake request */
-  uint64_t spawns;
+  uint32_t reserved1;
 } weft__hot;
 
 WEFT_API int weft__spawn_slow(weft_worker *w, weft_fn fn, const void *args, size_t size);

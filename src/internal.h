@@ -12,6 +12,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define WEFT__CACHE_LINE 64
 #define WEFT__DONE 0xffffffffu          /* frame.thief once the thief finished */
@@ -46,11 +47,18 @@ typedef struct weft__overflow {
 struct weft_worker {
   weft__hot hot;   /* must stay first: weft.h's inline paths cast to it */
 
-  /* Owner-only state. */
-  weft__pool *pool;
-  unsigned index;
-  uint32_t rng;
+  /* Rest of line 1: the thieves' word. t (low 32 bits, next frame to steal)
+   * and s (high 32 bits, the split). Changed by thieves' CAS, the owner's
+   * CAS/fetch_add and the owner's reset store. */
+  _Atomic uint64_t ts;
+
+  /* Line 2: set at create, read by thieves and sleepers, never written. */
+  alignas(WEFT__CACHE_LINE) weft__pool *pool;
   weft__frame *frames;       /* deque base; ts indices count from here */
+  unsigned index;
+
+  /* Lines 3+: owner-only state. */
+  alignas(WEFT__CACHE_LINE) uint32_t rng;
   weft__frame *task_base;    /* lowest frame the current runtime-launched task owns */
   weft__overflow *overflow;  /* most recent overflow frame */
   weft__overflow *task_overflow_base;
@@ -62,13 +70,11 @@ struct weft_worker {
   uint64_t st_sleeps, st_overflows, st_roots;
 
   weft__thread thread;
-
-  /* The thieves' word: t (low 32 bits, next frame to steal) and s (high 32
-   * bits, the split). Changed by thieves' CAS, the owner's CAS/fetch_add and
-   * the owner's reset store. Own cache line: thieves hammer it. */
-  alignas(WEFT__CACHE_LINE) _Atomic uint64_t ts;
-  char pad_[WEFT__CACHE_LINE - sizeof(uint64_t)];
 };
+
+_Static_assert(offsetof(struct weft_worker, hot.signal) == WEFT__CACHE_LINE,
+               "signal starts line 1");
+_Static_assert(offsetof(struct weft_worker, ts) < 2 * WEFT__CACHE_LINE, "ts shares line 1");
 
 struct weft__pool {
   uint64_t id;

@@ -45,7 +45,11 @@
 #define NONE 0xffffffffu
 #define SINGLE 0x80000000u /* successor entry flag: in-degree 1 (or a root) */
 #define MAX_NODES 0x7fffffffu
-#define MAX_SLOTS 0xfffffffeu /* edges + nodes (roots) must index a uint32 array */
+#define MAX_SLOTS 0x7ffffffeu /* edges + nodes (roots); bit 31 of node.end is a flag */
+#define ARGS_INLINE 16u        /* argument blocks up to this size live in the node */
+#define BIG_ARGS 0x80000000u   /* node.end flag: args.p points to the block */
+#define BIG_CHUNK_SHIFT 12
+#define BIG_CHUNK ((uint32_t)1 << BIG_CHUNK_SHIFT)
 
 /* Successors whose node line is prefetched while a node runs. */
 #define PREFETCH_SUCC 4u
@@ -72,18 +76,29 @@
 #define STOP_FAILED 1u
 #define STOP_CANCELED 2u
 
-/* A node: everything a run needs of it in one cache line. begin/end (its
- * successor slots) are written by validation. Names live in a side table. */
+/* A node: everything a run needs of it in half a cache line. begin/end (its
+ * successor slots) are written by validation. An argument block of up to
+ * ARGS_INLINE bytes is stored here; a bigger one (up to WEFT_ARGS_MAX) lives
+ * in the "big" arena and args.p points to it (BIG_ARGS set in end). Names
+ * live in a side table. */
 typedef struct node_rec {
   weft_node_fn fn;
   uint32_t begin, end;
   union {
-    unsigned char b[WEFT_ARGS_MAX];
-    uint64_t align_;
+    unsigned char b[ARGS_INLINE];
+    void *p;
+    uint64_t align_[2];
   } args;
 } node_rec;
 
-_Static_assert(sizeof(node_rec) == 64, "a node is one cache line");
+_Static_assert(sizeof(node_rec) == 32, "a node is half a cache line");
+
+typedef struct big_args {
+  union {
+    unsigned char b[WEFT_ARGS_MAX];
+    uint64_t align_;
+  } u;
+} big_args;
 
 typedef struct edge_rec {
   uint32_t from, to;
@@ -109,6 +124,9 @@ struct weft_graph {
   node_rec **nchunks;
   size_t nchunks_len, nchunks_cap;
   const char ***names; /* per node chunk: NULL until a node in it is named */
+  big_args **bchunks;  /* argument blocks > ARGS_INLINE, chunks of BIG_CHUNK */
+  size_t bchunks_len, bchunks_cap;
+  uint32_t nbig;
   edge_rec **echunks;
   size_t echunks_len, echunks_cap;
   str_chunk *strs;    /* string arena: list of chunks */
@@ -154,6 +172,10 @@ uint64_t weft__graph_allocs(void) { return atomic_load(&alloc_count); }
 /* Deepest graph-task nesting on any thread since the last reset. */
 unsigned weft__graph_depth_max(void) { return atomic_load(&depth_seen); }
 void weft__graph_depth_reset(void) { atomic_store(&depth_seen, 0); }
+/* Forces the depth limit of runs that start from now on (0: derived from
+ * the stack size). Tests use it to drive the deferred path. */
+static _Atomic unsigned depth_override;
+void weft__graph_set_depth_limit(unsigned lim) { atomic_store(&depth_override, lim); }
 /* Nodes that went through a deferred stack so far. */
 uint64_t weft__graph_deferred(void) { return atomic_load(&deferred_count); }
 /* Whether every join counter equals its in-degree (valid compiled graph). */
@@ -257,6 +279,8 @@ void weft_graph_destroy(weft_graph *g) {
   }
   free(g->nchunks);
   free((void *)g->names);
+  for (size_t i = 0; i < g->bchunks_len; i++) free(g->bchunks[i]);
+  free(g->bchunks);
   for (size_t i = 0; i < g->echunks_len; i++) free(g->echunks[i]);
   free(g->echunks);
   for (str_chunk *c = g->strs, *next; c; c = next) {
@@ -276,6 +300,7 @@ int weft_graph_clear(weft_graph *g) {
   if (is_running(g)) return WEFT_EBUSY;
   g->nnodes = 0;
   g->nedges = 0;
+  g->nbig = 0;
   for (str_chunk *c = g->strs; c; c = c->next) c->used = 0;
   g->str_cur = g->strs;
   g->broken = 0;
@@ -324,13 +349,32 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
     g->names[g->nchunks_len] = NULL;
     g->nchunks[g->nchunks_len++] = chunk;
   }
+  unsigned char *block;
+  uint32_t big = 0;
+  if (size > ARGS_INLINE) {
+    uint32_t b = g->nbig, bc = b >> BIG_CHUNK_SHIFT;
+    if ((b & (BIG_CHUNK - 1)) == 0 && bc >= g->bchunks_len) {
+      if (grow_ptrs((void ***)&g->bchunks, &g->bchunks_cap, g->bchunks_len))
+        return broke(g, WEFT_ENOMEM, NULL, 0);
+      big_args *chunk = xmalloc(BIG_CHUNK * sizeof *chunk);
+      if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
+      g->bchunks[g->bchunks_len++] = chunk;
+    }
+    block = g->bchunks[bc][b & (BIG_CHUNK - 1)].u.b;
+    memset(block, 0, WEFT_ARGS_MAX);
+    g->nbig = b + 1;
+    big = BIG_ARGS;
+  }
   node_rec *r = node_at(g, i);
   r->fn = fn;
-  r->begin = r->end = 0;
+  r->begin = 0;
+  r->end = big;
   const char **nm = g->names[c];
   if (nm) nm[i & (NODE_CHUNK - 1)] = NULL; /* a chunk reused after clear */
-  memset(r->args.b, 0, sizeof r->args.b);
-  if (size) memcpy(r->args.b, args, size);
+  memset(&r->args, 0, sizeof r->args);
+  if (big) r->args.p = block;
+  else block = r->args.b;
+  if (size) memcpy(block, args, size);
   g->nnodes = i + 1;
   g->checked = 0;
   if (out) *out = make_node(g, i);
@@ -404,7 +448,8 @@ int weft_graph_node_args(weft_graph *g, weft_node node, void **out) {
     *out = NULL;
     return WEFT_EFOREIGN;
   }
-  *out = node_at(g, i)->args.b;
+  node_rec *r = node_at(g, i);
+  *out = (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b;
   return 0;
 }
 
@@ -650,12 +695,14 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   for (uint32_t i = 0; i < n; i++) {
     node_rec *r = node_at(g, i);
     uint32_t d = r->begin;
-    r->begin = r->end = at;
+    r->begin = at;
+    r->end = at | (r->end & BIG_ARGS);
     at += d;
   }
   for (uint64_t k = 0; k < ne; k++) {
     edge_rec *ed = edge_at(g, k);
-    succ[node_at(g, ed->from)->end++] = ed->to;
+    /* (end stays below 2^31: the increment never touches BIG_ARGS) */
+    succ[node_at(g, ed->from)->end++ & ~BIG_ARGS] = ed->to;
   }
   /* Kahn, FIFO: join[] holds the remaining in-degrees, link[] the queue. */
   _Atomic uint32_t *rem = g->join;
@@ -673,7 +720,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   while (qh < qt) {
     uint32_t u = atomic_load_explicit(&queue[qh++], memory_order_relaxed);
     const node_rec *r = node_at(g, u);
-    for (uint32_t s = r->begin; s < r->end; s++) {
+    for (uint32_t s = r->begin, e = r->end & ~BIG_ARGS; s < e; s++) {
       uint32_t v = succ[s];
       uint32_t r = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
       atomic_store_explicit(&rem[v], r, memory_order_relaxed);
@@ -772,9 +819,9 @@ static void gtask_fn(weft_worker *w, void *p);
 static void run_task(weft_worker *w, const gtask *a);
 
 #ifdef WEFT__HAVE_INLINE
-/* Spawn and sync on weft.h's inline deque paths, as the typed tasks do: the
- * arguments are written straight into the frame, and a sync that finds its
- * frame private reads them back from it and calls the task directly. */
+/* Spawn and take back on weft.h's inline deque paths, as the typed tasks
+ * do: the arguments are written straight into the frame, and a frame that
+ * is still private is popped and its arguments read back from it. */
 static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
                          uint32_t end) {
   weft__frame *f = weft__push_frame(w);
@@ -789,22 +836,30 @@ static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t 
   return 0;
 }
 
-static inline void gsync(weft_worker *w) {
+/* Pops the calling task's newest spawn if no thief can see it. */
+static inline int gpop(weft_worker *w, gtask *out) {
   weft__frame *f = weft__pop_private(w);
-  if (WEFT__LIKELY(f != 0)) {
-    gtask a = *(const gtask *)(const void *)f->u.args; /* before the slot is reused */
-    run_task(w, &a);
-    return;
-  }
-  weft__sync_slow(w, NULL, 0);
+  if (WEFT__UNLIKELY(!f)) return 0;
+  *out = *(const gtask *)(const void *)f->u.args; /* before the slot is reused */
+  return 1;
 }
+
+/* Joins the newest spawn the slow way: takes it back from the thieves and
+ * runs it (nested), or waits for the thief (working meanwhile). */
+static inline void gsync_slow(weft_worker *w) { weft__sync_slow(w, NULL, 0); }
 #else
 static int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end) {
   gtask a = {g, node, begin, end};
   return weft_spawn(w, gtask_fn, &a, sizeof a);
 }
 
-static void gsync(weft_worker *w) { weft_sync(w, NULL, 0); }
+static int gpop(weft_worker *w, gtask *out) {
+  (void)w;
+  (void)out;
+  return 0;
+}
+
+static void gsync_slow(weft_worker *w) { weft_sync(w, NULL, 0); }
 #endif
 
 static void defer_push(weft_graph *g, uint32_t s) {
@@ -847,9 +902,12 @@ static inline int can_spawn(weft_worker *w) {
 }
 
 /* The heart of a run: executes `node` (unless NONE), then works through
- * successor slots [begin, end), continuing with one ready node at a time
- * until nothing is ready locally or deferred; spawned tasks are synced at
- * the end (LIFO). Adds the node functions it called to its worker's slot. */
+ * successor slots [begin, end), continuing with one ready node at a time.
+ * Other ready nodes are spawned (or deferred). When nothing is ready, it
+ * takes back its own newest spawn and continues with it in the same loop (no
+ * recursion: only a stolen frame is waited for, see gsync_slow), then the
+ * deferred stack; when both are empty it returns. Adds the node functions it
+ * called to its worker's slot. */
 static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
                     unsigned depth) {
   node_rec *const *chunks = g->nchunks;
@@ -864,23 +922,27 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
       if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
       node_rec *r = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
       begin = r->begin;
-      end = r->end;
+      uint32_t eb = r->end;
+      end = eb & ~BIG_ARGS;
       /* A node with several successors: start loading the first few (their
        * lines and join counters) while it runs. Chains, trees and grids are
        * faster without (the hardware prefetcher follows them already). */
-      if (end - begin >= PREFETCH_MIN_SUCC)
+      if (end - begin >= PREFETCH_MIN_SUCC) {
         for (uint32_t k = begin; k < begin + PREFETCH_SUCC && k < end; k++) {
-        uint32_t s = succ[k] & ~SINGLE;
-        PREFETCH(&chunks[s >> NODE_CHUNK_SHIFT][s & (NODE_CHUNK - 1)]);
-        PREFETCH(&join[s]);
+          uint32_t s = succ[k] & ~SINGLE;
+          PREFETCH(&chunks[s >> NODE_CHUNK_SHIFT][s & (NODE_CHUNK - 1)]);
+          PREFETCH(&join[s]);
         }
-      int rc = r->fn(w, r->args.b);
+      }
+      int rc = r->fn(w, (eb & BIG_ARGS) ? r->args.p : (void *)r->args.b);
       ran++;
       if (WEFT__UNLIKELY(rc != 0)) {
         fail_run(g, node, rc);
         break;
       }
       node = NONE;
+    } else if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) {
+      break; /* a range, while stopping: skip it */
     }
     /* A wide fan-out: give the upper halves to thieves. */
     while (end - begin > SPLIT_MIN && !deep && can_spawn(w)) {
@@ -908,16 +970,34 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
       }
       defer_push(g, s);
     }
-    if (node == NONE) {
-      if (atomic_load_explicit(&g->defer_head, memory_order_relaxed) == NONE) break;
-      node = defer_pop(g);
-      if (node == NONE) break;
+    if (node != NONE) continue;
+    /* Nothing ready here: our newest spawn, unless a thief took it. */
+    begin = end = 0;
+    while (spawned > 0) {
+      gtask a;
+      spawned--;
+      if (gpop(w, &a)) {
+        node = a.node;
+        begin = a.begin;
+        end = a.end;
+        break;
+      }
+      gsync_slow(w);
     }
+    if (node != NONE || begin != end) continue;
+    /* Then deferred nodes; if there are none, this task is done (and has
+     * nothing outstanding). */
+    if (atomic_load_explicit(&g->defer_head, memory_order_relaxed) == NONE) break;
+    node = defer_pop(g);
+    if (node == NONE) break;
   }
   g->ran[w->index].v += ran;
+  /* Stopping: drop what we can take back (those nodes must not run), wait
+   * for what thieves took. */
   while (spawned > 0) {
+    gtask a;
     spawned--;
-    gsync(w);
+    if (!gpop(w, &a)) gsync_slow(w);
   }
 }
 
@@ -933,6 +1013,8 @@ static void run_task(weft_worker *w, const gtask *a) {
 static void gtask_fn(weft_worker *w, void *p) { run_task(w, (const gtask *)p); }
 
 static unsigned depth_limit_for(const weft_worker *w) {
+  unsigned forced = atomic_load_explicit(&depth_override, memory_order_relaxed);
+  if (forced) return forced;
   size_t lim = w->pool->cfg.stack_size / DEPTH_BYTES;
   if (lim < DEPTH_MIN) lim = DEPTH_MIN;
   if (lim > DEPTH_MAX) lim = DEPTH_MAX;

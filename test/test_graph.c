@@ -16,6 +16,7 @@ unsigned weft__graph_depth_max(void);
 void weft__graph_depth_reset(void);
 uint64_t weft__graph_deferred(void);
 int weft__graph_counters_clean(const weft_graph *g);
+void weft__graph_set_depth_limit(unsigned lim);
 
 /* ---------------------------------------------------------------- recorder */
 
@@ -730,15 +731,54 @@ TEST(graph_small_stack) {
                (unsigned long long)(weft__graph_deferred() - def0),
                workers == 1 ? (size_t)(r->sp_max - r->sp_min) : 0);
       if (workers == 1) ASSERT_ULT(r->sp_max - r->sp_min, (size_t)64 << 10);
-      if (shapes[k] == SHAPE_CATERPILLAR && workers == 1) {
-        ASSERT_UEQ(depth, 16);
-        ASSERT_UGT(weft__graph_deferred() - def0, 0);
-      }
       weft_graph_destroy(g);
       rec_free(r);
       dag_free(&d);
     }
     test_pool_free(pool);
+  }
+}
+
+/* The fallbacks: a deque too small to spawn into (every extra ready node is
+ * deferred), a deque that fills up, and a depth limit of 1 and 2 (the
+ * driver itself, or its first level, may not spawn). Every shape must still
+ * run completely and in order. */
+TEST(graph_deferred_paths) {
+  static const struct {
+    size_t frames;
+    unsigned depth;
+  } modes[] = {{16, 0}, {300, 0}, {1024, 0}, {65536, 1}, {65536, 2}};
+  for (size_t mi = 0; mi < sizeof modes / sizeof modes[0]; mi++) {
+    for (unsigned workers = 1; workers <= 2; workers++) {
+      weft_config cfg;
+      weft_config_default(&cfg);
+      cfg.workers = workers;
+      cfg.deque_frames = modes[mi].frames;
+      weft_pool pool = test_pool_new_cfg(&cfg);
+      weft__graph_set_depth_limit(modes[mi].depth);
+      uint64_t def0 = weft__graph_deferred();
+      for (int shape = 0; shape < SHAPE_COUNT; shape++) {
+        uint32_t n = shape == SHAPE_DENSE ? 150 : (uint32_t)test_scaled(20000, 3000);
+        dag d = dag_make(shape, n, 4242 + (uint64_t)shape);
+        rec *r = rec_new(d.n);
+        weft_graph *g = graph_of(&d, r, NULL, 1);
+        char what[96];
+        snprintf(what, sizeof what, "%s, %zu frames, depth limit %u, %u workers",
+                 shape_name[shape], modes[mi].frames, modes[mi].depth, workers);
+        ASSERT_OK(weft_graph_run_n(pool, g, 2, NULL));
+        check_run(&d, r, 2, what);
+        ASSERT(weft__graph_counters_clean(g));
+        weft_graph_destroy(g);
+        rec_free(r);
+        dag_free(&d);
+      }
+      uint64_t deferred = weft__graph_deferred() - def0;
+      test_log("%zu frames, depth limit %u, %u workers: %llu nodes deferred", modes[mi].frames,
+               modes[mi].depth, workers, (unsigned long long)deferred);
+      if (modes[mi].frames == 16 || modes[mi].depth == 1) ASSERT_UGT(deferred, 0);
+      weft__graph_set_depth_limit(0);
+      test_pool_free(pool);
+    }
   }
 }
 

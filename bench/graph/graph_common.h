@@ -11,8 +11,11 @@
  *              edge joins a node to one of the 4096 nodes before it, chosen
  *              by a fixed-seed generator; duplicates removed
  * Node body: counter[i] += 1 (every implementation calls the same
- * noinline function). After each run every counter must equal the number of
- * runs so far: that is the self-check, and "result" is the node count.
+ * noinline function). After the timed runs of each build every counter must
+ * equal the number of runs so far: that is the self-check (not between the
+ * timed runs: reading 8 MB of counters on the main thread between two runs
+ * moves their lines away from the workers' cores and slowed the next weft
+ * run by up to 50%). "result" is the node count.
  *
  * Command line of every binary:
  *   graph_<impl> <bench> <n> <workers> <reps> [budget_seconds]
@@ -170,7 +173,7 @@ static int gb_make(gb_shape *g, const char *bench, uint64_t n_arg) {
 
 /* A zeroed counter array whose pages are already touched (calloc's pages
  * would fault during the first timed run). */
-static uint64_t *gb_counters(uint32_t n) {
+static inline uint64_t *gb_counters(uint32_t n) {
   uint64_t *c = (uint64_t *)malloc((size_t)(n ? n : 1) * sizeof *c);
   if (!c) {
     fprintf(stderr, "out of memory\n");

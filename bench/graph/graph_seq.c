@@ -17,9 +17,9 @@ int main(int argc, char **argv) {
       for (uint32_t i = 0; i < g.n; i++) gb_body(&counters[i]);
       double t1 = gb_now_ms();
       runs++;
-      if (!gb_check(counters, g.n, runs)) return 3;
       gb_emit(&g, "seq", 1, "run", rep, t1 - t0);
     }
+    if (!gb_check(counters, g.n, runs)) return 3;
     last = gb_now_ms() - r0;
     spent += last;
   }

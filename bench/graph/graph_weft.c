@@ -58,10 +58,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "run: %s\n", weft_strerror(rc));
         return 2;
       }
+      if (res.nodes_run != g.n) {
+        fprintf(stderr, "run: %llu nodes ran, expected %u\n", (unsigned long long)res.nodes_run,
+                g.n);
+        return 3;
+      }
       runs++;
-      if (!gb_check(counters, g.n, runs)) return 3;
       gb_emit(&g, "weft", workers, "run", rep, s1 - s0);
     }
+    if (!gb_check(counters, g.n, runs)) return 3;
     weft_graph_destroy(wg);
     last = gb_now_ms() - r0;
     spent += last;

@@ -33,18 +33,16 @@ static void omp_fib(long n, bench_result *r) {
 
 /* --------------------------------------------------------------- nqueens */
 
-static uint64_t nq_omp(int n, int row, const uint8_t *pos) {
+static uint64_t nq_omp(int n, int row, uint64_t board) {
   if (row == n) return 1;
-  uint8_t kids[NQ_MAX_N][NQ_MAX_N];
   uint64_t counts[NQ_MAX_N];
   int k = 0;
   for (int col = 0; col < n; col++) {
-    if (!nq_ok(pos, row, col)) continue;
-    memcpy(kids[k], pos, (size_t)row);
-    kids[k][row] = (uint8_t)col;
+    if (!nq_ok(board, row, col)) continue;
+    uint64_t child = nq_place(board, row, col);
     int i = k++;
-#pragma omp task shared(kids, counts) firstprivate(i, n, row)
-    counts[i] = nq_omp(n, row + 1, kids[i]);
+#pragma omp task shared(counts) firstprivate(i, n, row, child)
+    counts[i] = nq_omp(n, row + 1, child);
   }
 #pragma omp taskwait
   uint64_t count = 0;
@@ -54,10 +52,9 @@ static uint64_t nq_omp(int n, int row, const uint8_t *pos) {
 
 static void omp_nqueens(int n, bench_result *r) {
   uint64_t v = 0;
-  uint8_t pos[NQ_MAX_N] = {0};
 #pragma omp parallel
 #pragma omp single
-  v = nq_omp(n, 0, pos);
+  v = nq_omp(n, 0, 0);
   r->value = v;
 }
 

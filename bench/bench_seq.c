@@ -17,23 +17,17 @@ static void seq_fib(long n, bench_result *r) { r->value = (uint64_t)fib_rec(n); 
 
 /* --------------------------------------------------------------- nqueens */
 
-static uint64_t nq_rec(int n, int row, const uint8_t *pos) {
+static uint64_t nq_rec(int n, int row, uint64_t board) {
   if (row == n) return 1;
-  uint8_t child[NQ_MAX_N];
   uint64_t count = 0;
-  memcpy(child, pos, (size_t)row);
   for (int col = 0; col < n; col++) {
-    if (!nq_ok(pos, row, col)) continue;
-    child[row] = (uint8_t)col;
-    count += nq_rec(n, row + 1, child);
+    if (!nq_ok(board, row, col)) continue;
+    count += nq_rec(n, row + 1, nq_place(board, row, col));
   }
   return count;
 }
 
-static void seq_nqueens(int n, bench_result *r) {
-  uint8_t pos[NQ_MAX_N] = {0};
-  r->value = nq_rec(n, 0, pos);
-}
+static void seq_nqueens(int n, bench_result *r) { r->value = nq_rec(n, 0, 0); }
 
 /* ------------------------------------------------------------------ tree */
 

@@ -38,18 +38,16 @@ static void tbb_fib(long n, bench_result *r) {
 
 /* --------------------------------------------------------------- nqueens */
 
-static uint64_t nq_tbb(int n, int row, const uint8_t *pos) {
+static uint64_t nq_tbb(int n, int row, uint64_t board) {
   if (row == n) return 1;
-  uint8_t kids[NQ_MAX_N][NQ_MAX_N];
   uint64_t counts[NQ_MAX_N];
   int k = 0;
   otbb::task_group g;
   for (int col = 0; col < n; col++) {
-    if (!nq_ok(pos, row, col)) continue;
-    memcpy(kids[k], pos, (size_t)row);
-    kids[k][row] = (uint8_t)col;
+    if (!nq_ok(board, row, col)) continue;
+    uint64_t child = nq_place(board, row, col);
     int i = k++;
-    g.run([&kids, &counts, i, n, row] { counts[i] = nq_tbb(n, row + 1, kids[i]); });
+    g.run([&counts, i, n, row, child] { counts[i] = nq_tbb(n, row + 1, child); });
   }
   g.wait();
   uint64_t count = 0;
@@ -59,8 +57,7 @@ static uint64_t nq_tbb(int n, int row, const uint8_t *pos) {
 
 static void tbb_nqueens(int n, bench_result *r) {
   uint64_t v = 0;
-  uint8_t pos[NQ_MAX_N] = {0};
-  g_arena->execute([&] { v = nq_tbb(n, 0, pos); });
+  g_arena->execute([&] { v = nq_tbb(n, 0, 0); });
   r->value = v;
 }
 

@@ -68,9 +68,10 @@ static void weft_fib(long n, bench_result *r) {
 
 /* --------------------------------------------------------------- nqueens */
 
+#ifdef WEFT_BENCH_STRUCT
 typedef struct {
-  uint8_t n, row;
-  uint8_t pos[NQ_MAX_N]; /* pos[0, row) */
+  uint64_t board;
+  int32_t n, row;
   uint64_t count;
 } nq_t; /* 24 bytes */
 
@@ -84,12 +85,11 @@ static void nq_task(weft_worker *w, void *p) {
   nq_t kids[NQ_MAX_N];
   int k = 0;
   for (int col = 0; col < n; col++) {
-    if (!nq_ok(a->pos, row, col)) continue;
+    if (!nq_ok(a->board, row, col)) continue;
     nq_t *c = &kids[k++];
-    c->n = (uint8_t)n;
-    c->row = (uint8_t)(row + 1);
-    memcpy(c->pos, a->pos, sizeof c->pos);
-    c->pos[row] = (uint8_t)col;
+    c->board = nq_place(a->board, row, col);
+    c->n = n;
+    c->row = row + 1;
     c->count = 0;
     WEFT_SPAWN(w, nq_task, c);
   }
@@ -103,12 +103,30 @@ static void nq_task(weft_worker *w, void *p) {
 }
 
 static void weft_nqueens(int n, bench_result *r) {
-  nq_t a;
-  memset(&a, 0, sizeof a);
-  a.n = (uint8_t)n;
+  nq_t a = {0, n, 0, 0};
   weft_check(weft_run(g_pool, nq_task, &a), "weft_run(nqueens)");
   r->value = a.count;
 }
+#else
+WEFT_TASK_3(uint64_t, pnq, int, n, int, row, uint64_t, board) {
+  if (row == n) return 1;
+  int k = 0;
+  for (int col = 0; col < n; col++) {
+    if (!nq_ok(board, row, col)) continue;
+    pnq_spawn(w, n, row + 1, nq_place(board, row, col));
+    k++;
+  }
+  uint64_t count = 0;
+  while (k-- > 0) count += pnq_sync(w);
+  return count;
+}
+
+static void weft_nqueens(int n, bench_result *r) {
+  uint64_t v = 0;
+  weft_check(pnq_run(g_pool, &v, n, 0, 0), "pnq_run");
+  r->value = v;
+}
+#endif
 
 /* ------------------------------------------------------------------ tree */
 

@@ -80,15 +80,20 @@ static inline uint64_t fib_reference(long n) {
 
 /* --------------------------------------------------------------- nqueens */
 
-/* pos[r] is the column of the queen on row r, for r < row. Can a queen go on
- * (row, col)? */
-static inline int nq_ok(const uint8_t *pos, int row, int col) {
+/* A board is one 64-bit word: the column of the queen on row r (r < row) is
+ * (board >> 4r) & 15, so a child's arguments are scalars in every
+ * implementation (n <= 16). Can a queen go on (row, col)? */
+static inline int nq_ok(uint64_t board, int row, int col) {
   for (int r = 0; r < row; r++) {
-    int p = pos[r];
+    int p = (int)((board >> (4 * r)) & 15);
     int d = row - r;
     if (p == col || p - col == d || col - p == d) return 0;
   }
   return 1;
+}
+
+static inline uint64_t nq_place(uint64_t board, int row, int col) {
+  return board | ((uint64_t)col << (4 * row));
 }
 
 static inline uint64_t nq_reference(int n) {

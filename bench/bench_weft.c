@@ -327,6 +327,8 @@ int main(int argc, char **argv) {
   memset(&impl, 0, sizeof impl);
 #ifdef WEFT_BENCH_STRUCT
   impl.name = "weft-struct";
+#elif defined(__clang__)
+  impl.name = "weft-clang";
 #else
   impl.name = "weft";
 #endif

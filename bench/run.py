@@ -28,11 +28,12 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BENCHES = ["fib", "nqueens", "tree", "sort"]
-IMPLS = ["seq", "weft", "weft-struct", "omp", "omp-clang", "tbb"]
+IMPLS = ["seq", "weft", "weft-struct", "weft-clang", "omp", "omp-clang", "tbb"]
 BINARIES = {
     "seq": "bench_seq",
     "weft": "bench_weft",
     "weft-struct": "bench_weft_struct",
+    "weft-clang": "bench_weft_clang",
     "omp": "bench_omp_gcc",
     "omp-clang": "bench_omp_clang",
     "tbb": "bench_tbb",

@@ -352,8 +352,8 @@ WEFT_API int weft_graph_clear(weft_graph *g);
  * inline (at most WEFT_ARGS_MAX). *out (may be NULL) gets the handle, or {0}
  * on error. No allocation per node: nodes live in chunks of 4096.
  * Errors: WEFT_EINVAL (g NULL, fn NULL, args NULL with size > 0), WEFT_E2BIG
- * (size > WEFT_ARGS_MAX), WEFT_ENOMEM (also past 2^31 - 1 nodes, or when
- * nodes + edges would reach 2^32), WEFT_EBUSY.
+ * (size > WEFT_ARGS_MAX), WEFT_ENOMEM (also when nodes + edges would reach
+ * 2^31), WEFT_EBUSY.
  * All but EBUSY and a NULL g leave the graph broken (see above). */
 WEFT_API int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size,
                             weft_node *out);
@@ -373,7 +373,7 @@ WEFT_API int weft_graph_node_args(weft_graph *g, weft_node node, void **out);
 /* Adds the edge "from precedes to". Duplicate edges are allowed (and
  * harmless). Errors: WEFT_EINVAL (g NULL), WEFT_EFOREIGN (either handle not
  * of g), WEFT_ECYCLE (from == to: a self-edge is rejected here),
- * WEFT_ENOMEM (also when nodes + edges would reach 2^32), WEFT_EBUSY. All but EBUSY and a
+ * WEFT_ENOMEM (also when nodes + edges would reach 2^31), WEFT_EBUSY. All but EBUSY and a
  * NULL g leave the graph broken. */
 WEFT_API int weft_graph_edge(weft_graph *g, weft_node from, weft_node to);
 

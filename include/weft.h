@@ -349,8 +349,10 @@ WEFT_API void weft_graph_destroy(weft_graph *g);
 WEFT_API int weft_graph_clear(weft_graph *g);
 
 /* Adds a node running fn(w, copy of args). `size` bytes at args are copied
- * inline (at most WEFT_ARGS_MAX). *out (may be NULL) gets the handle, or {0}
- * on error. No allocation per node: nodes live in chunks of 4096.
+ * into the graph (at most WEFT_ARGS_MAX; blocks of up to 16 bytes live in
+ * the node's own 32-byte record, which is fastest, bigger ones beside it).
+ * *out (may be NULL) gets the handle, or {0} on error. No allocation per
+ * node: nodes live in chunks of 4096.
  * Errors: WEFT_EINVAL (g NULL, fn NULL, args NULL with size > 0), WEFT_E2BIG
  * (size > WEFT_ARGS_MAX), WEFT_ENOMEM (also when nodes + edges would reach
  * 2^31), WEFT_EBUSY.

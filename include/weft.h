@@ -55,7 +55,8 @@ extern "C" {
 /* Task graph codes (see "task graphs" below); -10..-15 are left for the core. */
 #define WEFT_ECYCLE (-16)       /* the graph has a cycle (a self-edge is a cycle of 1) */
 #define WEFT_EFOREIGN (-17)     /* a node handle of another graph, or no node at all */
-#define WEFT_EBUSY (-18)        /* the graph is running (or being validated) */
+#define WEFT_EBUSY (-18)        /* the graph is running (or being validated);
+                                   a host worker index entered already */
 #define WEFT_ENODE_FAILED (-19) /* a node returned a non-zero status: see the result */
 #define WEFT_ECANCELED (-20)    /* the run was stopped by weft_graph_cancel */
 
@@ -112,9 +113,51 @@ typedef struct weft_config {
   unsigned spin_rounds;
   /* Observer callbacks, copied at create. Default: none. */
   weft_profiler profiler;
+  /* Who supplies the threads the workers run on: WEFT_THREADS_POOL (the
+   * default: the pool starts its own), WEFT_THREADS_CALLER (no threads at
+   * all) or WEFT_THREADS_HOST (the application lends its threads). */
+  unsigned threads;
 } weft_config;
 
 #define WEFT_MAX_WORKERS 1024u
+
+/* weft_config.threads values.
+ *
+ * WEFT_THREADS_POOL: weft_pool_create starts `workers` threads, each on a
+ *   stack of stack_size bytes in the pool's region, and waits until all run.
+ *
+ * WEFT_THREADS_CALLER ("one-thread mode", for environments without
+ *   threads): the pool has exactly one worker (index 0; `workers` must be 0
+ *   or 1, else WEFT_EINVAL) and no thread of its own. The API is the same:
+ *   - weft_run, weft_pool_for, weft_graph_run*, NAME_run of typed tasks run
+ *     the job on the calling thread as worker 0 (weft_current_worker()
+ *     returns it inside) through the same root-job path as a threaded pool
+ *     (scratch, stats, WEFT_ENOTASK boundaries), and return when it is done.
+ *   - weft_submit runs the job to completion before it returns: afterwards
+ *     weft_job_status gives WEFT_OK and weft_wait returns at once. (Nothing
+ *     else could run it later: there is no thread to do so.)
+ *   - Spawned tasks are never stolen; sync runs them inline. Stats count
+ *     spawns, tasks_run, roots and overflows; steals, stolen_from, leapfrogs
+ *     and sleeps stay 0. The profiler's worker_start/worker_stop are called
+ *     around each job run from outside the pool; sleep/wake/steal never.
+ *   - Several threads may share the pool: one job runs at a time, the
+ *     others sleep until the worker is free. weft_run/weft_submit from a task
+ *     of this pool run the job at once, nested. Re-entering the pool from a
+ *     task of another pool that this thread is running on this pool's
+ *     behalf gives WEFT_EDEADLK.
+ *   - No stack is allocated: stack_size should be the size of the calling
+ *     threads' stacks (graphs use it to bound their nesting depth).
+ *
+ * WEFT_THREADS_HOST (threads the host owns: a game engine's job threads, a
+ *   runtime's worker pool): weft_pool_create starts no thread and does not
+ *   wait for any; the host calls weft_worker_enter(pool, i) once for each
+ *   i in 0..workers-1 (0 means one per core, as usual), each from a thread
+ *   of its own, whenever it likes; each call runs that worker until the
+ *   pool is destroyed. Jobs submitted before any worker has entered wait in
+ *   the queue. No stack is allocated (stack_size: as for CALLER). */
+#define WEFT_THREADS_POOL 0u
+#define WEFT_THREADS_CALLER 1u
+#define WEFT_THREADS_HOST 2u
 
 /* Fills *cfg with the defaults documented above. Errors: none. */
 WEFT_API void weft_config_default(weft_config *cfg);
@@ -124,22 +167,38 @@ WEFT_API unsigned weft_core_count(void);
 
 /* ------------------------------------------------------------------ pools */
 
-/* Creates a pool and waits until all its workers are running.
+/* Creates a pool and (WEFT_THREADS_POOL) waits until all its workers are
+ * running; CALLER and HOST pools start no thread and wait for nothing.
  * cfg may be NULL for defaults. On success *out holds the handle.
  * Errors: WEFT_EINVAL (out NULL, stack/deque below minimum, sizes that
- * overflow), WEFT_ELIMIT (workers > WEFT_MAX_WORKERS, or too many live pools),
- * WEFT_ENOMEM (region could not be reserved), WEFT_ETHREAD (a worker could
- * not be started; nothing is left running). */
+ * overflow, unknown `threads`, CALLER with workers > 1), WEFT_ELIMIT
+ * (workers > WEFT_MAX_WORKERS, or too many live pools), WEFT_ENOMEM (region
+ * could not be reserved), WEFT_ETHREAD (a worker could not be started;
+ * nothing is left running). */
 WEFT_API int weft_pool_create(weft_pool *out, const weft_config *cfg);
 
 /* Waits for every submitted job to finish, stops the workers and releases
  * the pool's memory. Using the handle afterwards gives WEFT_EBADPOOL.
+ * HOST pools: every weft_worker_enter that has begun returns (destroy waits
+ * for that); workers that never entered are not waited for, but a submitted
+ * job waits for an entered worker to run it, so destroy waits for that too.
  * Errors: WEFT_EBADPOOL, WEFT_EDEADLK (called from one of the pool's own
  * workers). */
 WEFT_API int weft_pool_destroy(weft_pool pool);
 
 /* Number of workers (> 0), or WEFT_EBADPOOL. */
 WEFT_API int weft_pool_workers(weft_pool pool);
+
+/* WEFT_THREADS_HOST pools: runs worker `index` of the pool on the calling
+ * thread (the host's own) until the pool is destroyed, then returns WEFT_OK.
+ * Each index may be entered once, at any time before destroy begins; the
+ * thread must not be a weft worker already. While inside, the thread is a
+ * worker like any other: it takes root jobs, steals, and sleeps on the
+ * platform's wait-on-address when idle.
+ * Errors (returned at once): WEFT_EBADPOOL (bad handle, or destroy has
+ * begun), WEFT_EINVAL (not a HOST pool, index >= workers, or the thread is
+ * already a worker), WEFT_EBUSY (that index has been entered already). */
+WEFT_API int weft_worker_enter(weft_pool pool, unsigned index);
 
 /* ------------------------------------------------------------- root tasks */
 
@@ -155,8 +214,10 @@ typedef struct weft_job {
 } weft_job;
 
 /* Queues fn(worker, args) to run on the pool. args is passed by pointer, not
- * copied: keep it alive until the job is done. Returns at once.
- * Errors: WEFT_EINVAL (job or fn NULL), WEFT_EBADPOOL. */
+ * copied: keep it alive until the job is done. Returns at once, except on a
+ * WEFT_THREADS_CALLER pool, where it runs the job to completion first.
+ * Errors: WEFT_EINVAL (job or fn NULL), WEFT_EBADPOOL, WEFT_EDEADLK (CALLER
+ * pool re-entered, see WEFT_THREADS_CALLER). */
 WEFT_API int weft_submit(weft_pool pool, weft_job *job, weft_fn fn, void *args);
 
 /* WEFT_OK if the job has finished, WEFT_EPENDING if not. Never blocks.

@@ -14,7 +14,7 @@ const char *weft_strerror(int err) {
     case WEFT_EPENDING: return "job still running";
     case WEFT_ECYCLE: return "the graph has a cycle (or a self-edge)";
     case WEFT_EFOREIGN: return "node handle does not belong to this graph";
-    case WEFT_EBUSY: return "the graph is running";
+    case WEFT_EBUSY: return "busy: the graph is running, or the worker was entered already";
     case WEFT_ENODE_FAILED: return "a graph node returned a non-zero status";
     case WEFT_ECANCELED: return "the graph run was canceled";
     default: return "unknown weft error";

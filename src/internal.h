@@ -70,6 +70,7 @@ struct weft_worker {
   uint64_t st_sleeps, st_overflows, st_roots;
 
   weft__thread thread;
+  _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
 };
 
 _Static_assert(offsetof(struct weft_worker, hot.signal) == WEFT__CACHE_LINE,
@@ -92,6 +93,14 @@ struct weft__pool {
   alignas(WEFT__CACHE_LINE) _Atomic uint32_t sleep;  /* sleepers | seq */
   _Atomic uint32_t stopping;
   _Atomic uint32_t started;     /* workers that reached their loop */
+
+  /* WEFT_THREADS_CALLER: the one worker is lent to one calling thread at a
+   * time. solo_lock: 0 free, 1 held, 2 held and others sleep on it;
+   * solo_owner: a per-thread token of the holder (re-entry check). */
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t solo_lock;
+  _Atomic(const void *) solo_owner;
+  /* WEFT_THREADS_HOST: threads inside weft_worker_enter. */
+  _Atomic uint32_t entered;
 };
 
 /* Relaxed single-writer counter bump (readers use relaxed loads). */
@@ -136,6 +145,8 @@ void weft__wake_all(weft__pool *p);
 
 /* submit.c */
 bool weft__take_jobs(weft_worker *w);
+/* WEFT_THREADS_CALLER: runs the submitted job on the calling thread. */
+int weft__solo_run(weft__pool *p, weft_job *job);
 
 /* scratch.c */
 int weft__scratch_push(weft_worker *w, size_t size, size_t align, void **out);

@@ -105,10 +105,12 @@ typedef struct {
 
 static int plan(const weft_config *cfg, unsigned n, layout_t *L) {
   size_t page = weft__prim_page_size();
+  bool own_threads = cfg->threads == WEFT_THREADS_POOL;
   L->page = page;
   L->header = round_up(sizeof(weft__pool) + n * sizeof(weft_worker *), page);
-  L->guard = page;
-  L->stack = round_up(cfg->stack_size, page);
+  /* CALLER and HOST workers run on their threads' own stacks. */
+  L->guard = own_threads ? page : 0;
+  L->stack = own_threads ? round_up(cfg->stack_size, page) : 0;
   L->wstruct = round_up(sizeof(weft_worker), page);
   L->deque = round_up(cfg->deque_frames * sizeof(weft__frame), page);
   L->scratch = round_up(cfg->scratch_size, WEFT__SCRATCH_CHUNK);
@@ -119,6 +121,8 @@ static int plan(const weft_config *cfg, unsigned n, layout_t *L) {
 }
 
 static int validate(const weft_config *cfg) {
+  if (cfg->threads > WEFT_THREADS_HOST) return WEFT_EINVAL;
+  if (cfg->threads == WEFT_THREADS_CALLER && cfg->workers > 1) return WEFT_EINVAL;
   if (cfg->workers > WEFT_MAX_WORKERS) return WEFT_ELIMIT;
   if (cfg->stack_size < ((size_t)64 << 10)) return WEFT_EINVAL;
   if (cfg->deque_frames < 16 || cfg->deque_frames > 0x7fffffffu) return WEFT_EINVAL;
@@ -127,9 +131,17 @@ static int validate(const weft_config *cfg) {
   return 0;
 }
 
+/* Stops the workers: joins the `started` threads the pool started, or
+ * (HOST) waits until every weft_worker_enter that began has returned. */
 static void stop_workers(weft__pool *p, unsigned started) {
   atomic_store_explicit(&p->stopping, 1, memory_order_seq_cst);
   weft__wake_all(p);
+  if (p->cfg.threads == WEFT_THREADS_HOST) {
+    uint32_t in;
+    while ((in = atomic_load_explicit(&p->entered, memory_order_seq_cst)) != 0)
+      weft__prim_wait32((uint32_t *)&p->entered, in);
+    return;
+  }
   for (unsigned i = 0; i < started; i++) weft__prim_thread_join(&p->workers[i]->thread);
 }
 
@@ -142,6 +154,7 @@ int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
   int rc = validate(&cfg);
   if (rc) return rc;
   unsigned n = cfg.workers ? cfg.workers : weft__prim_core_count();
+  if (cfg.threads == WEFT_THREADS_CALLER) n = 1;
   if (n > WEFT_MAX_WORKERS) n = WEFT_MAX_WORKERS;
   cfg.workers = n;
 
@@ -190,6 +203,7 @@ int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
   p->id = next_id(idx);
 
   unsigned started = 0;
+  if (cfg.threads != WEFT_THREADS_POOL) goto publish; /* no thread to start or wait for */
   for (; started < n; started++) {
     unsigned char *slice = region + L.header + (size_t)started * L.slice;
     weft_worker *w = p->workers[started];
@@ -204,6 +218,7 @@ int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
   while ((up = atomic_load_explicit(&p->started, memory_order_acquire)) < n)
     weft__prim_wait32((uint32_t *)&p->started, up);
 
+publish:
   publish_slot(idx, p);
   out->id = p->id;
   return 0;
@@ -234,10 +249,37 @@ int weft_pool_destroy(weft_pool h) {
   while ((live = atomic_load_explicit(&p->live_jobs, memory_order_seq_cst)) != 0)
     weft__prim_wait32((uint32_t *)&p->live_jobs, live);
 
-  stop_workers(p, p->nworkers);
+  stop_workers(p, p->cfg.threads == WEFT_THREADS_POOL ? p->nworkers : 0);
   weft__prim_release(p->region, p->region_size);
   atomic_store_explicit(&s->pool, NULL, memory_order_relaxed);
   unclaim_slot(idx);
+  return 0;
+}
+
+int weft_worker_enter(weft_pool h, unsigned index) {
+  if (weft__tls_worker) return WEFT_EINVAL;
+  weft__pool *p = weft__pool_pin(h);
+  if (!p) return WEFT_EBADPOOL;
+  if (p->cfg.threads != WEFT_THREADS_HOST || index >= p->nworkers) {
+    weft__pool_unpin(h);
+    return WEFT_EINVAL;
+  }
+  weft_worker *w = p->workers[index];
+  uint32_t no = 0;
+  if (!atomic_compare_exchange_strong_explicit(&w->entered, &no, 1, memory_order_relaxed,
+                                               memory_order_relaxed)) {
+    weft__pool_unpin(h);
+    return WEFT_EBUSY;
+  }
+  /* Counted while pinned: destroy drains the pins before it stops the
+   * workers, so it sees this thread and waits for it. */
+  atomic_fetch_add_explicit(&p->entered, 1, memory_order_seq_cst);
+  weft__pool_unpin(h);
+  weft__worker_main(w);
+  /* The last touch of the pool: destroy may release the region as soon as
+   * it reads 0. The wake only names the address (prim.h allows that). */
+  atomic_fetch_sub_explicit(&p->entered, 1, memory_order_seq_cst);
+  weft__prim_wake32((uint32_t *)&p->entered, 1);
   return 0;
 }
 

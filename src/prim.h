@@ -9,6 +9,10 @@
  *    call's atomic compare, when woken, or spuriously. It must never sleep
  *    past a weft__prim_wake32 that happened after the compare (no lost
  *    wake-ups): this is the futex/WaitOnAddress/memory.atomic.wait32 rule.
+ *  - weft__prim_wake32 must not dereference addr: the scheduler wakes a
+ *    waiter right after the store that lets it free the word (a finished
+ *    job, a host worker leaving a pool being destroyed), so the memory may
+ *    already be gone; a wake that finds no waiter does nothing.
  *  - memory from weft__prim_reserve is address space only; weft__prim_commit
  *    makes a page-aligned sub-range readable and writable and zero-filled on
  *    first touch.

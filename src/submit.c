@@ -21,6 +21,12 @@ int weft_submit(weft_pool pool, weft_job *job, weft_fn fn, void *args) {
   job->args = args;
   job->pool_id = pool.id;
   __atomic_store_n(&job->state, JOB_RUNNING, __ATOMIC_RELAXED);
+  if (p->cfg.threads == WEFT_THREADS_CALLER) {
+    /* No thread to hand it to: run it now, still pinned (destroy waits). */
+    int rc = weft__solo_run(p, job);
+    weft__pool_unpin(pool);
+    return rc;
+  }
   atomic_fetch_add_explicit(&p->live_jobs, 1, memory_order_relaxed);
   weft_job *head = atomic_load_explicit(&p->inject, memory_order_relaxed);
   do {
@@ -47,6 +53,62 @@ void weft__run_root(weft_worker *w, weft_job *job) {
   WEFT__COUNT(w->st_roots);
   weft__run_bounded(w, job->fn, job->args);
   finish_job(w->pool, job);
+}
+
+/* ---- WEFT_THREADS_CALLER: the pool's one worker runs on the thread that
+ * submits. solo_lock is a three-state futex lock (0 free, 1 held, 2 held
+ * with sleepers) so that threads sharing the pool take turns. The caller
+ * holds a pin on the pool for the whole run, so destroy cannot release the
+ * region under it. */
+
+static _Thread_local char solo_token; /* its address names this thread */
+
+static int solo_lock(weft__pool *p) {
+  uint32_t c = 0;
+  if (!atomic_compare_exchange_strong_explicit(&p->solo_lock, &c, 1, memory_order_acquire,
+                                               memory_order_relaxed)) {
+    /* Held. By this very thread (it is running this pool's worker further
+     * down its stack, for another pool's task)? Only this thread ever
+     * stores its own token, and clears it before unlocking. */
+    if (atomic_load_explicit(&p->solo_owner, memory_order_relaxed) == &solo_token)
+      return WEFT_EDEADLK;
+    if (c != 2) c = atomic_exchange_explicit(&p->solo_lock, 2, memory_order_acquire);
+    while (c != 0) {
+      weft__prim_wait32((uint32_t *)&p->solo_lock, 2);
+      c = atomic_exchange_explicit(&p->solo_lock, 2, memory_order_acquire);
+    }
+  }
+  atomic_store_explicit(&p->solo_owner, &solo_token, memory_order_relaxed);
+  return 0;
+}
+
+static void solo_unlock(weft__pool *p) {
+  atomic_store_explicit(&p->solo_owner, NULL, memory_order_relaxed);
+  if (atomic_exchange_explicit(&p->solo_lock, 0, memory_order_release) == 2)
+    weft__prim_wake32((uint32_t *)&p->solo_lock, 0);
+}
+
+int weft__solo_run(weft__pool *p, weft_job *job) {
+  weft_worker *w = p->workers[0];
+  weft_worker *self = weft__tls_worker;
+  if (self == w) {
+    /* From a task of this pool: the worker is ours already; run it nested,
+     * as a boundary like any root job. */
+    atomic_fetch_add_explicit(&p->live_jobs, 1, memory_order_relaxed);
+    weft__run_root(w, job);
+    return 0;
+  }
+  int rc = solo_lock(p);
+  if (rc) return rc;
+  atomic_fetch_add_explicit(&p->live_jobs, 1, memory_order_relaxed);
+  weft__tls_worker = w;
+  const weft_profiler *pr = &p->cfg.profiler;
+  if (pr->worker_start) pr->worker_start(pr->user, 0);
+  weft__run_root(w, job);
+  if (pr->worker_stop) pr->worker_stop(pr->user, 0);
+  weft__tls_worker = self;
+  solo_unlock(p);
+  return 0;
 }
 
 static void job_task(weft_worker *w, void *args) {

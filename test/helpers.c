@@ -129,3 +129,98 @@ weft_worker_stats test_stats_sum(weft_pool pool) {
   }
   return sum;
 }
+
+/* ------------------------------------------------------ threading modes */
+
+const unsigned test_modes[TEST_N_MODES] = {WEFT_THREADS_POOL, WEFT_THREADS_CALLER,
+                                           WEFT_THREADS_HOST};
+
+const char *test_mode_name(unsigned mode) {
+  switch (mode) {
+    case WEFT_THREADS_POOL: return "pool threads";
+    case WEFT_THREADS_CALLER: return "one-thread (caller)";
+    case WEFT_THREADS_HOST: return "host threads";
+    default: return "?";
+  }
+}
+
+typedef struct {
+  test_mode_pool *m;
+  unsigned slot;
+} host_arg;
+
+static host_arg host_args[TEST_HOST_MAX]; /* one mode pool with host threads at a time */
+
+static void *host_thread(void *p) {
+  host_arg *a = p;
+  a->m->host_rc[a->slot] = weft_worker_enter(a->m->pool, a->m->host_index[a->slot]);
+  return NULL;
+}
+
+/* HOST pools: our own profiler counts the workers that have entered (so
+ * that test_mode_new can wait for all) and forwards to the caller's. */
+static void chain_start(void *u, unsigned wi) {
+  test_mode_pool *m = u;
+  atomic_fetch_add(&m->host_started, 1);
+  if (m->user_prof.worker_start) m->user_prof.worker_start(m->user_prof.user, wi);
+}
+static void chain_stop(void *u, unsigned wi) {
+  test_mode_pool *m = u;
+  if (m->user_prof.worker_stop) m->user_prof.worker_stop(m->user_prof.user, wi);
+}
+static void chain_sleep(void *u, unsigned wi) {
+  test_mode_pool *m = u;
+  if (m->user_prof.sleep) m->user_prof.sleep(m->user_prof.user, wi);
+}
+static void chain_wake(void *u, unsigned wi) {
+  test_mode_pool *m = u;
+  if (m->user_prof.wake) m->user_prof.wake(m->user_prof.user, wi);
+}
+static void chain_steal(void *u, unsigned a, unsigned b) {
+  test_mode_pool *m = u;
+  if (m->user_prof.steal) m->user_prof.steal(m->user_prof.user, a, b);
+}
+
+void test_mode_new(test_mode_pool *m, unsigned mode, unsigned workers, const weft_config *cfg) {
+  weft_config c;
+  if (cfg) c = *cfg;
+  else weft_config_default(&c);
+  memset(m, 0, sizeof *m);
+  m->mode = mode;
+  c.threads = mode;
+  if (mode == WEFT_THREADS_HOST) {
+    m->user_prof = c.profiler;
+    weft_profiler chained = {m, chain_start, chain_stop, chain_sleep, chain_wake, chain_steal};
+    c.profiler = chained;
+  }
+  c.workers = mode == WEFT_THREADS_CALLER ? 0 : workers;
+  if (mode == WEFT_THREADS_HOST) ASSERT(workers >= 1 && workers <= TEST_HOST_MAX);
+  ASSERT_OK(weft_pool_create(&m->pool, &c));
+  ASSERT_EQ(weft_pool_workers(m->pool), mode == WEFT_THREADS_CALLER ? 1 : (int)workers);
+  if (mode != WEFT_THREADS_HOST) return;
+  /* Entered in reverse order, as a host may: the pool does not care. */
+  for (unsigned i = 0; i < workers; i++) {
+    m->host_index[i] = workers - 1 - i;
+    m->host_rc[i] = -1000;
+    host_args[i].m = m;
+    host_args[i].slot = i;
+    ASSERT_EQ(pthread_create(&m->host[i], NULL, host_thread, &host_args[i]), 0);
+    m->nhost++;
+  }
+  /* The pool would work with any of them in (see host_enter_late); tests
+   * want all of them, and destroy must not race their entry. */
+  double t0 = test_now();
+  while (atomic_load(&m->host_started) < workers) {
+    if (test_now() - t0 > 30) FAIL("host threads did not enter within 30 s");
+    test_sleep_ms(1);
+  }
+}
+
+void test_mode_free(test_mode_pool *m) {
+  ASSERT_OK(weft_pool_destroy(m->pool));
+  for (unsigned i = 0; i < m->nhost; i++) {
+    ASSERT_EQ(pthread_join(m->host[i], NULL), 0);
+    ASSERT_OK(m->host_rc[i]);
+  }
+  m->nhost = 0;
+}

@@ -8,6 +8,9 @@
 
 #include <weft.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "runner.h"
 
 /* expr must return WEFT_OK. */
@@ -72,5 +75,33 @@ long test_vm_kib(void);
 
 /* Sums weft_pool_stats over every worker (asserting each call succeeds). */
 weft_worker_stats test_stats_sum(weft_pool pool);
+
+/* ------------------------------------------------------ threading modes */
+
+/* A pool in any weft_config.threads mode, for tests that loop over modes:
+ * POOL (the pool's own threads), CALLER (no threads: the caller runs it)
+ * and HOST (threads "the host owns": pthreads started here, each calling
+ * weft_worker_enter). test_mode_free destroys the pool and, for HOST,
+ * checks that every host thread's weft_worker_enter returned WEFT_OK. */
+#define TEST_N_MODES 3
+#define TEST_HOST_MAX 8
+extern const unsigned test_modes[TEST_N_MODES];
+
+typedef struct test_mode_pool {
+  weft_pool pool;
+  unsigned mode;
+  unsigned nhost;                   /* host threads started */
+  pthread_t host[TEST_HOST_MAX];
+  int host_rc[TEST_HOST_MAX];       /* weft_worker_enter's results */
+  unsigned host_index[TEST_HOST_MAX];
+  weft_profiler user_prof;          /* the caller's, chained from ours */
+  _Atomic unsigned host_started;    /* worker_start calls seen */
+} test_mode_pool;
+
+const char *test_mode_name(unsigned mode);
+/* workers: for POOL and HOST (at most TEST_HOST_MAX); CALLER always has 1.
+ * cfg may be NULL (defaults); its workers/threads fields are overridden. */
+void test_mode_new(test_mode_pool *m, unsigned mode, unsigned workers, const weft_config *cfg);
+void test_mode_free(test_mode_pool *m);
 
 #endif /* WEFT_TEST_HELPERS_H */

@@ -204,9 +204,9 @@ def main():
     allw = max(workers)
     print()
     print(f"| bench     | impl | workers | phase | nodes     | edges     | reps | median ms | "
-          f"M nodes/s | vs seq run | {allw}w / 1w |")
+          f"M nodes/s | best M/s | vs seq run | {allw}w / 1w |")
     print("|-----------|------|--------:|-------|----------:|----------:|-----:|----------:|"
-          "----------:|-----------:|--------:|")
+          "----------:|---------:|-----------:|--------:|")
     for r in rows:
         seq = find(r["bench"], "seq", 1, "run")
         vs = (f"{seq['median_ms'] / r['median_ms']:.2f}" if seq and r["phase"] == "run"
@@ -216,12 +216,14 @@ def main():
                  if one and r["workers"] == allw and allw != 1 and r["impl"] != "seq" else "-")
         r["vs_seq"] = None if vs == "-" else float(vs)
         r["scaling_vs_1"] = None if scale == "-" else float(scale)
+        best = r["n"] / (r["min_ms"] / 1e3) / 1e6 if r["min_ms"] > 0 else 0
         print(f"| {r['bench']:9} | {r['impl']:4} | {r['workers']:7} | {r['phase']:5} | "
               f"{r['n']:9} | {r['edges']:9} | {r['reps']:4} | {r['median_ms']:9.2f} | "
-              f"{r['nodes_per_s'] / 1e6:9.1f} | {vs:>10} | {scale:>7} |")
+              f"{r['nodes_per_s'] / 1e6:9.1f} | {best:8.1f} | {vs:>10} | {scale:>7} |")
     print()
-    print("(nodes/s = nodes / median time of one phase; 'vs seq run' = seq run time / this "
-          f"time; '{allw}w / 1w' = 1-worker time / {allw}-worker time of the same impl and phase, "
+    print("(nodes/s = nodes / median time of one phase; 'best' = nodes / fastest rep; "
+          "'vs seq run' = seq run time / this time;"
+          f" '{allw}w / 1w' = 1-worker time / {allw}-worker time of the same impl and phase, "
           "> 1 means faster with more workers)")
 
     # The targets, for an already built graph (weft run phase).

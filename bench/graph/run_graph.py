@@ -89,10 +89,13 @@ def build(build_dir, targets):
             print(f"build of {t} failed:\n{tail}\n", flush=True)
 
 
-def run_one(binary, bench, n, workers, reps, budget, timeout):
+def run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_build=None):
     cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
+    env = dict(os.environ)
+    if runs_per_build:
+        env["GB_RUNS"] = str(runs_per_build)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return [], f"timed out after {timeout} s: {' '.join(cmd)}"
     recs = []
@@ -126,6 +129,8 @@ def main():
     ap.add_argument("--budget", type=float, default=None,
                     help="seconds per combination before a binary stops repeating (default 20)")
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--runs-per-build", type=int, default=None,
+                    help="timed runs of each built graph (default 3; sets GB_RUNS)")
     args = ap.parse_args()
 
     reps = args.reps or (2 if args.quick else 5)
@@ -172,7 +177,8 @@ def main():
                 continue
             for w in (workers if impl != "seq" else [1]):
                 t0 = time.monotonic()
-                recs, err = run_one(binary, bench, sizes[bench], w, reps, budget, args.timeout)
+                recs, err = run_one(binary, bench, sizes[bench], w, reps, budget, args.timeout,
+                                    args.runs_per_build)
                 if err:
                     loud(f"{bench}/{impl}/{w}: {err}")
                     continue

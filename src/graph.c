@@ -1,9 +1,10 @@
 /*
  * graph.c - task graphs: reusable dependency DAGs on the fork-join core.
  *
- * Build: nodes (function + inline argument block + name) live in chunks of
- * 4096, edges as (from, to) pairs in chunks of 65536, names in a string
- * arena: adding allocates only when a chunk fills.
+ * Build: nodes (function, successor range, argument block of up to 16
+ * bytes; bigger blocks in a side arena) are 32-byte records in chunks of
+ * 4096, edges (from, to) pairs in chunks of 65536, names in a string arena:
+ * adding allocates only when a chunk fills.
  *
  * Validate ("compile"): counting sort of the edges into CSR successor lists,
  * in-degrees, Kahn's algorithm; on a cycle, a backward walk inside the nodes
@@ -15,17 +16,20 @@
  * Run: docs/GRAPHS.md has the full argument. In short, a task processes a
  * node, then decrements its successors' join counters; of the successors
  * that became ready it keeps one to run next in the same loop (a chain is a
- * loop, never a recursion) and spawns the others, which it syncs (LIFO)
- * when its own chain ends. A successor with in-degree 1 needs no atomic
- * (its only predecessor makes it ready), and a join counter that reaches 0
- * is put back to the in-degree by the task that saw it, so a clean run
- * leaves the counters ready for the next one with no reset pass. Two limits
- * keep the fork-join discipline safe on a fixed stack and a fixed deque:
+ * loop, never a recursion) and spawns the others. When nothing is ready it
+ * takes its own newest spawn back (if no thief can see it) and continues
+ * with it in the same loop; only a frame a thief could take is synced
+ * through the core's slow path. A successor with in-degree 1 needs no
+ * atomic (its only predecessor makes it ready), a pool of one worker needs
+ * no atomic at all, and a join counter that reaches 0 is put back to the
+ * in-degree by the task that saw it, so a clean run leaves the counters
+ * ready for the next one with no reset pass. Two limits keep the fork-join
+ * discipline safe on a fixed stack and a fixed deque:
  *   - depth: a per-thread count of graph tasks on the stack. At the limit a
  *     task spawns nothing; ready nodes it cannot run itself go to the run's
  *     deferred stack (a lock-free LIFO of node indices, each node pushed at
  *     most once per run, so no ABA), which every task drains, inline, when
- *     its chain ends;
+ *     it has nothing else;
  *   - deque room: a task spawns only while the worker's deque has more than
  *     WEFT__GRAPH_DEQUE_RESERVE free frames; otherwise it defers too.
  * Wide fan-outs (and the roots) are split by recursive halving into range

@@ -17,6 +17,13 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_BENCH=OFF >/
 cmake --build build/release -j"$jobs" >/dev/null
 (cd build/release && ctest --output-on-failure -j1) || fail=1
 
+step "Portable POSIX backend (src/posix, emulated wait-on-address): full test suite"
+t0=$SECONDS
+cmake -S . -B build/posix -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_BENCH=OFF -DWEFT_PRIM=posix >/dev/null
+cmake --build build/posix -j"$jobs" >/dev/null
+(cd build/posix && ctest --output-on-failure -j1) || fail=1
+echo "(posix backend step: $((SECONDS - t0)) s)"
+
 step "ThreadSanitizer: concurrency tests"
 cmake -S . -B build/tsan -DWEFT_SANITIZE=thread -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build build/tsan -j"$jobs" >/dev/null

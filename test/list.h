@@ -115,6 +115,7 @@ TEST_ENTRY(graph_busy, "concurrency")
 TEST_ENTRY(graph_rerun_no_alloc, "concurrency")
 TEST_ENTRY(graph_dot, "")
 TEST_ENTRY(graph_names_arena, "")
+TEST_ENTRY(graph_args_sizes, "concurrency")
 
 /* threading modes: POOL / CALLER (one-thread) / HOST (host-owned threads) */
 TEST_ENTRY(modes_fork_join, "concurrency modes")

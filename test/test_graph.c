@@ -1395,3 +1395,69 @@ TEST(graph_names_arena) {
   free(longname);
   weft_graph_destroy(g);
 }
+
+/* Argument blocks of every size class: up to 16 bytes live in the node,
+ * bigger ones in the side arena. Each node checks its pattern and counts
+ * its runs in its own block; the blocks persist across runs. */
+typedef struct {
+  uint32_t size;
+  uint8_t pattern;
+} args_probe;
+
+static int args_fn(weft_worker *w, void *p) {
+  (void)w;
+  unsigned char *b = p;
+  /* layout: [size][pattern][count (if size >= 8)][pattern bytes...] */
+  uint32_t size = b[0];
+  uint8_t pat = b[1];
+  ASSERT_EQ(((uintptr_t)p) % 8, 0); /* blocks are 8-aligned at least */
+  for (uint32_t i = 8; i < size; i++) ASSERT_EQ(b[i], (uint8_t)(pat + i));
+  if (size >= 8) {
+    uint32_t count;
+    memcpy(&count, b + 4, 4);
+    count++;
+    memcpy(b + 4, &count, 4);
+  }
+  return 0;
+}
+
+TEST(graph_args_sizes) {
+  weft_pool pool = test_pool_new(2);
+  weft_graph *g;
+  ASSERT_OK(weft_graph_create(&g));
+  static const uint32_t sizes[] = {2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 47, 48};
+  enum { NS = sizeof sizes / sizeof sizes[0], REP = 50 };
+  weft_node nodes[NS * REP];
+  for (uint32_t r = 0; r < REP; r++) {
+    for (uint32_t k = 0; k < NS; k++) {
+      unsigned char b[WEFT_ARGS_MAX];
+      memset(b, 0xee, sizeof b);
+      uint32_t size = sizes[k];
+      b[0] = (unsigned char)size;
+      b[1] = (unsigned char)(r * 7 + k);
+      memset(b + 2, 0, 6); /* count = 0 */
+      for (uint32_t i = 8; i < size; i++) b[i] = (uint8_t)(b[1] + i);
+      ASSERT_OK(weft_graph_add(g, args_fn, b, size, &nodes[r * NS + k]));
+      if (r * NS + k > 0) ASSERT_OK(weft_graph_edge(g, nodes[(r * NS + k) / 2], nodes[r * NS + k]));
+    }
+  }
+  ASSERT_OK(weft_graph_run_n(pool, g, 3, NULL));
+  for (uint32_t r = 0; r < REP; r++) {
+    for (uint32_t k = 0; k < NS; k++) {
+      void *p;
+      ASSERT_OK(weft_graph_node_args(g, nodes[r * NS + k], &p));
+      unsigned char *b = p;
+      ASSERT_EQ(b[0], sizes[k]);
+      if (sizes[k] >= 8) {
+        uint32_t count;
+        memcpy(&count, b + 4, 4);
+        ASSERT_EQ(count, 3);
+      }
+      /* bytes past `size` are zero (the block is zero-filled) */
+      for (uint32_t i = sizes[k]; i < (sizes[k] <= 16 ? 16u : (uint32_t)WEFT_ARGS_MAX); i++)
+        ASSERT_EQ(b[i], 0);
+    }
+  }
+  weft_graph_destroy(g);
+  test_pool_free(pool);
+}

@@ -7,7 +7,8 @@
  *            the nodes, bits 3-4 number of failing nodes, bit 5 cancel from
  *            a node, bit 6 run through run_n(3), bit 7 a foreign edge
  *   byte 1   node count - 1 (1..256 nodes)
- *   byte 2   rank permutation seed
+ *   byte 2   rank permutation seed; its low bit picks the pool (1 worker,
+ *            where join counters are plain, or 2 workers)
  *   then     failing-node indices (bits 3-4 of them), then edge pairs
  * and then:
  *   - a self-edge or a foreign edge is rejected at once, and validation and
@@ -40,6 +41,7 @@
     }                                                                         \
   } while (0)
 
+static weft_pool pools[2]; /* 1 and 2 workers */
 static weft_pool pool;
 static _Atomic uint64_t seq;
 static _Atomic uint64_t start_t[MAXN], finish_t[MAXN];
@@ -121,11 +123,13 @@ static int is_edge(uint32_t u, uint32_t v, const uint32_t *from, const uint32_t 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  weft_config cfg;
-  weft_config_default(&cfg);
-  cfg.workers = 2;
-  cfg.spin_rounds = 64;
-  if (weft_pool_create(&pool, &cfg) != 0) abort();
+  for (unsigned i = 0; i < 2; i++) {
+    weft_config cfg;
+    weft_config_default(&cfg);
+    cfg.workers = i + 1;
+    cfg.spin_rounds = 64;
+    if (weft_pool_create(&pools[i], &cfg) != 0) abort();
+  }
   return 0;
 }
 
@@ -134,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t flags = data[0];
   uint32_t n = (uint32_t)data[1] + 1;
   uint32_t perm_seed = data[2];
+  pool = pools[perm_seed & 1];
   size_t pos = 3;
   int free_edges = flags & 1, batch = flags & 2, named = flags & 4;
   uint32_t nfail = (flags >> 3) & 3;

@@ -24,6 +24,14 @@ cmake --build build/posix -j"$jobs" >/dev/null
 (cd build/posix && ctest --output-on-failure -j1) || fail=1
 echo "(posix backend step: $((SECONDS - t0)) s)"
 
+step "aarch64: cross-built (gcc-aarch64-linux-gnu), full suite under qemu-aarch64 at WEFT_TEST_SCALE=0.5"
+t0=$SECONDS
+cmake -S . -B build/aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
+  -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_BENCH=OFF >/dev/null
+cmake --build build/aarch64 -j"$jobs" >/dev/null
+(cd build/aarch64 && WEFT_TEST_SCALE=0.5 ctest --output-on-failure -j1) || fail=1
+echo "(aarch64 step: $((SECONDS - t0)) s)"
+
 step "ThreadSanitizer: concurrency tests"
 cmake -S . -B build/tsan -DWEFT_SANITIZE=thread -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build build/tsan -j"$jobs" >/dev/null

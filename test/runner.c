@@ -96,6 +96,11 @@ int test_sanitized(void) {
 #endif
 }
 
+int test_emulated(void) {
+  const char *e = getenv("WEFT_TEST_EMULATED");
+  return e && strcmp(e, "1") == 0;
+}
+
 void test_sleep_ms(unsigned ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;

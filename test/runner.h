@@ -43,6 +43,12 @@ size_t test_scaled(size_t n, size_t min);
 /* Nonzero in sanitizer builds. */
 int test_sanitized(void);
 
+/* Nonzero when the tests run under an emulator (qemu-user, wine): the
+ * environment variable WEFT_TEST_EMULATED=1, which ctest sets in a
+ * cross-build with CMAKE_CROSSCOMPILING_EMULATOR. Process-level measurements
+ * (RSS, address space) then include the emulator's own and are skipped. */
+int test_emulated(void);
+
 void test_sleep_ms(unsigned ms);
 double test_now(void); /* monotonic seconds */
 

@@ -8,6 +8,7 @@
 #include "weft.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -42,6 +43,15 @@ int weft__prim_thread_start(weft__thread *t, weft__thread_entry entry, void *arg
   ut->entry = entry;
   ut->arg = arg;
   if (pthread_attr_init(&attr) != 0) return WEFT_ETHREAD;
+#ifdef PTHREAD_STACK_MIN
+  /* weft's minimum stack is 64 KiB; some targets want more (aarch64 glibc:
+   * 128 KiB). Then the pool's stack is too small for pthreads to accept:
+   * let pthreads allocate one of its minimum size instead. */
+  if (stack_size < (size_t)PTHREAD_STACK_MIN) {
+    stack = NULL;
+    stack_size = (size_t)PTHREAD_STACK_MIN;
+  }
+#endif
   int rc = stack ? pthread_attr_setstack(&attr, stack, stack_size)
                  : pthread_attr_setstacksize(&attr, stack_size);
   if (rc == 0) rc = pthread_create(&ut->tid, &attr, trampoline, ut);

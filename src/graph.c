@@ -279,7 +279,7 @@ int weft_graph_create(weft_graph **out) {
 void weft_graph_destroy(weft_graph *g) {
   if (!g) return;
   for (size_t i = 0; i < g->nchunks_len; i++) {
-    free(g->nchunks[i]);
+    weft__aligned_free(g->nchunks[i]);
     free((void *)g->names[i]);
   }
   free(g->nchunks);
@@ -296,7 +296,7 @@ void weft_graph_destroy(weft_graph *g) {
   free(g->indeg);
   free((void *)g->join);
   free((void *)g->link);
-  free(g->ran);
+  weft__aligned_free(g->ran);
   free(g);
 }
 
@@ -349,7 +349,7 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
       g->nchunks_cap = cap;
     }
     atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-    node_rec *chunk = aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof *chunk);
+    node_rec *chunk = weft__aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof *chunk);
     if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
     g->names[g->nchunks_len] = NULL;
     g->nchunks[g->nchunks_len++] = chunk;
@@ -1094,12 +1094,12 @@ static void drive(weft_worker *w, drive_args *a) {
   if (g->nran < nw) {
     /* Per-worker counts: allocated on the first run on a pool this big. */
     atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-    ran_slot *r = aligned_alloc(WEFT__CACHE_LINE, nw * sizeof *r);
+    ran_slot *r = weft__aligned_alloc(WEFT__CACHE_LINE, nw * sizeof *r);
     if (!r) {
       a->rc = WEFT_ENOMEM;
       return;
     }
-    free(g->ran);
+    weft__aligned_free(g->ran);
     g->ran = r;
     g->nran = nw;
   }

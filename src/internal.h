@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #define WEFT__CACHE_LINE 64
 #define WEFT__DONE 0xffffffffu          /* frame.thief once the thief finished */
@@ -112,6 +114,23 @@ static inline uint64_t weft__ts_pack(uint32_t t, uint32_t s) {
 }
 static inline uint32_t weft__ts_t(uint64_t v) { return (uint32_t)v; }
 static inline uint32_t weft__ts_s(uint64_t v) { return (uint32_t)(v >> 32); }
+
+/* Cache-line-aligned heap blocks, portably: C11's aligned_alloc is missing
+ * from the Windows C runtime. Over-allocates and keeps the malloc pointer
+ * just below the aligned block; free with weft__aligned_free only. align is
+ * a power of two >= sizeof(void *). */
+static inline void *weft__aligned_alloc(size_t align, size_t size) {
+  if (size > SIZE_MAX - align - sizeof(void *)) return NULL;
+  unsigned char *raw = malloc(size + align + sizeof(void *));
+  if (!raw) return NULL;
+  uintptr_t a = ((uintptr_t)(raw + sizeof(void *)) + align - 1) & ~(uintptr_t)(align - 1);
+  ((void **)a)[-1] = raw;
+  return (void *)a;
+}
+
+static inline void weft__aligned_free(void *p) {
+  if (p) free(((void **)p)[-1]);
+}
 
 static inline void weft__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

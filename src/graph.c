@@ -40,6 +40,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#ifndef WEFT__UNLIKELY /* weft.h defines them for GNU C only */
+#define WEFT__LIKELY(x) (x)
+#define WEFT__UNLIKELY(x) (x)
+#endif
+
 #define NODE_CHUNK_SHIFT 12
 #define NODE_CHUNK ((uint32_t)1 << NODE_CHUNK_SHIFT)
 #define EDGE_CHUNK_SHIFT 16

@@ -40,6 +40,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#define NOMINMAX
+#include <windows.h> /* GetSystemInfo: no sysconf core count there */
+#endif
 
 /* ------------------------------------------------------------ parameters */
 
@@ -265,8 +270,14 @@ typedef struct bench_impl {
 } bench_impl;
 
 static inline int bench_core_count(void) {
+#if defined(_WIN32)
+  SYSTEM_INFO si;
+  GetSystemInfo(&si);
+  return si.dwNumberOfProcessors > 0 ? (int)si.dwNumberOfProcessors : 1;
+#else
   long c = sysconf(_SC_NPROCESSORS_ONLN);
   return c > 0 ? (int)c : 1;
+#endif
 }
 
 #define WEFT_BENCH_STR_(x) #x

@@ -11,6 +11,10 @@
  * Exit status: 0 if every test that ran passed, 1 otherwise, 2 on bad usage.
  * In the multi-test modes each child process gets WEFT_TEST_TIMEOUT seconds
  * (default 120) before it is killed with SIGALRM and counted as failed.
+ *
+ * Windows: the children are started with _spawnv and get no timeout of
+ * their own (ctest's TIMEOUT still applies to each test it runs); the rest
+ * is the same. The only platform #ifdefs of the tests are in this file.
  */
 #include "runner.h"
 
@@ -20,10 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#ifdef _WIN32
+#include <process.h>
+#include <windows.h>
+#else
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+#endif
 
 typedef struct test_entry {
   const char *name;
@@ -53,7 +62,7 @@ void test_fail_(const char *file, int line, const char *fmt, ...) {
   if (atomic_flag_test_and_set(&failing)) {
     /* Another thread is already reporting a failure and will end the
      * process; do not interleave output or race it to _Exit. */
-    for (;;) pause();
+    for (;;) test_sleep_ms(1000);
   }
   va_list ap;
   fflush(stdout);
@@ -99,6 +108,14 @@ int test_sanitized(void) {
 int test_emulated(void) {
   const char *e = getenv("WEFT_TEST_EMULATED");
   return e && strcmp(e, "1") == 0;
+}
+
+int test_have_proc(void) {
+#ifdef _WIN32
+  return 0;
+#else
+  return 1;
+#endif
 }
 
 void test_sleep_ms(unsigned ms) {
@@ -150,7 +167,12 @@ static int run_in_process(const test_entry *t) {
 static char self_path[4096];
 
 static void find_self(const char *argv0) {
+#ifdef _WIN32
+  long n = (long)GetModuleFileNameA(NULL, self_path, sizeof self_path - 1);
+  if (n >= (long)sizeof self_path - 1) n = 0; /* truncated */
+#else
   ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+#endif
   if (n > 0) {
     self_path[n] = '\0';
   } else {
@@ -158,6 +180,7 @@ static void find_self(const char *argv0) {
   }
 }
 
+#ifndef _WIN32
 static unsigned timeout_seconds(void) {
   const char *e = getenv("WEFT_TEST_TIMEOUT");
   if (e && *e) {
@@ -166,6 +189,7 @@ static unsigned timeout_seconds(void) {
   }
   return 120;
 }
+#endif
 
 /* Runs one test in a child process (fork + exec of this binary with the
  * test's name). Returns 1 if it passed. */
@@ -173,6 +197,26 @@ static int run_in_child(const test_entry *t, size_t index, size_t total, const c
   double t0 = test_now();
   fflush(stdout);
   fflush(stderr);
+#ifdef _WIN32
+  (void)argv0;
+  char *args[3];
+  char quoted[4200]; /* _spawnv joins argv with spaces: quote the path */
+  snprintf(quoted, sizeof quoted, "\"%s\"", self_path);
+  args[0] = quoted;
+  args[1] = (char *)t->name;
+  args[2] = NULL;
+  _putenv("WEFT_TEST_CHILD=1");
+  intptr_t code = _spawnv(_P_WAIT, self_path, (const char *const *)args);
+  double dt = test_now() - t0;
+  if (code == 0) {
+    printf("[%zu/%zu] pass %s (%.2f s)\n", index, total, t->name, dt);
+    fflush(stdout);
+    return 1;
+  }
+  printf("[%zu/%zu] FAIL %s (exit status %ld, %.2f s)\n", index, total, t->name, (long)code, dt);
+  fflush(stdout);
+  return 0;
+#else
   pid_t pid = fork();
   if (pid < 0) {
     perror("weft_tests: fork");
@@ -209,6 +253,7 @@ static int run_in_child(const test_entry *t, size_t index, size_t total, const c
   }
   fflush(stdout);
   return 0;
+#endif
 }
 
 static void usage(FILE *f) {

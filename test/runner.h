@@ -20,7 +20,12 @@
   void test_##name(void);      \
   void test_##name(void)
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+/* mingw-w64: the tests build with __USE_MINGW_ANSI_STDIO=1 (C99 formats
+ * such as %zu), which stdio.h names gnu_printf here. */
+#include <stdio.h>
+#define TEST_PRINTF_(f, a) __attribute__((format(__MINGW_PRINTF_FORMAT, f, a)))
+#elif defined(__GNUC__) || defined(__clang__)
 #define TEST_PRINTF_(f, a) __attribute__((format(printf, f, a)))
 #else
 #define TEST_PRINTF_(f, a)
@@ -48,6 +53,10 @@ int test_sanitized(void);
  * cross-build with CMAKE_CROSSCOMPILING_EMULATOR. Process-level measurements
  * (RSS, address space) then include the emulator's own and are skipped. */
 int test_emulated(void);
+
+/* Nonzero where /proc/self describes this process (not on Windows, where
+ * wine would even show a Linux /proc of its own). */
+int test_have_proc(void);
 
 void test_sleep_ms(unsigned ms);
 double test_now(void); /* monotonic seconds */

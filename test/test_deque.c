@@ -39,9 +39,9 @@ static void setup(size_t nframes, size_t ntasks) {
   fake.nworkers = NW;
   fake.workers = fw;
   for (unsigned i = 0; i < NW; i++) {
-    weft_worker *w = aligned_alloc(64, sizeof *w);
+    weft_worker *w = weft__aligned_alloc(64, sizeof *w);
     memset(w, 0, sizeof *w);
-    weft__frame *fr = aligned_alloc(64, nframes * sizeof *fr);
+    weft__frame *fr = weft__aligned_alloc(64, nframes * sizeof *fr);
     memset(fr, 0, nframes * sizeof *fr);
     w->pool = &fake;
     w->index = i;
@@ -61,8 +61,8 @@ static void setup(size_t nframes, size_t ntasks) {
 
 static void teardown(void) {
   for (unsigned i = 0; i < NW; i++) {
-    free(fw[i]->frames);
-    free(fw[i]);
+    weft__aligned_free(fw[i]->frames);
+    weft__aligned_free(fw[i]);
   }
   free((void *)runs);
   free((void *)ran_by);

@@ -126,7 +126,7 @@ static int validate(const weft_config *cfg) {
   if (cfg->workers > WEFT_MAX_WORKERS) return WEFT_ELIMIT;
   if (cfg->stack_size < ((size_t)64 << 10)) return WEFT_EINVAL;
   if (cfg->deque_frames < 16 || cfg->deque_frames > 0x7fffffffu) return WEFT_EINVAL;
-  if (cfg->stack_size > ((size_t)1 << 40) || cfg->scratch_size > ((size_t)1 << 40))
+  if ((uint64_t)cfg->stack_size > ((uint64_t)1 << 40) || (uint64_t)cfg->scratch_size > ((uint64_t)1 << 40))
     return WEFT_EINVAL;
   return 0;
 }

@@ -1,0 +1,261 @@
+/*
+ * tasks.c - C tasks compiled into weft.wasm and callable from JavaScript by
+ * name (pool.run('fib', 30), ctx.spawn('fib', 20)). Every one is a weft_fn
+ * over the 48-byte task block of src/wasm/host.c: its arguments are the f64
+ * (or view) slots, its result goes to slot 0 as an f64.
+ *
+ * The fib / nqueens / tree kernels are those of bench/bench_weft.c and
+ * bench/common.h (typed tasks for fib and tree, struct frames for nqueens),
+ * so bench/js can compare per-spawn costs with the native build.
+ */
+#include <weft.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#define WASM_EXPORT(name) __attribute__((export_name(#name))) name
+
+typedef struct {
+  uint32_t run;
+  uint16_t fn, tags;
+  uint64_t slot[5];
+} block_t;
+
+static double arg_f64(const block_t *b, int i) {
+  double d;
+  memcpy(&d, &b->slot[i], sizeof d);
+  return d;
+}
+static void set_result(block_t *b, double d) { memcpy(&b->slot[0], &d, sizeof d); }
+static void arg_view(const block_t *b, int i, uint32_t *ptr, uint32_t *len) {
+  uint32_t v[2];
+  memcpy(v, &b->slot[i], sizeof v);
+  *ptr = v[0];
+  *len = v[1];
+}
+
+/* ------------------------------------------------------------------- fib */
+
+WEFT_TASK_1(int64_t, pfib, int32_t, n) {
+  if (n < 2) return n;
+  pfib_spawn(w, n - 1);
+  int64_t y = pfib(w, n - 2);
+  return pfib_sync(w) + y;
+}
+
+static void fib_root(weft_worker *w, void *p) {
+  block_t *b = p;
+  set_result(b, (double)pfib(w, (int32_t)arg_f64(b, 0)));
+  (void)pfib_task;
+}
+
+/* --------------------------------------------------------------- nqueens */
+
+#define NQ_MAX_N 16
+
+typedef struct {
+  uint8_t n, row;
+  uint8_t pos[NQ_MAX_N];
+  uint64_t count;
+} nq_t;
+
+static int nq_ok(const uint8_t *pos, int row, int col) {
+  for (int r = 0; r < row; r++) {
+    int p = pos[r];
+    int d = row - r;
+    if (p == col || p - col == d || col - p == d) return 0;
+  }
+  return 1;
+}
+
+static void nq_task(weft_worker *w, void *p) {
+  nq_t *a = (nq_t *)p;
+  int n = a->n, row = a->row;
+  if (row == n) {
+    a->count = 1;
+    return;
+  }
+  nq_t kids[NQ_MAX_N];
+  int k = 0;
+  for (int col = 0; col < n; col++) {
+    if (!nq_ok(a->pos, row, col)) continue;
+    nq_t *c = &kids[k++];
+    c->n = (uint8_t)n;
+    c->row = (uint8_t)(row + 1);
+    memcpy(c->pos, a->pos, sizeof c->pos);
+    c->pos[row] = (uint8_t)col;
+    c->count = 0;
+    WEFT_SPAWN(w, nq_task, c);
+  }
+  uint64_t count = 0;
+  while (k > 0) {
+    nq_t *c = &kids[--k];
+    WEFT_SYNC(w, c);
+    count += c->count;
+  }
+  a->count = count;
+}
+
+static void nqueens_root(weft_worker *w, void *p) {
+  block_t *b = p;
+  nq_t a;
+  memset(&a, 0, sizeof a);
+  int n = (int)arg_f64(b, 0);
+  a.n = (uint8_t)(n < 0 ? 0 : n > NQ_MAX_N ? NQ_MAX_N : n);
+  nq_task(w, &a);
+  set_result(b, (double)a.count);
+}
+
+/* ------------------------------------------------------------------ tree */
+
+#define TREE_M 8
+#define TREE_Q 0.124875
+#define TREE_SEED 225u
+
+static uint64_t tree_mix(uint64_t z) {
+  z ^= z >> 30;
+  z *= 0xbf58476d1ce4e5b9ULL;
+  z ^= z >> 27;
+  z *= 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return z;
+}
+static uint64_t tree_child_hash(uint64_t h, unsigned i) {
+  return tree_mix(h + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+}
+static unsigned tree_children(uint64_t h, unsigned d, unsigned b0) {
+  const uint64_t threshold = (uint64_t)(TREE_Q * 18446744073709551616.0);
+  if (d == 0) return b0;
+  return h < threshold ? TREE_M : 0;
+}
+
+typedef struct {
+  uint64_t count;
+  uint32_t maxdepth;
+} tree_res;
+
+WEFT_TASK_3(tree_res, ptree, uint64_t, hash, uint32_t, depth, uint32_t, b0) {
+  unsigned k = tree_children(hash, depth, b0);
+  tree_res r = {1, depth};
+  for (unsigned i = 0; i < k; i++) ptree_spawn(w, tree_child_hash(hash, i), depth + 1, b0);
+  for (unsigned i = 0; i < k; i++) {
+    tree_res c = ptree_sync(w);
+    r.count += c.count;
+    if (c.maxdepth > r.maxdepth) r.maxdepth = c.maxdepth;
+  }
+  return r;
+}
+
+/* tree(b0): nodes of the benchmark tree (bench/common.h) with b0 root
+ * children; slot 1 gets the depth. */
+static void tree_root(weft_worker *w, void *p) {
+  block_t *b = p;
+  tree_res r = ptree(w, tree_mix(TREE_SEED), 0, (uint32_t)arg_f64(b, 0));
+  set_result(b, (double)r.count);
+  double d = r.maxdepth;
+  memcpy(&b->slot[1], &d, sizeof d);
+  (void)ptree_task;
+}
+
+/* ------------------------------------------------------- views and loops */
+
+typedef struct {
+  const double *a;
+  uint32_t lo, hi;
+  double sum;
+} vsum_t;
+
+static void vsum_task(weft_worker *w, void *p) {
+  vsum_t *s = p;
+  if (s->hi - s->lo <= 1024) {
+    double t = 0;
+    for (uint32_t i = s->lo; i < s->hi; i++) t += s->a[i];
+    s->sum = t;
+    return;
+  }
+  uint32_t mid = s->lo + (s->hi - s->lo) / 2;
+  vsum_t l = {s->a, s->lo, mid, 0}, r = {s->a, mid, s->hi, 0};
+  WEFT_SPAWN(w, vsum_task, &r);
+  vsum_task(w, &l);
+  WEFT_SYNC(w, &r);
+  s->sum = l.sum + r.sum;
+}
+
+/* vsum(Float64Array view): the sum of its elements, by recursive halving. */
+static void vsum_root(weft_worker *w, void *p) {
+  block_t *b = p;
+  uint32_t ptr, len;
+  arg_view(b, 0, &ptr, &len);
+  vsum_t s = {(const double *)(uintptr_t)ptr, 0, len, 0};
+  vsum_task(w, &s);
+  set_result(b, s.sum);
+}
+
+/* add(a, b): a + b. The tiny task of the throughput benchmarks. */
+static void add_task(weft_worker *w, void *p) {
+  block_t *b = p;
+  set_result(b, arg_f64(b, 0) + arg_f64(b, 1));
+  (void)w;
+}
+
+/* adds(n): spawns n add tasks (in chunks, from a loop of tasks) and sums
+ * their results: the spawned-from-tasks throughput benchmark. */
+typedef struct {
+  uint32_t lo, hi;
+  double sum;
+} adds_t;
+
+static void adds_task(weft_worker *w, void *p) {
+  adds_t *a = p;
+  if (a->hi - a->lo > 64) {
+    uint32_t mid = a->lo + (a->hi - a->lo) / 2;
+    adds_t l = {a->lo, mid, 0}, r = {mid, a->hi, 0};
+    WEFT_SPAWN(w, adds_task, &r);
+    adds_task(w, &l);
+    WEFT_SYNC(w, &r);
+    a->sum = l.sum + r.sum;
+    return;
+  }
+  block_t kids[64];
+  uint32_t k = 0;
+  for (uint32_t i = a->lo; i < a->hi; i++, k++) {
+    memset(&kids[k], 0, sizeof kids[k]);
+    double x = i, y = 1;
+    memcpy(&kids[k].slot[0], &x, 8);
+    memcpy(&kids[k].slot[1], &y, 8);
+    weft_spawn(w, add_task, &kids[k], sizeof kids[k]);
+  }
+  double s = 0;
+  while (k-- > 0) {
+    weft_sync(w, &kids[k], sizeof kids[k]);
+    s += arg_f64(&kids[k], 0);
+  }
+  a->sum = s;
+}
+
+static void adds_root(weft_worker *w, void *p) {
+  block_t *b = p;
+  adds_t a = {0, (uint32_t)arg_f64(b, 0), 0};
+  adds_task(w, &a);
+  set_result(b, a.sum);
+}
+
+/* worker(): the index of the worker that runs it. */
+static void worker_task(weft_worker *w, void *p) {
+  set_result((block_t *)p, (double)weft_worker_index(w));
+}
+
+/* ------------------------------------------------------------ the table */
+
+typedef struct {
+  const char *name;
+  weft_fn fn;
+} ctask;
+
+static const ctask table[] = {
+    {"fib", fib_root},     {"nqueens", nqueens_root}, {"tree", tree_root},
+    {"vsum", vsum_root},   {"add", add_task},         {"adds", adds_root},
+    {"worker", worker_task}, {0, 0}};
+
+/* The C tasks: an array of {const char *name, weft_fn fn}, ended by {0, 0}. */
+const ctask *WASM_EXPORT(weft_wasm_ctasks)(void) { return table; }

@@ -104,6 +104,14 @@ if [ "$fuzz_rc" -ne 0 ]; then
   fail=1
 fi
 
+step "WebAssembly: build js/dist/weft.wasm (clang --target=wasm32) and run the Node suite"
+if bash js/build.sh >/dev/null; then
+  (cd js && node --test test/*.test.mjs) || fail=1
+else
+  echo "js/build.sh failed"
+  fail=1
+fi
+
 step "spin: model check of the split deque"
 bash model/check.sh || fail=1
 

@@ -1,0 +1,515 @@
+// weft for JavaScript: the weft work-stealing scheduler, compiled to
+// WebAssembly, on Node worker_threads or Web Workers sharing one memory.
+//
+//   import { createPool } from 'weft';
+//   const pool = await createPool({ workers: 4, tasks: new URL('./tasks.js', import.meta.url) });
+//   await pool.run('fib', 30);          // a C task compiled into weft.wasm
+//   await pool.run('myTask', 1, 2);     // a function exported by the task module
+//   await pool.destroy();
+//
+// The main thread never waits: every run is a promise that settles when the
+// job's state word changes (Atomics.waitAsync). See js/README.md.
+
+import {
+  BLOCK_SIZE, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
+  readUtf8, writeBlock, readCString,
+} from './common.js';
+import { TaskRuntime } from './runtime.js';
+
+export { isNode };
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
+
+const CONTROL_STACK = 64 * 1024; // the control thread's stack (it only destroys)
+const THREADS_HOST = 2;          // WEFT_THREADS_HOST
+const THREADS_CALLER = 1;        // WEFT_THREADS_CALLER
+
+const ERROR_TYPES = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+// ------------------------------------------------------------ helpers
+
+const modules = new Map();
+
+async function compileModule(url) {
+  const key = String(url);
+  if (!modules.has(key)) {
+    modules.set(key, (async () => {
+      if (isNode) {
+        const fs = await import('node:fs/promises');
+        return WebAssembly.compile(await fs.readFile(url instanceof URL ? url : new URL(url)));
+      }
+      const resp = await fetch(url);
+      if (!resp.ok) throw new Error(`weft: cannot fetch ${url}: HTTP ${resp.status}`);
+      return WebAssembly.compile(await resp.arrayBuffer());
+    })());
+    modules.get(key).catch(() => modules.delete(key));
+  }
+  return modules.get(key);
+}
+
+async function toModuleUrl(x) {
+  if (x === undefined || x === null) return null;
+  if (x instanceof URL) return x.href;
+  if (typeof x !== 'string') throw new TypeError('weft: options.tasks must be a URL or a string');
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(x)) return x;
+  if (isNode) {
+    const { pathToFileURL } = await import('node:url');
+    const path = await import('node:path');
+    return pathToFileURL(path.resolve(x)).href;
+  }
+  return new URL(x, globalThis.location ? location.href : undefined).href;
+}
+
+// Keeps Node alive while a promise of ours is pending: a pending
+// Atomics.waitAsync does not, and the workers are unref'd.
+let holds = 0;
+let holdTimer = null;
+function hold() {
+  if (holds++ === 0 && isNode) holdTimer = setInterval(() => {}, 1 << 30);
+}
+function release() {
+  if (--holds === 0 && holdTimer) {
+    clearInterval(holdTimer);
+    holdTimer = null;
+  }
+}
+
+// Resolves once i32[idx] !== value. Never blocks the calling thread.
+async function waitWhile(memory, idx, value) {
+  for (;;) {
+    const i32 = new Int32Array(memory.buffer);
+    if (Atomics.load(i32, idx) !== value) return;
+    const r = Atomics.waitAsync(i32, idx, value);
+    if (r.async) await r.value;
+  }
+}
+
+// Settles with p, or after ms (the timer does not keep Node alive).
+function withTimeout(p, ms) {
+  let t;
+  const timeout = new Promise((r) => {
+    t = setTimeout(r, ms);
+    if (t.unref) t.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
+}
+
+// One JavaScript worker: a thread lent to the pool. Messages are awaited by
+// type; an error or an unexpected exit rejects every pending wait.
+class HostWorker {
+  static async start(url, index) {
+    const h = new HostWorker();
+    h.index = index;
+    h.waiters = [];
+    h.failure = null;
+    h.exited = false;
+    const onMessage = (m) => {
+      if (m && m.type === 'error') return h.fail(new Error(`weft: worker ${index}: ${m.message}`));
+      const i = h.waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) h.waiters.splice(i, 1)[0].resolve(m);
+    };
+    if (isNode) {
+      const { Worker } = await import('node:worker_threads');
+      h.w = new Worker(url);
+      h.w.on('message', onMessage);
+      h.w.on('error', (e) => h.fail(new Error(`weft: worker ${index} failed: ${e && e.message}`)));
+      h.w.on('exit', (code) => {
+        h.exited = true;
+        h.fail(new Error(`weft: worker ${index} exited (code ${code})`));
+      });
+    } else {
+      h.w = new Worker(url, { type: 'module' });
+      h.w.onmessage = (e) => onMessage(e.data);
+      h.w.onerror = (e) => {
+        if (e.preventDefault) e.preventDefault();
+        h.fail(new Error(`weft: worker ${index} failed to load ${url}: ${e.message || 'script error'}`));
+      };
+      h.w.onmessageerror = () => h.fail(new Error(`weft: worker ${index}: a message could not be deserialized`));
+    }
+    return h;
+  }
+  fail(err) {
+    if (!this.failure) this.failure = err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+  // Resolves with the next message of this type.
+  expect(type) {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ type, resolve, reject }));
+  }
+  post(m) {
+    this.w.postMessage(m);
+  }
+  unref() {
+    if (isNode) this.w.unref();
+  }
+  terminate() {
+    this.failure = this.failure || new Error('weft: worker terminated');
+    return this.w.terminate();
+  }
+}
+
+// ------------------------------------------------ cross-origin isolation
+
+// Why shared memory is unavailable here (browsers), or null if it is fine.
+export async function isolationProblem() {
+  if (isNode) return null;
+  if (globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined') return null;
+  const want = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+  const missing = [];
+  const check = async (what, url) => {
+    try {
+      const r = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+      for (const [h, v] of Object.entries(want)) {
+        const got = r.headers.get(h);
+        if (!got || got.toLowerCase().split(';')[0].trim() !== v)
+          missing.push(`${what} (${url}) has ${got ? `'${h}: ${got}'` : `no ${h} header`}, needs '${h}: ${v}'`);
+      }
+    } catch (e) {
+      missing.push(`${what} (${url}) could not be checked: ${e.message}`);
+    }
+  };
+  if (globalThis.location) await check('the page', location.href);
+  await check('the worker script', WORKER_URL.href);
+  return 'weft: this page is not cross-origin isolated (crossOriginIsolated is false), so ' +
+    'SharedArrayBuffer is undefined and a shared WebAssembly.Memory cannot be posted to workers. ' +
+    'Serve the page and the worker scripts with "Cross-Origin-Opener-Policy: same-origin" and ' +
+    '"Cross-Origin-Embedder-Policy: require-corp". ' +
+    (missing.length ? `Missing: ${missing.join('; ')}.` : 'The headers look right; a parent frame may not be isolated.');
+}
+
+// ------------------------------------------------------------------ pool
+
+function makeError(info) {
+  const Ctor = ERROR_TYPES[info.name] || Error;
+  const e = new Ctor(`${info.message} (in task '${info.task}')`);
+  if (!ERROR_TYPES[info.name]) e.name = info.name;
+  e.task = info.task;
+  e.taskStack = info.stack;
+  return e;
+}
+
+function checkInt(name, v, lo, hi) {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new TypeError(`weft: options.${name} must be an integer, got ${typeof v === 'number' ? v : typeof v}`);
+  if (v < lo || v > hi) throw new RangeError(`weft: options.${name} must be in ${lo}..${hi}, got ${v}`);
+}
+
+export class Pool {
+  constructor() {
+    throw new TypeError('weft: use createPool(options)');
+  }
+
+  // Number of workers.
+  get workers() {
+    return this._n;
+  }
+
+  // The pool's shared WebAssembly.Memory.
+  get memory() {
+    return this._memory;
+  }
+
+  // Names of the tasks this pool can run: { c: [...], js: [...] }.
+  get tasks() {
+    const c = [];
+    const js = [];
+    for (const [k, v] of this._rt.tasks) (v.js ? js : c).push(k);
+    return { c, js };
+  }
+
+  _alive() {
+    if (this._state !== 'ready') throw new Error(`weft: the pool is ${this._state}`);
+  }
+
+  _isPoolBuffer(b) {
+    return this._rt.isPoolBuffer(b);
+  }
+
+  // Runs task `name` (C or JavaScript) as a root job. Throws TypeError at
+  // once for bad arguments; the promise gives the task's result (a number)
+  // or rejects with the error of the first task of the run that threw.
+  run(name, ...args) {
+    this._alive();
+    const t = this._rt.resolve(name);
+    checkArgs(name, args, (b) => this._isPoolBuffer(b));
+    const ex = this._ex;
+    const L = this._rt.L;
+    const r = ex.weft_wasm_run_new();
+    if (!r) throw new Error('weft: out of memory');
+    writeBlock(this._memory, r + L.block, 0, t.id, args);
+    return this._submit(r, t.fn, (dv) => dv.getFloat64(r + L.block + 8, true));
+  }
+
+  // Runs task `name` once per entry of argsList (each an array of
+  // arguments, or a single number) as ONE job: the blocks go to wasm in one
+  // array, a parallel-for spreads them over the workers. Resolves to a
+  // Float64Array of the results, in order.
+  map(name, argsList, { grain = 0 } = {}) {
+    this._alive();
+    const t = this._rt.resolve(name);
+    if (!Array.isArray(argsList) && !ArrayBuffer.isView(argsList))
+      throw new TypeError('weft: map(name, argsList): argsList must be an array');
+    const n = argsList.length;
+    const lists = Array.from(argsList, (a) => (Array.isArray(a) ? a : [a]));
+    for (const a of lists) checkArgs(name, a, (b) => this._isPoolBuffer(b));
+    const ex = this._ex;
+    const L = this._rt.L;
+    const r = ex.weft_wasm_run_new();
+    const blocks = ex.weft_wasm_alloc(Math.max(1, n) * BLOCK_SIZE, 16);
+    if (!r || !blocks) {
+      ex.weft_wasm_free(blocks);
+      ex.weft_wasm_run_free(r);
+      throw new Error('weft: out of memory');
+    }
+    for (let i = 0; i < n; i++) writeBlock(this._memory, blocks + i * BLOCK_SIZE, r, t.id, lists[i]);
+    const dv = new DataView(this._memory.buffer);
+    const b = r + L.block;
+    for (let i = 0; i < 6; i++) dv.setUint32(b + 4 * i, 0, true);
+    dv.setUint32(b + 8, t.fn, true);
+    dv.setUint32(b + 16, blocks, true);
+    dv.setUint32(b + 24, n, true);
+    const g = grain || Math.max(1, Math.min(256, Math.floor(n / (8 * this._n))));
+    dv.setUint32(b + 32, g, true);
+    return this._submit(r, this._batchTask, (v) => {
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = v.getFloat64(blocks + i * BLOCK_SIZE + 8, true);
+      return out;
+    }, () => ex.weft_wasm_free(blocks));
+  }
+
+  async _submit(r, fn, read, cleanup) {
+    const ex = this._ex;
+    const L = this._rt.L;
+    const rc = ex.weft_wasm_submit(this._hp, r, fn);
+    if (rc !== 0) {
+      ex.weft_wasm_run_free(r);
+      if (cleanup) cleanup();
+      throw new Error(`weft: submit failed: ${readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
+    }
+    this._pending++;
+    hold();
+    try {
+      await waitWhile(this._memory, (r + L.state) >> 2, 2);
+      const i32 = new Int32Array(this._memory.buffer);
+      if (Atomics.load(i32, (r + L.error) >> 2) !== 0) {
+        const dv = new DataView(this._memory.buffer);
+        const p = dv.getUint32(r + L.errPtr, true);
+        const info = p ? JSON.parse(readUtf8(this._memory, p, dv.getUint32(r + L.errLen, true)))
+          : { name: 'Error', message: 'a task failed (no memory for its error)', task: '?' };
+        throw makeError(info);
+      }
+      return read(new DataView(this._memory.buffer));
+    } finally {
+      ex.weft_wasm_run_free(r);
+      if (cleanup) cleanup();
+      release();
+      if (--this._pending === 0 && this._idle) this._idle();
+    }
+  }
+
+  // Allocates a typed array of n elements in the pool's memory (zeroed).
+  // Pass it to tasks; free it with pool.free(view).
+  alloc(Type, n) {
+    this._alive();
+    if (typeof Type !== 'function' || !Type.BYTES_PER_ELEMENT)
+      throw new TypeError('weft: alloc(Type, n): Type must be a typed array constructor');
+    checkInt('alloc length', n, 0, 0x3fffffff);
+    const bytes = n * Type.BYTES_PER_ELEMENT;
+    const p = this._ex.weft_wasm_alloc(bytes, Math.max(16, Type.BYTES_PER_ELEMENT));
+    if (!p) throw new RangeError(`weft: cannot allocate ${bytes} bytes in the pool's memory`);
+    const v = new Type(this._rt.buffer(), p, n);
+    v.fill(0);
+    return v;
+  }
+
+  free(view) {
+    if (!ArrayBuffer.isView(view) || !this._isPoolBuffer(view.buffer))
+      throw new TypeError('weft: free(view): not a view allocated by this pool');
+    if (this._state === 'destroyed') return;
+    this._ex.weft_wasm_free(view.byteOffset);
+  }
+
+  // Counters summed over the workers (index < 0) or of one worker.
+  stats(index = -1) {
+    this._alive();
+    const names = ['spawns', 'tasksRun', 'steals', 'stealFailures', 'stolenFrom', 'leapfrogs',
+      'sleeps', 'overflows', 'roots'];
+    const out = this._ex.weft_wasm_alloc(this._rt.L.statsSize, 8);
+    const rc = this._ex.weft_wasm_pool_stats(this._hp, index, out);
+    const dv = new DataView(this._memory.buffer);
+    const s = {};
+    names.forEach((k, i) => (s[k] = Number(dv.getBigUint64(out + 8 * i, true))));
+    this._ex.weft_wasm_free(out);
+    if (rc !== 0) throw new RangeError(`weft: stats(${index}): ${readCString(this._memory, this._ex.weft_wasm_strerror(rc))}`);
+    return s;
+  }
+
+  // Waits for the runs in flight, stops the workers, ends the threads.
+  async destroy() {
+    if (this._state === 'destroyed' || this._state === 'destroying') return this._destroying;
+    this._state = 'destroying';
+    this._destroying = (async () => {
+      hold();
+      try {
+        if (this._pending > 0) await new Promise((r) => (this._idle = r));
+        await this._shutdown();
+      } finally {
+        this._state = 'destroyed';
+        release();
+      }
+    })();
+    return this._destroying;
+  }
+
+  // Destroys the weft pool on the control thread (it waits for the workers
+  // to leave), then ends every JavaScript worker.
+  async _shutdown() {
+    const hosts = this._hosts;
+    if (this.fallback) {
+      if (this._hp) this._ex.weft_wasm_pool_destroy(this._hp); // no job in flight: no wait
+      this._hp = 0;
+      return;
+    }
+    if (this._hp) {
+      const ctl = hosts[hosts.length - 1];
+      const left = hosts.slice(0, this._n).map((h) => (h.entered ? h.expect('left') : null));
+      const done = ctl.expect('destroyed');
+      ctl.post({ type: 'destroy', pool: this._hp });
+      this._hp = 0;
+      await withTimeout(Promise.all([done, ...left]), 10000).catch(() => {});
+    }
+    await Promise.all(hosts.map((h) => h.terminate()));
+  }
+}
+
+// Creates a pool: options.workers (default: one per core), options.tasks
+// (URL or path of an ES module whose exported functions become JavaScript
+// tasks), options.wasm (URL of weft.wasm), options.stackSize (bytes of wasm
+// stack per worker, default 256 KiB), options.dequeFrames (16384),
+// options.scratchSize (1 MiB), options.spinRounds (512).
+// Resolves once every worker runs; rejects with the reason if one fails.
+export async function createPool(options = {}) {
+  if (options === null || typeof options !== 'object') throw new TypeError('weft: options must be an object');
+  checkInt('workers', options.workers, 1, 1024);
+  checkInt('stackSize', options.stackSize, 65536, 1 << 28);
+  checkInt('dequeFrames', options.dequeFrames, 16, 1 << 22);
+  checkInt('scratchSize', options.scratchSize, 0, 1 << 28);
+  checkInt('spinRounds', options.spinRounds, 0, 1 << 24);
+  const problem = await isolationProblem();
+  if (problem && options.fallback === false) throw new Error(problem);
+  if (problem || options.singleThread) return createSolo(options, problem);
+
+  const cores = await coreCount();
+  const n = options.workers || cores;
+  const tasksUrl = await toModuleUrl(options.tasks);
+  const module = await compileModule(options.wasm || WASM_URL);
+  const memory = new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
+
+  const pool = Object.create(Pool.prototype);
+  Object.assign(pool, { _n: n, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
+    fallback: false, fallbackReason: null });
+  const rt = new TaskRuntime(memory);
+  pool._rt = rt;
+  const inst = await WebAssembly.instantiate(module, {
+    env: { memory },
+    weft: {
+      now_ms: nowMs,
+      core_count: () => cores,
+      js_call: () => {
+        throw new Error('weft: a task ran on the main thread');
+      },
+    },
+  });
+  const ex = inst.exports;
+  pool._ex = ex;
+  // The main thread keeps the module's default stack (it is the first
+  // instance on this memory); it gets its own TLS and never waits.
+  ex.__wasm_init_tls(ex.weft_wasm_alloc(Math.max(1, ex.__tls_size.value), Math.max(16, ex.__tls_align.value)));
+  ex.weft_wasm_set_no_wait(1);
+  rt.attach(ex);
+  pool._batchTask = ex.weft_wasm_batch_task();
+
+  // n pool workers + 1 control thread for destroy (it waits).
+  const stackSize = options.stackSize || 256 * 1024;
+  const tlsRoom = ex.__tls_size.value + ex.__tls_align.value + 16;
+  const readyP = [];
+  try {
+    for (let i = 0; i <= n; i++) {
+      const h = await HostWorker.start(WORKER_URL, i);
+      pool._hosts.push(h);
+      const stack = i < n ? stackSize : CONTROL_STACK;
+      const block = ex.weft_wasm_alloc(stack + tlsRoom, 16);
+      if (!block) throw new Error('weft: out of memory for worker stacks');
+      const p = h.expect('ready');
+      p.catch(() => {});
+      readyP.push(p);
+      h.post({ type: 'init', module, memory, block, stackSize: stack, tasksUrl, cores });
+    }
+    const ready = await Promise.all(readyP);
+    rt.setTasks(Object.fromEntries(ready[0].names.map((k) => [k, () => {}])));
+
+    const rcp = ex.weft_wasm_alloc(4, 4);
+    const hp = ex.weft_wasm_pool_create(THREADS_HOST, n, stackSize, options.dequeFrames || 16384,
+      options.scratchSize ?? 1 << 20, options.spinRounds ?? 512, rcp);
+    const rc = new Int32Array(memory.buffer)[rcp >> 2];
+    ex.weft_wasm_free(rcp);
+    if (!hp) throw new Error(`weft: pool creation failed: ${readCString(memory, ex.weft_wasm_strerror(rc))}`);
+    pool._hp = hp;
+    const entered = [];
+    for (let i = 0; i < n; i++) {
+      const h = pool._hosts[i];
+      entered.push(h.expect('entered'));
+      h.post({ type: 'enter', pool: hp, index: i });
+      h.entered = true;
+    }
+    await Promise.all(entered);
+    for (const h of pool._hosts) h.unref();
+  } catch (e) {
+    pool._state = 'destroying';
+    await withTimeout(pool._shutdown(), 10000).catch(() => {});
+    pool._state = 'destroyed';
+    throw e;
+  }
+  pool._state = 'ready';
+  return pool;
+}
+
+// The single-thread fallback: no workers, no cross-thread memory. The pool
+// runs in WEFT_THREADS_CALLER mode on this thread: a run executes to the
+// end inside run() (the page is busy meanwhile), with the same results.
+async function createSolo(options, reason) {
+  const cores = 1;
+  const tasksUrl = await toModuleUrl(options.tasks);
+  const module = await compileModule(options.wasm || WASM_URL);
+  // Shared, because the module imports a shared memory; it never leaves
+  // this thread.
+  const memory = new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
+  const pool = Object.create(Pool.prototype);
+  Object.assign(pool, { _n: 1, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
+    fallback: true, fallbackReason: reason || 'single thread requested' });
+  const rt = new TaskRuntime(memory);
+  pool._rt = rt;
+  const inst = await WebAssembly.instantiate(module, {
+    env: { memory },
+    weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b) },
+  });
+  const ex = inst.exports;
+  pool._ex = ex;
+  ex.__wasm_init_tls(ex.weft_wasm_alloc(Math.max(1, ex.__tls_size.value), Math.max(16, ex.__tls_align.value)));
+  ex.weft_wasm_set_no_wait(1);
+  rt.attach(ex);
+  if (tasksUrl) rt.setTasks(await import(tasksUrl));
+  pool._batchTask = ex.weft_wasm_batch_task();
+  const rcp = ex.weft_wasm_alloc(4, 4);
+  const hp = ex.weft_wasm_pool_create(THREADS_CALLER, 1, options.stackSize || 1 << 20,
+    options.dequeFrames || 16384, options.scratchSize ?? 1 << 20, 0, rcp);
+  const rc = new Int32Array(memory.buffer)[rcp >> 2];
+  ex.weft_wasm_free(rcp);
+  if (!hp) throw new Error(`weft: pool creation failed: ${readCString(memory, ex.weft_wasm_strerror(rc))}`);
+  pool._hp = hp;
+  pool._state = 'ready';
+  return pool;
+}

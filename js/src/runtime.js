@@ -1,0 +1,182 @@
+// The JavaScript side of one wasm instance that runs tasks: it resolves task
+// names, implements the `js_call` import through which weft's trampoline
+// (src/wasm/host.c, js_task) calls a JavaScript task, and gives tasks their
+// context (spawn, sync, memory views). Used by every worker, and by the main
+// thread in the single-thread fallback.
+
+import { BLOCK_SIZE, checkArgs, readArgs, readCString, writeBlock } from './common.js';
+
+export class TaskRuntime {
+  constructor(memory) {
+    this.memory = memory;
+    this.ex = null;
+    this.buffers = new WeakSet();
+    this.jsNames = [];
+    this.jsFns = [];
+    this.tasks = new Map(); // name -> { fn: table index, id, js }
+  }
+
+  // Called once the instance has its own stack and TLS.
+  attach(ex) {
+    this.ex = ex;
+    this.staging = ex.weft_wasm_alloc(BLOCK_SIZE, 8);
+    this.jsTask = ex.weft_wasm_js_task();
+    const L = new Uint32Array(this.memory.buffer, ex.weft_wasm_layout(), 8);
+    this.L = { state: L[0], cancel: L[1], error: L[2], errPtr: L[3], errLen: L[4], block: L[5],
+      runSize: L[6], statsSize: L[7] };
+    // C tasks: {const char *name, weft_fn fn} pairs, ended by {0, 0}.
+    if (ex.weft_wasm_ctasks) {
+      const dv = new DataView(this.memory.buffer);
+      for (let p = ex.weft_wasm_ctasks(); ; p += 8) {
+        const name = dv.getUint32(p, true);
+        if (!name) break;
+        this.tasks.set(readCString(this.memory, name), { fn: dv.getUint32(p + 4, true), id: 0, js: false });
+      }
+    }
+  }
+
+  // Registers the functions a task module exports, in sorted name order so
+  // that every instance gives a name the same id. They shadow C tasks.
+  setTasks(mod) {
+    const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function').sort();
+    if (names.length > 65535) throw new Error('weft: too many JavaScript tasks');
+    this.jsNames = names;
+    this.jsFns = names.map((n) => mod[n]);
+    names.forEach((n, id) => this.tasks.set(n, { fn: this.jsTask, id, js: true }));
+  }
+
+  buffer() {
+    const b = this.memory.buffer;
+    this.buffers.add(b);
+    return b;
+  }
+
+  isPoolBuffer(b) {
+    return b === this.buffer() || this.buffers.has(b);
+  }
+
+  resolve(name) {
+    if (typeof name !== 'string')
+      throw new TypeError(`weft: a task is named by a string, got ${typeof name}`);
+    const t = this.tasks.get(name);
+    if (!t) throw new TypeError(`weft: no task named '${name}' (C tasks: ${[...this.tasks].filter(([, v]) => !v.js).map(([k]) => k).join(', ')}; JavaScript tasks: ${this.jsNames.join(', ') || 'none'})`);
+    return t;
+  }
+
+  i32() {
+    return new Int32Array(this.buffer());
+  }
+
+  // The first failure of a run: cancel the rest, keep the error.
+  recordError(run, err, taskName) {
+    const i32 = this.i32();
+    Atomics.store(i32, (run + this.L.cancel) >> 2, 1);
+    if (Atomics.compareExchange(i32, (run + this.L.error) >> 2, 0, 1) !== 0) return;
+    let info;
+    try {
+      info = JSON.stringify({
+        name: (err && err.name) || 'Error',
+        message: err && err.message !== undefined ? String(err.message) : String(err),
+        stack: (err && typeof err.stack === 'string' && err.stack) || '',
+        task: taskName,
+      });
+    } catch {
+      info = JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '', task: taskName });
+    }
+    const bytes = new TextEncoder().encode(info);
+    const p = this.ex.weft_wasm_alloc(bytes.length, 1);
+    const dv = new DataView(this.buffer());
+    if (p) {
+      new Uint8Array(this.buffer()).set(bytes, p);
+      dv.setUint32(run + this.L.errPtr, p, true);
+      dv.setUint32(run + this.L.errLen, bytes.length, true);
+    }
+    Atomics.store(this.i32(), (run + this.L.error) >> 2, 2);
+  }
+
+  // The js_call import: runs the JavaScript task of the block at `block` on
+  // worker `w`. Never lets an exception into wasm.
+  jsCall(w, block) {
+    const dv = new DataView(this.buffer());
+    const run = dv.getUint32(block, true);
+    const id = dv.getUint16(block + 4, true);
+    const fn = this.jsFns[id];
+    const name = this.jsNames[id];
+    const ctx = new TaskContext(this, w, run);
+    let result = 0;
+    try {
+      result = fn(ctx, ...readArgs(this.memory, block));
+      if (result && typeof result.then === 'function')
+        throw new TypeError(`weft: task '${name}' returned a promise; tasks must be synchronous`);
+    } catch (e) {
+      this.recordError(run, e, name);
+      result = 0;
+    }
+    // Join what the task left unsynced (it threw, or forgot).
+    while (ctx._pending > 0) {
+      try {
+        ctx.sync();
+      } catch (e) {
+        this.recordError(run, e, name);
+        break;
+      }
+    }
+    const out = typeof result === 'number' ? result : typeof result === 'bigint' ? Number(result)
+      : typeof result === 'boolean' ? +result : 0;
+    new DataView(this.buffer()).setFloat64(block + 8, out, true);
+  }
+}
+
+// What a JavaScript task receives as its first argument.
+export class TaskContext {
+  constructor(rt, w, run) {
+    this._rt = rt;
+    this._w = w;
+    this._run = run;
+    this._pending = 0;
+  }
+
+  // Index of the worker running this task (0..workers-1).
+  get worker() {
+    return this._rt.ex.weft_wasm_worker_index(this._w);
+  }
+
+  // The pool's WebAssembly.Memory (views must be made afresh after growth).
+  get memory() {
+    return this._rt.memory;
+  }
+
+  // True once another task of this run failed: the rest is being skipped.
+  get cancelled() {
+    return Atomics.load(this._rt.i32(), (this._run + this._rt.L.cancel) >> 2) !== 0;
+  }
+
+  // Spawns task `name` (C or JavaScript) with up to 5 arguments: numbers or
+  // typed array views of the pool's memory. Join it with sync(), in LIFO order.
+  spawn(name, ...args) {
+    const rt = this._rt;
+    const t = rt.resolve(name);
+    checkArgs(name, args, (b) => rt.isPoolBuffer(b));
+    writeBlock(rt.memory, rt.staging, this._run, t.id, args);
+    const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
+    if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
+    this._pending++;
+  }
+
+  // Joins the most recent spawn; returns its result (a number).
+  sync() {
+    if (this._pending === 0) throw new Error('weft: sync() without an outstanding spawn');
+    this._pending--;
+    const r = this._rt.ex.weft_wasm_sync(this._w);
+    const rc = this._rt.ex.weft_wasm_last_rc();
+    if (rc !== 0) throw new Error(`weft: sync failed (${rc})`);
+    return r;
+  }
+
+  // Views of the pool's memory at a byte offset.
+  f64(ptr, n) { return new Float64Array(this._rt.buffer(), ptr, n); }
+  f32(ptr, n) { return new Float32Array(this._rt.buffer(), ptr, n); }
+  i32(ptr, n) { return new Int32Array(this._rt.buffer(), ptr, n); }
+  u32(ptr, n) { return new Uint32Array(this._rt.buffer(), ptr, n); }
+  u8(ptr, n) { return new Uint8Array(this._rt.buffer(), ptr, n); }
+}

@@ -1,0 +1,2 @@
+// piscina task: adds two numbers.
+export default ({ a, b }) => a + b;

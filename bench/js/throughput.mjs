@@ -1,0 +1,110 @@
+// Tiny-task throughput: "add two numbers" tasks per second.
+//   node bench/js/throughput.mjs [workers] [tasks]
+// weft (wasm): spawned from tasks (C task 'adds': a task tree spawning one
+// task per addition), and submitted from the main thread in batches
+// (pool.map: one job per batch); a plain postMessage pool written here (one
+// message per task, and 256 tasks per message); piscina (one run() per task).
+import { Worker } from 'node:worker_threads';
+import { createPool } from '../../js/src/index.js';
+import Piscina from 'piscina';
+
+const workers = +(process.argv[2] || 2);
+const N = +(process.argv[3] || 200000);
+const results = [];
+function report(name, tasks, ms) {
+  const r = { name, workers, tasks, ms: +ms.toFixed(1), tasks_per_s: Math.round(tasks / (ms / 1000)) };
+  results.push(r);
+  console.log(JSON.stringify(r));
+}
+async function best(fn, reps = 3) {
+  let b = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    b = Math.min(b, performance.now() - t0);
+  }
+  return b;
+}
+
+// ---- weft
+const pool = await createPool({ workers });
+const expect = (N * (N - 1)) / 2 + N;
+const spawnedN = N * 20;
+const expectSpawned = (spawnedN * (spawnedN - 1)) / 2 + spawnedN;
+await pool.run('adds', 1000);
+report('weft: spawned from tasks (C)', spawnedN, await best(async () => {
+  const s = await pool.run('adds', spawnedN);
+  if (s !== expectSpawned) throw new Error(`adds: ${s}`);
+}));
+for (const batch of [256, 10000]) {
+  const lists = Array.from({ length: batch }, (_, i) => [i, 1]);
+  report(`weft: batches of ${batch} from the main thread (pool.map)`, N, await best(async () => {
+    const ps = [];
+    for (let done = 0; done < N; done += batch) ps.push(pool.map('add', lists));
+    await Promise.all(ps);
+  }));
+}
+await pool.destroy();
+
+// ---- plain postMessage pool
+class PmPool {
+  constructor(n) {
+    this.ws = Array.from({ length: n }, () => new Worker(new URL('./pm_worker.mjs', import.meta.url)));
+    this.next = 0;
+    this.id = 0;
+    this.pending = new Map();
+    for (const w of this.ws) w.on('message', (m) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      p(m.out || m.r);
+    });
+  }
+  send(msg, transfer) {
+    const id = this.id++;
+    const w = this.ws[this.next++ % this.ws.length];
+    return new Promise((r) => {
+      this.pending.set(id, r);
+      w.postMessage({ id, ...msg }, transfer || []);
+    });
+  }
+  close() {
+    return Promise.all(this.ws.map((w) => w.terminate()));
+  }
+}
+const pm = new PmPool(workers);
+await pm.send({ a: 1, b: 2 });
+report('postMessage pool: one task per message', N, await best(async () => {
+  const ps = [];
+  for (let i = 0; i < N; i++) ps.push(pm.send({ a: i, b: 1 }));
+  const r = await Promise.all(ps);
+  let s = 0;
+  for (const x of r) s += x;
+  if (s !== expect) throw new Error('pm sum');
+}));
+report('postMessage pool: 256 tasks per message', N, await best(async () => {
+  const ps = [];
+  for (let i = 0; i < N; i += 256) {
+    const b = new Float64Array(512);
+    for (let k = 0; k < 256; k++) { b[2 * k] = i + k; b[2 * k + 1] = 1; }
+    ps.push(pm.send({ batch: b }, [b.buffer]));
+  }
+  await Promise.all(ps);
+}));
+await pm.close();
+
+// ---- piscina
+const pis = new Piscina({ filename: new URL('./piscina_add.mjs', import.meta.url).href, minThreads: workers, maxThreads: workers });
+await pis.run({ a: 1, b: 2 });
+const PN = Math.min(N, 50000);
+report('piscina: one run() per task', PN, await best(async () => {
+  const ps = [];
+  for (let i = 0; i < PN; i++) ps.push(pis.run({ a: i, b: 1 }));
+  await Promise.all(ps);
+}, 2));
+await pis.destroy();
+
+const get = (p) => results.find((r) => r.name.startsWith(p)).tasks_per_s;
+const pisc = get('piscina');
+console.log('\n| pool | tasks | best ms | tasks/s | vs piscina |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const r of results) console.log(`| ${r.name} | ${r.tasks} | ${r.ms} | ${r.tasks_per_s.toLocaleString('en-US')} | ${(r.tasks_per_s / pisc).toFixed(1)}x |`);

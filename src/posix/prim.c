@@ -73,47 +73,7 @@
 
 /* ------------------------------------------------------------- threads */
 
-typedef struct {
-  pthread_t tid;
-  weft__thread_entry entry;
-  void *arg;
-} posix_thread;
-
-_Static_assert(sizeof(posix_thread) <= sizeof(weft__thread), "weft__thread too small");
-
-static void *trampoline(void *p) {
-  posix_thread *pt = p;
-  pt->entry(pt->arg);
-  return NULL;
-}
-
-int weft__prim_thread_start(weft__thread *t, weft__thread_entry entry, void *arg,
-                            void *stack, size_t stack_size) {
-  posix_thread *pt = (posix_thread *)t;
-  pthread_attr_t attr;
-  memset(t, 0, sizeof *t);
-  pt->entry = entry;
-  pt->arg = arg;
-  if (pthread_attr_init(&attr) != 0) return WEFT_ETHREAD;
-#ifdef PTHREAD_STACK_MIN
-  /* weft's minimum stack is 64 KiB; some targets want more (aarch64 glibc:
-   * 128 KiB). Then the pool's stack is too small for pthreads to accept:
-   * let pthreads allocate one of its minimum size instead. */
-  if (stack_size < (size_t)PTHREAD_STACK_MIN) {
-    stack = NULL;
-    stack_size = (size_t)PTHREAD_STACK_MIN;
-  }
-#endif
-  int rc = stack ? pthread_attr_setstack(&attr, stack, stack_size)
-                 : pthread_attr_setstacksize(&attr, stack_size);
-  if (rc == 0) rc = pthread_create(&pt->tid, &attr, trampoline, pt);
-  pthread_attr_destroy(&attr);
-  return rc == 0 ? 0 : WEFT_ETHREAD;
-}
-
-int weft__prim_thread_join(weft__thread *t) {
-  return pthread_join(((posix_thread *)t)->tid, NULL) == 0 ? 0 : WEFT_ETHREAD;
-}
+#include "../unix/pthread_thread.h"
 
 /* ----------------------------------------------------- wait / wake */
 

@@ -316,7 +316,11 @@ typedef struct weft_worker_stats {
 } weft_worker_stats;
 
 /* Copies worker `index`'s counters (a consistent-enough snapshot: each field
- * is read atomically, the set is not). Errors: WEFT_EBADPOOL, WEFT_EINVAL
+ * is read atomically, the set is not). `spawns` (and so `tasks_run`) is
+ * published when a stolen or root task ends, when the worker shares frames
+ * and before it sleeps, not on every spawn: while a task runs it can lag.
+ * Once a job has finished (weft_run/weft_wait returned) every count of its
+ * tasks is in. Errors: WEFT_EBADPOOL, WEFT_EINVAL
  * (out NULL or index out of range). */
 WEFT_API int weft_pool_stats(weft_pool pool, unsigned index, weft_worker_stats *out);
 
@@ -529,7 +533,7 @@ typedef struct weft__frame {
  * the thieves' ts word, so that idle thieves polling a victim never pull the
  * line the owner writes on every spawn and sync. */
 typedef struct weft__hot {
-  uint64_t spawns;
+  uint64_t spawns;     /* owner-only; published to stats by the runtime */
   weft__frame *top;    /* next free frame */
   weft__frame *split;  /* owner's copy of the split point: [split, top) private */
   weft__frame *end;    /* one past the last frame */
@@ -585,7 +589,10 @@ static inline weft__frame *weft__push_frame(weft_worker *w) {
 static inline void weft__push_commit(weft_worker *w, weft__frame *f) {
   weft__hot *h = (weft__hot *)w;
   h->top = f + 1;
-  __atomic_store_n(&h->spawns, h->spawns + 1, __ATOMIC_RELAXED);
+  /* Owner-only and plain: stats read a copy published at task boundaries.
+   * (A relaxed atomic store is a plain mov on x86/arm64, but wasm has only
+   * seq_cst atomics: V8 made it a full barrier on every spawn.) */
+  h->spawns++;
   if (WEFT__UNLIKELY(h->slow | WEFT__LOAD_SIGNAL(h))) weft__after_push(w);
 }
 

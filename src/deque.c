@@ -37,6 +37,7 @@ static void grow(weft_worker *w) {
 
 void weft__on_signal(weft_worker *w) {
   weft__hot *h = &w->hot;
+  weft__publish_spawns(w); /* a slow path anyway: keeps stats fresh mid-task */
   if (h->slow & WEFT__SLOW_ALLSTOLEN) return; /* nothing to share: keep the request */
   if (h->split < h->top) {
     grow(w);
@@ -83,6 +84,9 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args) {
   fn(w, args);
   while (w->overflow != w->task_overflow_base || w->hot.top > w->task_base)
     weft__sync_slow(w, NULL, 0);
+  /* Before the caller's release (DONE / job state): a finished job's
+   * spawns are all in the stats its waiter reads. */
+  weft__publish_spawns(w);
   w->task_base = saved_base;
   w->task_overflow_base = saved_ovf;
   w->scratch_top = mark;
@@ -246,7 +250,7 @@ int weft__spawn_slow(weft_worker *w, weft_fn fn, const void *args, size_t size) 
   o->scratch_pos = pos;
   memset(o->args, 0, sizeof o->args);
   memcpy(o->args, args, size);
-  __atomic_store_n(&w->hot.spawns, w->hot.spawns + 1, __ATOMIC_RELAXED);
+  w->hot.spawns++;
   WEFT__COUNT(w->st_overflows);
   fn(w, o->args);
   /* Linked only after it ran, so the task's own syncs cannot pop it. */
@@ -265,7 +269,7 @@ int weft_spawn(weft_worker *w, weft_fn fn, const void *args, size_t size) {
   f->fn = fn;
   if (size) memcpy(f->u.args, args, size);
   h->top = f + 1;
-  __atomic_store_n(&h->spawns, h->spawns + 1, __ATOMIC_RELAXED);
+  h->spawns++;
   if (h->slow | __atomic_load_n(&h->signal, __ATOMIC_RELAXED)) weft__after_push(w);
   return 0;
 }

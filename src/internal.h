@@ -70,6 +70,7 @@ struct weft_worker {
   /* Counters: written by the owner only, read by anyone (relaxed). */
   uint64_t st_steals, st_steal_failures, st_stolen_from, st_leapfrogs;
   uint64_t st_sleeps, st_overflows, st_roots;
+  uint64_t st_spawns;        /* hot.spawns as last published (weft__publish_spawns) */
 
   weft__thread thread;
   _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
@@ -107,6 +108,9 @@ struct weft__pool {
 
 /* Relaxed single-writer counter bump (readers use relaxed loads). */
 #define WEFT__COUNT(field) __atomic_store_n(&(field), (field) + 1, __ATOMIC_RELAXED)
+/* hot.spawns is a plain owner-only counter (the spawn fast path must not
+ * contain an atomic: wasm has no relaxed ones); stats read this copy. */
+#define weft__publish_spawns(w) __atomic_store_n(&(w)->st_spawns, (w)->hot.spawns, __ATOMIC_RELAXED)
 #define WEFT__READ(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 static inline uint64_t weft__ts_pack(uint32_t t, uint32_t s) {

@@ -1,7 +1,7 @@
 #include "internal.h"
 
 static void read_worker(weft_worker *w, weft_worker_stats *s) {
-  s->spawns = WEFT__READ(w->hot.spawns);
+  s->spawns = WEFT__READ(w->st_spawns);
   s->steals = WEFT__READ(w->st_steals);
   s->steal_failures = WEFT__READ(w->st_steal_failures);
   s->stolen_from = WEFT__READ(w->st_stolen_from);

@@ -205,7 +205,9 @@ static void *xrealloc(void *p, size_t n) {
   return realloc(p, n ? n : 1);
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+/* initial-exec: no __tls_get_addr call in a shared library. wasm has only
+ * local-exec TLS (clang 14 aborts on anything else). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__wasm__)
 #define TLS_IE __attribute__((tls_model("initial-exec")))
 #else
 #define TLS_IE

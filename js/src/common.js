@@ -12,6 +12,9 @@ export const MEMORY_MAXIMUM_PAGES = 16384; // 1 GiB
 
 export const BLOCK_SIZE = 48;   // src/wasm/host.c, wasm_block
 export const MAX_ARGS = 5;
+// JavaScript task id of a root that posts 'done' when it ends (runtime.js,
+// noticeRoot); task modules are limited to 65535 names, ids 0..65534.
+export const NOTICE_ROOT = 0xffff;
 
 // Argument tags (3 bits each): 0 none, 1 number, 2.. typed array views.
 export const VIEW_TYPES = [null, null, Int8Array, Uint8Array, Int32Array, Uint32Array,

@@ -11,7 +11,7 @@
 // job's state word changes (Atomics.waitAsync). See js/README.md.
 
 import {
-  BLOCK_SIZE, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
+  BLOCK_SIZE, NOTICE_ROOT, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
   readUtf8, writeBlock, readCString,
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
@@ -85,6 +85,17 @@ async function waitWhile(memory, idx, value) {
   }
 }
 
+// Resolves once i32[idx] !== value, looking again after each macrotask:
+// for the few instructions between a root's 'done' message and weft marking
+// its job done, where there is no Atomics.waitAsync.
+async function pollWhile(memory, idx, value) {
+  while (Atomics.load(new Int32Array(memory.buffer), idx) === value) await new Promise((r) => setTimeout(r, 0));
+}
+
+function hasWaitAsync() {
+  return typeof Atomics.waitAsync === 'function';
+}
+
 // Settles with p, or after ms (the timer does not keep Node alive).
 function withTimeout(p, ms) {
   let t;
@@ -106,6 +117,7 @@ class HostWorker {
     h.exited = false;
     const onMessage = (m) => {
       if (m && m.type === 'error') return h.fail(new Error(`weft: worker ${index}: ${m.message}`));
+      if (m && m.type === 'done') return h.onDone && h.onDone(m.run);
       const i = h.waiters.findIndex((w) => w.type === m.type);
       if (i >= 0) h.waiters.splice(i, 1)[0].resolve(m);
     };
@@ -123,7 +135,10 @@ class HostWorker {
       h.w.onmessage = (e) => onMessage(e.data);
       h.w.onerror = (e) => {
         if (e.preventDefault) e.preventDefault();
-        h.fail(new Error(`weft: worker ${index} failed to load ${url}: ${e.message || 'script error'}`));
+        // A module worker that cannot load gets an error event without a
+        // message: ask the server what it said.
+        const why = e.message ? Promise.resolve(e.message) : loadFailure(url);
+        why.then((m) => h.fail(new Error(`weft: worker ${index} failed to load ${url}: ${m}`)));
       };
       h.w.onmessageerror = () => h.fail(new Error(`weft: worker ${index}: a message could not be deserialized`));
     }
@@ -132,6 +147,7 @@ class HostWorker {
   fail(err) {
     if (!this.failure) this.failure = err;
     for (const w of this.waiters.splice(0)) w.reject(err);
+    if (this.onFail) this.onFail(err);
   }
   // Resolves with the next message of this type.
   expect(type) {
@@ -150,12 +166,45 @@ class HostWorker {
   }
 }
 
+// Why a script did not load, as far as a HEAD request tells.
+async function loadFailure(url) {
+  try {
+    const r = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+    if (!r.ok) return `HTTP ${r.status} ${r.statusText}`.trim();
+    const type = r.headers.get('content-type') || 'none';
+    if (!/javascript/i.test(type)) return `served as '${type}', not JavaScript`;
+    return 'it failed to evaluate or import (the browser console has the error)';
+  } catch (e) {
+    return `it could not be fetched: ${e.message}`;
+  }
+}
+
 // ------------------------------------------------ cross-origin isolation
+
+// Whether a shared WebAssembly.Memory can go to another thread here: post
+// one through a MessageChannel (without cross-origin isolation that throws
+// DataCloneError, although creating the memory works).
+export function canShareMemory() {
+  if (isNode) return true;
+  let ch;
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    ch = new MessageChannel();
+    ch.port1.postMessage(m);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (ch) {
+      ch.port1.close();
+      ch.port2.close();
+    }
+  }
+}
 
 // Why shared memory is unavailable here (browsers), or null if it is fine.
 export async function isolationProblem() {
-  if (isNode) return null;
-  if (globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined') return null;
+  if (isNode || canShareMemory()) return null;
   const want = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
   const missing = [];
   const check = async (what, url) => {
@@ -172,7 +221,7 @@ export async function isolationProblem() {
   };
   if (globalThis.location) await check('the page', location.href);
   await check('the worker script', WORKER_URL.href);
-  return 'weft: this page is not cross-origin isolated (crossOriginIsolated is false), so ' +
+  return `weft: this page is not cross-origin isolated (crossOriginIsolated is ${globalThis.crossOriginIsolated}), so ` +
     'SharedArrayBuffer is undefined and a shared WebAssembly.Memory cannot be posted to workers. ' +
     'Serve the page and the worker scripts with "Cross-Origin-Opener-Policy: same-origin" and ' +
     '"Cross-Origin-Embedder-Policy: require-corp". ' +
@@ -205,6 +254,13 @@ export class Pool {
   // Number of workers.
   get workers() {
     return this._n;
+  }
+
+  // How the main thread learns that a run ended: 'waitAsync' (on the job's
+  // state word), 'message' (the worker that ended it posts one) or 'sync'
+  // (the single-thread fallback: a run ends inside run()).
+  get completion() {
+    return this._completion;
   }
 
   // The pool's shared WebAssembly.Memory.
@@ -280,19 +336,81 @@ export class Pool {
     }, () => ex.weft_wasm_free(blocks));
   }
 
+  // Completion 'message': moves the run's root block to a block of its own
+  // and puts in its place a notice root that runs it and then posts 'done'
+  // (runtime.js, noticeRoot). Returns the new block, or 0 (no memory).
+  _wrapNotice(r, fn) {
+    const L = this._rt.L;
+    const inner = this._ex.weft_wasm_alloc(BLOCK_SIZE, 16);
+    if (!inner) return 0;
+    const u8 = new Uint8Array(this._memory.buffer);
+    u8.copyWithin(inner, r + L.block, r + L.block + BLOCK_SIZE);
+    const dv = new DataView(this._memory.buffer);
+    const b = r + L.block;
+    dv.setUint32(inner, r, true);
+    dv.setUint32(b, r, true);
+    dv.setUint16(b + 4, NOTICE_ROOT, true);
+    dv.setUint16(b + 6, 0, true);
+    dv.setUint32(b + 8, fn, true);
+    dv.setUint32(b + 16, inner, true);
+    return inner;
+  }
+
+  // A promise for the 'done' message of run r (completion 'message').
+  _notice(r) {
+    return new Promise((resolve, reject) => this._notices.set(r, { resolve, reject }));
+  }
+
+  // A worker posted 'done' for run r.
+  _runDone(r) {
+    const n = this._notices.get(r);
+    if (n) {
+      this._notices.delete(r);
+      n.resolve();
+    }
+  }
+
+  // A worker failed (trapped, exited) while the pool was in use: the runs in
+  // flight cannot end; reject them rather than wait forever.
+  _hostFailed(err) {
+    if (this._state !== 'ready' && this._pending === 0) return;
+    if (this._pending > 0) this._broken = true;
+    this._failReject(err);
+    for (const n of this._notices.values()) n.reject(err);
+    this._notices.clear();
+  }
+
   async _submit(r, fn, read, cleanup) {
     const ex = this._ex;
     const L = this._rt.L;
+    let inner = 0;
+    if (this._completion === 'message') {
+      inner = this._wrapNotice(r, fn);
+      if (!inner) {
+        ex.weft_wasm_run_free(r);
+        if (cleanup) cleanup();
+        throw new Error('weft: out of memory');
+      }
+      fn = this._rt.jsTask;
+    }
     const rc = ex.weft_wasm_submit(this._hp, r, fn);
     if (rc !== 0) {
       ex.weft_wasm_run_free(r);
+      ex.weft_wasm_free(inner);
       if (cleanup) cleanup();
       throw new Error(`weft: submit failed: ${readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
     }
+    // Registered before anything can deliver the message.
+    const notice = inner ? this._notice(r) : null;
     this._pending++;
     hold();
     try {
-      await waitWhile(this._memory, (r + L.state) >> 2, 2);
+      if (notice) {
+        await notice;
+        await pollWhile(this._memory, (r + L.state) >> 2, 2);
+      } else {
+        await Promise.race([waitWhile(this._memory, (r + L.state) >> 2, 2), this._failed]);
+      }
       const i32 = new Int32Array(this._memory.buffer);
       if (Atomics.load(i32, (r + L.error) >> 2) !== 0) {
         const dv = new DataView(this._memory.buffer);
@@ -303,8 +421,12 @@ export class Pool {
       }
       return read(new DataView(this._memory.buffer));
     } finally {
-      ex.weft_wasm_run_free(r);
-      if (cleanup) cleanup();
+      // A failed worker leaves its run unfinished: its memory stays put.
+      if (!this._broken) {
+        ex.weft_wasm_run_free(r);
+        ex.weft_wasm_free(inner);
+        if (cleanup) cleanup();
+      }
       release();
       if (--this._pending === 0 && this._idle) this._idle();
     }
@@ -398,6 +520,11 @@ export async function createPool(options = {}) {
   checkInt('dequeFrames', options.dequeFrames, 16, 1 << 22);
   checkInt('scratchSize', options.scratchSize, 0, 1 << 28);
   checkInt('spinRounds', options.spinRounds, 0, 1 << 24);
+  const completion = options.completion ?? 'auto';
+  if (!['auto', 'waitAsync', 'message'].includes(completion))
+    throw new TypeError(`weft: options.completion must be 'auto', 'waitAsync' or 'message', got ${String(completion)}`);
+  if (completion === 'waitAsync' && !hasWaitAsync())
+    throw new TypeError("weft: options.completion 'waitAsync': Atomics.waitAsync does not exist here");
   const problem = await isolationProblem();
   if (problem && options.fallback === false) throw new Error(problem);
   if (problem || options.singleThread) return createSolo(options, problem);
@@ -410,7 +537,10 @@ export async function createPool(options = {}) {
 
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: n, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
-    fallback: false, fallbackReason: null });
+    fallback: false, fallbackReason: null, _notices: new Map(), _broken: false,
+    _completion: completion === 'auto' ? (hasWaitAsync() ? 'waitAsync' : 'message') : completion });
+  pool._failed = new Promise((_, reject) => (pool._failReject = reject));
+  pool._failed.catch(() => {});
   const rt = new TaskRuntime(memory);
   pool._rt = rt;
   const inst = await WebAssembly.instantiate(module, {
@@ -439,6 +569,8 @@ export async function createPool(options = {}) {
   try {
     for (let i = 0; i <= n; i++) {
       const h = await HostWorker.start(WORKER_URL, i);
+      h.onDone = (r) => pool._runDone(r);
+      h.onFail = (e) => pool._hostFailed(e);
       pool._hosts.push(h);
       const stack = i < n ? stackSize : CONTROL_STACK;
       const block = ex.weft_wasm_alloc(stack + tlsRoom, 16);
@@ -489,7 +621,8 @@ async function createSolo(options, reason) {
   const memory = new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: 1, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
-    fallback: true, fallbackReason: reason || 'single thread requested' });
+    fallback: true, fallbackReason: reason || 'single thread requested', _completion: 'sync',
+    _notices: new Map(), _broken: false, _failed: new Promise(() => {}) });
   const rt = new TaskRuntime(memory);
   pool._rt = rt;
   const inst = await WebAssembly.instantiate(module, {

@@ -4,7 +4,7 @@
 // context (spawn, sync, memory views). Used by every worker, and by the main
 // thread in the single-thread fallback.
 
-import { BLOCK_SIZE, checkArgs, readArgs, readCString, writeBlock } from './common.js';
+import { BLOCK_SIZE, NOTICE_ROOT, checkArgs, readArgs, readCString, writeBlock } from './common.js';
 
 export class TaskRuntime {
   constructor(memory) {
@@ -100,6 +100,7 @@ export class TaskRuntime {
     const dv = new DataView(this.buffer());
     const run = dv.getUint32(block, true);
     const id = dv.getUint16(block + 4, true);
+    if (id === NOTICE_ROOT) return this.noticeRoot(w, block, run);
     const fn = this.jsFns[id];
     const name = this.jsNames[id];
     const ctx = new TaskContext(this, w, run);
@@ -126,6 +127,23 @@ export class TaskRuntime {
     new DataView(this.buffer()).setFloat64(block + 8, out, true);
   }
 }
+
+// A root submitted with completion 'message' (no Atomics.waitAsync on the
+// submitting thread, or forced): its block names the real root task (slot 0:
+// function-table index, slot 1: the real block). Runs it here, through the
+// table, copies its block back (the result is in slot 0) and posts 'done'
+// from this worker, which finished the run: every spawn of a root is joined
+// before the root returns. weft marks the job done a few instructions later
+// (src/submit.c, finish_job); the submitter checks the state word.
+TaskRuntime.prototype.noticeRoot = function noticeRoot(w, block, run) {
+  const dv = new DataView(this.buffer());
+  const fn = dv.getUint32(block + 8, true);
+  const inner = dv.getUint32(block + 16, true);
+  if (!this.table) this.table = this.ex.__indirect_function_table;
+  this.table.get(fn)(w, inner);
+  new Uint8Array(this.buffer()).copyWithin(block, inner, inner + BLOCK_SIZE);
+  if (this.onRootDone) this.onRootDone(run);
+};
 
 // What a JavaScript task receives as its first argument.
 export class TaskContext {

@@ -26,6 +26,8 @@ async function init(msg) {
   ex.__stack_pointer.value = block + stackSize;
   ex.__wasm_init_tls(block + stackSize);
   rt.attach(ex);
+  // Completion 'message': the root that ends a run says so (runtime.js).
+  rt.onRootDone = (run) => post({ type: 'done', run });
   if (tasksUrl) {
     let mod;
     try {

@@ -24,18 +24,20 @@ cflags=(--target=wasm32 -matomics -mbulk-memory -mmutable-globals -msign-ext -mn
         -nostdlib -ffreestanding -ftls-model=local-exec -std=c11 "$OPT"
         -Wall -Wextra -Wno-unused-parameter
         -isystem "$root/src/wasm/include" -I "$root/include" -I "$root/src")
-srcs=(error.c deque.c pool.c worker.c sleep.c submit.c loop.c scratch.c stats.c)
+srcs=(error.c deque.c pool.c worker.c sleep.c submit.c loop.c scratch.c stats.c graph.c)
 objs=()
 for s in "${srcs[@]}"; do
   "$CC" "${cflags[@]}" -c "$root/src/$s" -o "$obj/${s%.c}.o"
   objs+=("$obj/${s%.c}.o")
 done
-for s in prim host libc; do
+for s in prim host host_graph libc; do
   "$CC" "${cflags[@]}" -c "$root/src/wasm/$s.c" -o "$obj/wasm_$s.o"
   objs+=("$obj/wasm_$s.o")
 done
-"$CC" "${cflags[@]}" -c "$here/csrc/tasks.c" -o "$obj/tasks.o"
-objs+=("$obj/tasks.o")
+for s in tasks graph_tasks; do
+  "$CC" "${cflags[@]}" -c "$here/csrc/$s.c" -o "$obj/$s.o"
+  objs+=("$obj/$s.o")
+done
 
 mkdir -p "$(dirname "$out")"
 # --shared-memory: memory is shared and data segments passive (initialised

@@ -14,27 +14,9 @@
  * C tasks read the same block (see js/csrc/tasks.c).
  */
 #include "../internal.h"
+#include "host.h"
 
 #include <stdlib.h>
-
-#define WASM_EXPORT(name) __attribute__((export_name(#name))) name
-#define WASM_IMPORT(mod, name) __attribute__((import_module(#mod), import_name(#name)))
-
-typedef struct wasm_block {
-  uint32_t run;
-  uint16_t fn;
-  uint16_t tags;
-  uint64_t slot[5];
-} wasm_block;
-_Static_assert(sizeof(wasm_block) == WEFT_ARGS_MAX, "a task block fills a frame");
-
-typedef struct wasm_run {
-  weft_job job;
-  _Atomic uint32_t cancel;  /* set by the first failing JavaScript task */
-  _Atomic uint32_t error;   /* 0 none, 1 being written, 2 written */
-  uint32_t err_ptr, err_len; /* UTF-8 JSON {name, message, stack, task} */
-  wasm_block block;
-} wasm_run;
 
 /* ------------------------------------------------------------ allocation */
 
@@ -45,11 +27,6 @@ void *WASM_EXPORT(weft_wasm_alloc)(size_t size, size_t align) {
 void WASM_EXPORT(weft_wasm_free)(void *p) { free(p); }
 
 /* ------------------------------------------------------------------ pools */
-
-/* A pool as the host holds it: the handle, in linear memory. */
-typedef struct host_pool {
-  weft_pool pool;
-} host_pool;
 
 /* Creates a pool whose workers are the host's threads (threads =
  * WEFT_THREADS_HOST: each enters with weft_wasm_worker_enter) or the

@@ -15,8 +15,9 @@ import {
   readUtf8, writeBlock, readCString,
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
+import { Graph } from './graph.js';
 
-export { isNode };
+export { isNode, Graph };
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
@@ -282,6 +283,12 @@ export class Pool {
 
   _isPoolBuffer(b) {
     return this._rt.isPoolBuffer(b);
+  }
+
+  // A new, empty task graph on this pool (src/graph.js).
+  graph() {
+    this._alive();
+    return new Graph(this);
   }
 
   // Runs task `name` (C or JavaScript) as a root job. Throws TypeError at

@@ -5,6 +5,9 @@
 // thread in the single-thread fallback.
 
 import { BLOCK_SIZE, NOTICE_ROOT, checkArgs, readArgs, readCString, writeBlock } from './common.js';
+import { TaskGraph } from './graph.js';
+
+const NODE_TAG = 0x8000; // src/wasm/host.h, WASM_TAG_NODE
 
 export class TaskRuntime {
   constructor(memory) {
@@ -24,10 +27,12 @@ export class TaskRuntime {
     const L = new Uint32Array(this.memory.buffer, ex.weft_wasm_layout(), 8);
     this.L = { state: L[0], cancel: L[1], error: L[2], errPtr: L[3], errLen: L[4], block: L[5],
       runSize: L[6], statsSize: L[7] };
-    // C tasks: {const char *name, weft_fn fn} pairs, ended by {0, 0}.
-    if (ex.weft_wasm_ctasks) {
+    // C tasks: {const char *name, weft_fn fn} pairs, ended by {0, 0}
+    // (csrc/tasks.c, and csrc/graph_tasks.c: nodes for graphs).
+    for (const list of [ex.weft_wasm_ctasks, ex.weft_wasm_graph_ctasks]) {
+      if (!list) continue;
       const dv = new DataView(this.memory.buffer);
-      for (let p = ex.weft_wasm_ctasks(); ; p += 8) {
+      for (let p = list(); ; p += 8) {
         const name = dv.getUint32(p, true);
         if (!name) break;
         this.tasks.set(readCString(this.memory, name), { fn: dv.getUint32(p + 4, true), id: 0, js: false });
@@ -111,6 +116,8 @@ export class TaskRuntime {
         throw new TypeError(`weft: task '${name}' returned a promise; tasks must be synchronous`);
     } catch (e) {
       this.recordError(run, e, name);
+      // A graph node's own task (tag bit 15): the throw fails its node.
+      if (dv.getUint16(block + 6, true) & NODE_TAG) this.ex.weft_wasm_fail(1);
       result = 0;
     }
     // Join what the task left unsynced (it threw, or forgot).
@@ -179,6 +186,12 @@ export class TaskContext {
     const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
     if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
     this._pending++;
+  }
+
+  // A task graph built and run inside this task (synchronous runs; see
+  // src/graph.js). Destroy it when done.
+  graph() {
+    return new TaskGraph(this._rt);
   }
 
   // Joins the most recent spawn; returns its result (a number).

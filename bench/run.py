@@ -1,15 +1,32 @@
 #!/usr/bin/env python3
-"""Runs the weft benchmark suite and prints a comparison table.
+"""Runs weft's benchmark suites and prints their tables and one summary.
 
-Every (bench, impl, workers) combination is run as one process of the
-matching binary (bench_seq, bench_weft, bench_omp_gcc, bench_omp_clang,
-bench_tbb) with `<bench> <n> <workers> <reps> <budget_seconds>`. The binary
-prints one JSON line per timed repetition; this script takes the median,
-checks every repetition's result against the sequential result, prints a
-table and writes one JSON line per combination to --out.
+Suites (--suite, default all of them, in this order):
+
+  forkjoin  fib, nqueens, tree, sort on seq / weft / weft-struct / weft-clang /
+            omp / omp-clang / tbb (bench/*.c*). Every (bench, impl, workers)
+            combination is one process of the matching binary with
+            `<bench> <n> <workers> <reps> <budget_seconds>`; the binary prints
+            one JSON line per timed repetition; this script takes the median
+            and checks every repetition's result against the sequential one.
+  graph     task graphs (bench/graph/*.c*): wavefront, chain, tree, random on
+            seq / weft / tbb / omp; nodes per second for build and for run, at
+            each worker count, medians, ratio of all workers to 1 worker and
+            to seq.
+  js        weft.wasm under Node (bench/js): builds js/dist/weft.wasm
+            (js/build.sh), runs bench/js/fj.mjs (fork-join in wasm beside the
+            native bench_weft of the same build directory) and
+            bench/js/throughput.mjs (tiny tasks: weft vs a postMessage pool and
+            piscina; `npm ci` in bench/js first if needed) and prints the JSON
+            lines they emit as tables.
+
+Every row of every suite is written as one JSON line (with a "suite" field)
+to --out. The run ends with one summary table of all suites.
 
 Exit status: 0 if every run succeeded and every result matched, 1 otherwise
-(mismatch, crash, timeout, failed self-check, missing required binary).
+(mismatch, crash, timeout, failed self-check, missing required binary, a
+JavaScript benchmark that failed). Missed performance targets are reported,
+not failures.
 
 Standard library only. See docs/BENCHMARKS.md.
 """
@@ -41,6 +58,15 @@ BINARIES = {
 REQUIRED = {"seq", "weft"}  # missing these is an error even with the default --impl
 DEFAULT_N = {"fib": 35, "nqueens": 13, "tree": 2000, "sort": 10_000_000}
 QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
+
+SUITES = ["forkjoin", "graph", "js"]
+GRAPH_BENCHES = ["wavefront", "chain", "tree", "random"]
+GRAPH_IMPLS = ["seq", "weft", "tbb", "omp"]
+GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000}
+# bench/js/fj.mjs cases for --quick (its own defaults otherwise)
+JS_QUICK_CASES = "fib:30,nqueens:10,tree:1000"
+JS_TASKS = 200_000
+JS_QUICK_TASKS = 20_000
 
 failures = []  # human-readable descriptions of everything that went wrong
 
@@ -198,77 +224,35 @@ def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true",
-                    help="small sizes, 3 reps (CI smoke test)")
-    ap.add_argument("--reps", type=int, default=None, help="timed repetitions (default 5, quick 3)")
-    ap.add_argument("--workers", default="1,all", help="comma list; 'all' = nproc (default 1,all)")
-    ap.add_argument("--bench", default=",".join(BENCHES), help="comma list of " + ",".join(BENCHES))
-    ap.add_argument("--impl", default=None, help="comma list of " + ",".join(IMPLS) + " (default all)")
-    ap.add_argument("--n", action="append", default=[], metavar="BENCH=N",
-                    help="override a problem size, e.g. --n fib=30 (repeatable)")
-    ap.add_argument("--out", default=os.path.join(REPO, "bench", "results", "latest.jsonl"),
-                    help="JSON lines output (default bench/results/latest.jsonl)")
-    ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
-                    help="CMake build directory (default build-bench)")
-    ap.add_argument("--no-build", action="store_true", help="do not (re)build the binaries")
-    ap.add_argument("--budget", type=float, default=None,
-                    help="seconds per combination: a binary stops repeating once the next "
-                         "rep would exceed it (default 15, quick 5); at least one rep runs")
-    ap.add_argument("--timeout", type=float, default=300,
-                    help="kill a combination after this many seconds (default 300)")
-    ap.add_argument("--idle-seconds", type=float, default=3.0)
-    ap.add_argument("--no-idle", action="store_true", help="skip the idle-pool CPU measurement")
-    args = ap.parse_args()
+def print_table(hdr, lines, left=2):
+    """A markdown table; the first `left` columns are left-aligned."""
+    widths = [max([len(h)] + [len(l[i]) for l in lines]) for i, h in enumerate(hdr)]
 
-    reps = args.reps or (3 if args.quick else 5)
-    budget = args.budget if args.budget is not None else (5.0 if args.quick else 15.0)
-    benches = parse_list(args.bench, BENCHES, "bench")
-    explicit_impls = args.impl is not None
-    impls = parse_list(args.impl or ",".join(IMPLS), IMPLS, "impl")
-    if "seq" not in impls:
-        impls.insert(0, "seq")  # the reference result and the 'vs seq' column
-    workers = parse_workers(args.workers)
-    sizes = dict(QUICK_N if args.quick else DEFAULT_N)
-    for spec in args.n:
-        b, _, v = spec.partition("=")
-        if b not in BENCHES or not v.isdigit():
-            sys.exit(f"run.py: bad --n '{spec}'")
-        sizes[b] = int(v)
+    def fmt_row(cells):
+        return "| " + " | ".join(c.ljust(widths[i]) if i < left else c.rjust(widths[i])
+                                 for i, c in enumerate(cells)) + " |"
 
+    print(fmt_row(hdr))
+    print("|" + "|".join("-" * (w + 2) if i < left else "-" * (w + 1) + ":"
+                         for i, w in enumerate(widths)) + "|")
+    for l in lines:
+        print(fmt_row(l))
+
+
+def section(title):
+    print(f"\n=== {title}\n", flush=True)
+
+
+# --------------------------------------------------------------------------
+# fork-join suite
+
+def forkjoin_suite(args, cfg, available, mach):
+    """Returns (rows for --out, summary info)."""
+    reps, budget, workers, benches, sizes = (cfg["reps"], cfg["budget"], cfg["workers"],
+                                             cfg["benches"], cfg["sizes"])
     bindir = os.path.join(args.build_dir, "bench")
-    targets = [BINARIES[i] for i in impls] + (["bench_idle"] if not args.no_idle else [])
-    if not args.no_build:
-        build(args.build_dir, targets)
-    available = []
-    for i in impls:
-        path = os.path.join(bindir, BINARIES[i])
-        if os.path.exists(path):
-            available.append(i)
-        elif explicit_impls or i in REQUIRED:
-            loud(f"binary {path} for impl '{i}' is missing (build failed?)")
-        else:
-            print(f"WARNING: {path} missing: impl '{i}' skipped", flush=True)
-    if "seq" not in available:
-        sys.exit(1)
-
-    mach = machine_info()
-    print("weft benchmarks")
-    print(f"  cpu:     {mach['cpu']}")
-    print(f"  nproc:   {mach['nproc']}")
-    print(f"  kernel:  {mach['kernel']}  ({mach['os']})")
-    print(f"  gcc:     {mach['gcc']}")
-    print(f"  clang:   {mach['clang']}")
-    print(f"  git:     {mach['git']}   date: {mach['date']}   load avg at start: {mach['loadavg_start']}")
-    print(f"  sizes:   " + ", ".join(f"{b} n={sizes[b]}" for b in benches))
-    print(f"  reps:    {reps} (median), budget {budget:g} s per combination, workers {workers}")
-    la = mach["loadavg_start"]
-    if la is not None and la > 0.5:
-        print(f"  WARNING: the machine is busy (1-min load average {la} on {mach['nproc']} cores):"
-              " timings, especially with several workers, will be noisy")
-    print(flush=True)
+    section("fork-join: " + ", ".join(f"{b} n={sizes[b]}" for b in benches)
+            + f"; {reps} reps (median), budget {budget:g} s per combination, workers {workers}")
 
     idle = None
     if not args.no_idle and "weft" in available:
@@ -382,20 +366,7 @@ def main():
                 lines.append([bench, impl, str(w), str(row["n"]), r, f"{row['median_ms']:.2f}",
                               fmt_ratio(row["vs_seq"]), fmt_ratio(row["vs_weft"]),
                               fmt_ratio(row["speedup_1w"])])
-    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h)
-              for i, h in enumerate(hdr)]
-
-    def fmt_row(cells):
-        out = []
-        for i, c in enumerate(cells):
-            out.append(c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]))
-        return "| " + " | ".join(out) + " |"
-
-    print(fmt_row(hdr))
-    print("|" + "|".join("-" * (w + 2) if i < 2 else "-" * (w + 1) + ":"
-                         for i, w in enumerate(widths)) + "|")
-    for l in lines:
-        print(fmt_row(l))
+    print_table(hdr, lines)
     print()
     print("vs seq = time / seq time (lower is better); vs weft = time / weft time at the same "
           "worker count (>1: slower than weft); speedup vs 1w = own 1-worker time / time.")
@@ -415,23 +386,554 @@ def main():
             runtimes[row["impl"]] = f"{row['runtime']}, built by {row.get('cc')}"
     for impl in runtimes:
         print(f"  {impl:10s} {runtimes[impl]}")
-    print(f"load average: start {mach['loadavg_start']}, end {loadavg()} "
-          f"(includes this run's own load)")
 
-    # JSON lines
+    out = []
+    for key in sorted(results, key=lambda k: (benches.index(k[0]), IMPLS.index(k[1]), k[2])):
+        out.append(dict(results[key], suite="forkjoin"))
+    if idle is not None:
+        row = {"suite": "forkjoin", "bench": "idle", "impl": "weft", "workers": idle["workers"],
+               "n": None, "median_ms": None, "result": None}
+        row.update({k: v for k, v in idle.items() if k not in row})
+        out.append(row)
+    return out, {"results": results, "idle": idle, "overhead": overhead}
+
+
+# --------------------------------------------------------------------------
+# graph suite
+
+def graph_run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_build=None):
+    cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
+    env = dict(os.environ)
+    if runs_per_build:
+        env["GB_RUNS"] = str(runs_per_build)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return [], f"timed out after {timeout} s: {' '.join(cmd)}"
+    recs = []
+    for line in p.stdout.splitlines():
+        if line.startswith("{"):
+            try:
+                recs.append(json.loads(line))
+            except json.JSONDecodeError:
+                return recs, f"unparsable line {line!r}"
+    if p.returncode != 0:
+        sig = f" (signal {-p.returncode})" if p.returncode < 0 else ""
+        err = " | ".join(p.stderr.strip().splitlines()[-3:])
+        return recs, f"exit status {p.returncode}{sig}: {' '.join(cmd)}: {err}"
+    if not recs:
+        return recs, f"no output: {' '.join(cmd)}"
+    return recs, None
+
+
+def graph_suite(args, cfg, available):
+    """Task-graph benchmarks. Each binary builds the graph `reps` times and
+    runs each build GB_RUNS (default 3) times, printing one JSON line per timed
+    phase: "build" (create + add nodes + add edges (+ validate for weft)) and
+    "run" (one execution of the built graph). Returns (rows, summary info)."""
+    reps, budget, workers, benches, sizes = (cfg["reps"], cfg["budget"], cfg["workers"],
+                                             cfg["benches"], cfg["sizes"])
+    bindir = os.path.join(args.build_dir, "bench", "graph")
+    section("task graphs: " + ", ".join(f"{b} n={sizes[b] or 'default'}" for b in benches)
+            + f"; {reps} builds x {args.runs_per_build or 3} runs (median), budget {budget:g} s "
+            f"per combination, workers {workers}")
+    rows = []  # dicts per (bench, impl, workers, phase)
+    for bench in benches:
+        for impl in available:
+            binary = os.path.join(bindir, f"graph_{impl}")
+            for w in (workers if impl != "seq" else [1]):
+                t0 = time.monotonic()
+                print(f"  {bench:9s} {impl:5s} workers={w:<3d} ...", end="", flush=True)
+                recs, err = graph_run_one(binary, bench, sizes[bench], w, reps, budget,
+                                          cfg["timeout"], args.runs_per_build)
+                if err:
+                    print(" FAILED")
+                    loud(f"graph {bench}/{impl}/{w}: {err}")
+                    continue
+                cells = []
+                for phase in ("build", "run"):
+                    rs = [r for r in recs if r.get("phase") == phase]
+                    if not rs:
+                        continue
+                    med = statistics.median(r["ms"] for r in rs)
+                    n = rs[0]["n"]
+                    row = {"suite": "graph", "bench": bench, "impl": impl,
+                           "workers": rs[0]["workers"], "n": n, "edges": rs[0]["edges"],
+                           "phase": phase, "median_ms": round(med, 4),
+                           "nodes_per_s": round(n / (med / 1e3)) if med > 0 else None,
+                           "result": rs[0]["result"], "reps": len(rs),
+                           "min_ms": round(min(r["ms"] for r in rs), 4)}
+                    bad = [r for r in rs if r["result"] != n]
+                    if bad:
+                        row["error"] = f"result {bad[0]['result']} != {n}"
+                        loud(f"graph {bench}/{impl}/{w}: {row['error']}")
+                    rows.append(row)
+                    if row["nodes_per_s"]:
+                        cells.append(f"{phase} {row['nodes_per_s'] / 1e6:.1f}M nodes/s")
+                print(f" {', '.join(cells)}  ({len(recs)} records, "
+                      f"{time.monotonic() - t0:.1f} s)", flush=True)
+
+    def find(bench, impl, w, phase):
+        for r in rows:
+            if (r["bench"], r["impl"], r["workers"], r["phase"]) == (bench, impl, w, phase):
+                return r
+        return None
+
+    allw = max(workers)
+    hdr = ["bench", "impl", "workers", "phase", "nodes", "edges", "reps", "median ms",
+           "M nodes/s", "best M/s", "vs seq run", f"{allw}w / 1w"]
+    lines = []
+    for r in rows:
+        seq = find(r["bench"], "seq", 1, "run")
+        r["vs_seq"] = (round(seq["median_ms"] / r["median_ms"], 4)
+                       if seq and r["phase"] == "run" and r["median_ms"] > 0 else None)
+        one = find(r["bench"], r["impl"], 1, r["phase"])
+        r["scaling_vs_1"] = (round(one["median_ms"] / r["median_ms"], 4)
+                             if one and r["workers"] == allw and allw != 1 and r["impl"] != "seq"
+                             and r["median_ms"] > 0 else None)
+        best = r["n"] / (r["min_ms"] / 1e3) / 1e6 if r["min_ms"] > 0 else 0
+        lines.append([r["bench"], r["impl"], str(r["workers"]), r["phase"], str(r["n"]),
+                      str(r["edges"]), str(r["reps"]), f"{r['median_ms']:.2f}",
+                      f"{r['nodes_per_s'] / 1e6:.1f}" if r["nodes_per_s"] else "-",
+                      f"{best:.1f}", fmt_ratio(r["vs_seq"]), fmt_ratio(r["scaling_vs_1"])])
+    print()
+    print_table(hdr, lines, left=2)
+    print()
+    print("nodes/s = nodes / median time of one phase; best = nodes / fastest rep; "
+          "vs seq run = seq run time / this time (> 1: faster than seq);"
+          f" {allw}w / 1w = 1-worker time / {allw}-worker time of the same impl and phase "
+          "(> 1: faster with more workers). omp has no separate build phase (task creation "
+          "is part of every run).")
+
+    # The issue's targets, for an already built graph (weft run phase).
+    print("targets (weft, run of a built graph; reported, not failures):")
+
+    def tgt(label, ok, detail):
+        print(f"  {'ok  ' if ok else 'MISS'} {label}: {detail}")
+    for b, need in (("wavefront", 40e6), ("chain", 40e6), ("tree", 300e6)):
+        r = find(b, "weft", 1, "run")
+        if r and r["nodes_per_s"]:
+            tgt(f"{b} at 1 worker >= {need / 1e6:.0f}M nodes/s", r["nodes_per_s"] >= need,
+                f"{r['nodes_per_s'] / 1e6:.1f}M nodes/s")
+    if allw != 1:
+        for b in benches:
+            r1, rn = find(b, "weft", 1, "run"), find(b, "weft", allw, "run")
+            if r1 and rn and r1["nodes_per_s"] and rn["nodes_per_s"]:
+                tgt(f"{b}: {allw} workers >= 1 worker", rn["nodes_per_s"] >= r1["nodes_per_s"],
+                    f"{rn['nodes_per_s'] / 1e6:.1f}M vs {r1['nodes_per_s'] / 1e6:.1f}M nodes/s")
+    return rows, {"find": find}
+
+
+# --------------------------------------------------------------------------
+# js suite
+
+def js_run_script(label, cmd, timeout):
+    """Runs one bench/js script, echoing its output; returns (JSON rows, error)."""
+    print(f"$ {' '.join(os.path.relpath(c, REPO) if c.startswith(REPO) else c for c in cmd)}",
+          flush=True)
+    rows = []
+    try:
+        p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    except OSError as e:
+        return rows, f"{label}: cannot start: {e}"
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return rows, f"{label}: timed out after {timeout:g} s"
+    text = []
+    for line in out.splitlines():
+        t = line.strip()
+        if t.startswith("{"):
+            try:
+                rows.append(json.loads(t))
+                continue
+            except json.JSONDecodeError:
+                pass
+        if t:
+            text.append(line)
+    # The script's own text, without its markdown table when it also printed
+    # JSON rows (those are printed as a table by the caller).
+    for line in text:
+        if not (rows and line.lstrip().startswith("|")):
+            print("  " + line)
+    if p.returncode != 0:
+        tail = "\n    ".join(err.strip().splitlines()[-8:])
+        return rows, f"{label}: exit status {p.returncode}: {' '.join(cmd)}\n    {tail}"
+    if not rows:
+        return rows, f"{label}: printed no JSON lines"
+    return rows, None
+
+
+def fmt_cell(v, commas=False):
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) >= 1e6:
+            return f"{v:,.0f}"
+        return f"{v:,.2f}" if commas else f"{v:.2f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}" if commas else str(v)
+    if v is None:
+        return "-"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v)
+    return str(v)
+
+
+def print_generic_rows(rows):
+    """Prints JSON rows as tables: one table per distinct set of keys, columns
+    in first-seen order."""
+    groups = {}
+    for r in rows:
+        groups.setdefault(tuple(r.keys()), []).append(r)
+    for keys, rs in groups.items():
+        cols = [k for k in keys if not k.startswith("_")]
+        left = 0
+        for k in cols:
+            if all(isinstance(r.get(k), str) for r in rs):
+                left += 1
+            else:
+                break
+        # thousands separators in a column whose numbers reach 100,000
+        commas = {k: any(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)
+                         and abs(r.get(k)) >= 1e5 for r in rs) for k in cols}
+        floaty = {k: any(isinstance(r.get(k), float) for r in rs) for k in cols}
+        lines = [[fmt_cell(float(r[k]) if floaty[k] and isinstance(r.get(k), int)
+                           and not isinstance(r.get(k), bool) else r.get(k), commas[k])
+                  for k in cols] for r in rs]
+        print_table(cols, lines, left=max(left, 1))
+        print()
+
+
+def npm_ci_if_needed(jsdir):
+    """`npm ci` in bench/js unless node_modules is already newer than the lock file."""
+    lock = os.path.join(jsdir, "package-lock.json")
+    hidden = os.path.join(jsdir, "node_modules", ".package-lock.json")
+    if not os.path.exists(lock):
+        return None
+    if os.path.exists(hidden) and os.path.getmtime(hidden) >= os.path.getmtime(lock):
+        return None
+    print("npm ci in bench/js ...", flush=True)
+    try:
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=jsdir,
+                           capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"npm ci in bench/js failed: {e}"
+    if r.returncode != 0:
+        return "npm ci in bench/js failed:\n" + "\n".join((r.stdout + r.stderr).splitlines()[-10:])
+    return None
+
+
+def js_suite(args, cfg):
+    """weft.wasm under Node beside the native build. Returns (rows, summary info)."""
+    workers = cfg["workers"]
+    section(f"JavaScript (Node {sh(['node', '--version']) or '?'}): weft.wasm beside the native "
+            f"build, workers {workers}")
+    rows = []
+    info = {"fj": [], "throughput": []}
+    if not sh(["node", "--version"]):
+        loud("js suite: node not found (bash scripts/setup.sh installs it)")
+        return rows, info
+    if not args.no_build:
+        print("bash js/build.sh ...", flush=True)
+        r = subprocess.run(["bash", os.path.join(REPO, "js", "build.sh")], cwd=REPO,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            loud("js suite: js/build.sh failed:\n" + "\n".join(
+                (r.stdout + r.stderr).splitlines()[-15:]))
+            return rows, info
+        print("  " + (r.stdout.strip().splitlines() or [""])[-1], flush=True)
+    if not os.path.exists(os.path.join(REPO, "js", "dist", "weft.wasm")):
+        loud("js suite: js/dist/weft.wasm missing (run bash js/build.sh)")
+        return rows, info
+
+    native = os.path.join(args.build_dir, "bench", "bench_weft")
+    jsdir = os.path.join(REPO, "bench", "js")
+    if not os.path.exists(native):
+        loud(f"js suite: native {native} missing (build failed?): fj.mjs skipped")
+    else:
+        cmd = ["node", os.path.join(jsdir, "fj.mjs"), native, ",".join(map(str, workers))]
+        if args.reps or args.quick:
+            cmd.append(str(max(5, args.reps or 5)))
+            if args.quick:
+                cmd.append(JS_QUICK_CASES)
+        print()
+        fj_rows, err = js_run_script("bench/js/fj.mjs", cmd, cfg["timeout"])
+        if err:
+            loud(err)
+        if fj_rows:
+            print()
+            print_generic_rows(fj_rows)
+        info["fj"] = fj_rows
+        rows += [dict(r, suite="js", script="fj.mjs") for r in fj_rows]
+
+    err = npm_ci_if_needed(jsdir)
+    if err:
+        loud("js suite: " + err + "\n    throughput.mjs skipped")
+        return rows, info
+    tasks = JS_QUICK_TASKS if args.quick else JS_TASKS
+    cmd = ["node", os.path.join(jsdir, "throughput.mjs"), str(max(workers)), str(tasks)]
+    print()
+    tp_rows, err = js_run_script("bench/js/throughput.mjs", cmd, cfg["timeout"])
+    if err:
+        loud(err)
+    if tp_rows:
+        print()
+        print_generic_rows(tp_rows)
+    info["throughput"] = tp_rows
+    rows += [dict(r, suite="js", script="throughput.mjs") for r in tp_rows]
+    return rows, info
+
+
+# --------------------------------------------------------------------------
+# summary
+
+def summary(workers, fj, gr, js):
+    """One table over all suites: a row per workload, seq and every runtime at
+    each worker count side by side."""
+    ws = " / ".join(map(str, workers))
+    hdr = ["suite", "workload", "unit", "seq", f"weft {ws}", f"OpenMP {ws}", f"oneTBB {ws}",
+           f"weft.wasm in Node {ws}", "note"]
+    lines = []
+
+    def per_w(get):
+        vals = [get(w) for w in workers]
+        return "-" if all(v is None for v in vals) else " / ".join(
+            "-" if v is None else v for v in vals)
+
+    def num(x):
+        return f"{x:.3g}" if x < 100 else f"{x:.0f}"
+
+    if fj:
+        res = fj["results"]
+        for bench in dict.fromkeys(k[0] for k in res):
+            def ms(impl, w, bench=bench):
+                r = res.get((bench, impl, w))
+                if r is None:
+                    return None
+                if r.get("median_ms") is None or "error" in r:
+                    return "FAILED"
+                return num(r["median_ms"])
+            n = next(r["n"] for k, r in res.items() if k[0] == bench)
+            note = ""
+            if bench == "fib" and fj.get("overhead") is not None:
+                note = f"{fj['overhead']:.2f} ns per spawn over seq"
+            lines.append(["fork-join", f"{bench}({n})", "ms", ms("seq", 1) or "-",
+                          per_w(lambda w: ms("weft", w)), per_w(lambda w: ms("omp", w)),
+                          per_w(lambda w: ms("tbb", w)), "-", note])
+        if fj.get("idle") is not None:
+            lines.append(["fork-join", "idle pool", "% of a core", "-",
+                          f"{fj['idle']['cpu_pct_one_core']:.3f}", "-", "-", "-", "target < 1%"])
+    if gr:
+        rows = gr["rows"]
+        for bench in dict.fromkeys(r["bench"] for r in rows):
+            n = next(r["n"] for r in rows if r["bench"] == bench)
+            for phase in ("run", "build"):
+                def mps(impl, w, bench=bench, phase=phase):
+                    for r in rows:
+                        if (r["bench"], r["impl"], r["workers"], r["phase"]) == (bench, impl, w,
+                                                                                  phase):
+                            return num(r["nodes_per_s"] / 1e6) if r["nodes_per_s"] else "-"
+                    return None
+                if not any(r["bench"] == bench and r["phase"] == phase for r in rows):
+                    continue
+                note = ("omp: task creation is part of every run"
+                        if phase == "run" and any(r["impl"] == "omp" and r["bench"] == bench
+                                                  for r in rows) else "")
+                lines.append(["graph", f"{bench} ({n} nodes) {phase}", "M nodes/s",
+                              mps("seq", 1) or "-", per_w(lambda w: mps("weft", w)),
+                              per_w(lambda w: mps("omp", w)), per_w(lambda w: mps("tbb", w)),
+                              "-", note])
+    if js:
+        # fj.mjs rows: {bench, n, workers, wasm_ms, native_ms, ...}: the native
+        # build's time goes in the weft column, wasm beside it.
+        fjr = [r for r in js["fj"] if {"bench", "n", "workers", "wasm_ms", "native_ms"} <= r.keys()]
+        for key in dict.fromkeys((r["bench"], r["n"]) for r in fjr):
+            def get(w, field, key=key):
+                for r in fjr:
+                    if (r["bench"], r["n"], r["workers"]) == (*key, w):
+                        return num(r[field]) if isinstance(r[field], (int, float)) else str(r[field])
+                return None
+            ratios = per_w(lambda w: get(w, "ratio")) if any("ratio" in r for r in fjr) else "-"
+            lines.append(["node", f"{key[0]}({key[1]}) wasm vs native", "ms", "-",
+                          per_w(lambda w: get(w, "native_ms")), "-", "-",
+                          per_w(lambda w: get(w, "wasm_ms")), f"wasm/native {ratios}"])
+        tpr = [r for r in js["throughput"] if {"name", "tasks_per_s"} <= r.keys()]
+        base = next((r["tasks_per_s"] for r in tpr if r["name"].startswith("piscina")), None)
+        for r in tpr:
+            v = f"{r['tasks_per_s'] / 1e6:.3g}M"
+            vs = f"{r['tasks_per_s'] / base:.1f}x piscina" if base else ""
+            is_weft = r["name"].startswith("weft")
+            lines.append(["node", r["name"], f"tasks/s ({r.get('workers', '?')} w)", "-", "-",
+                          "-", "-", v if is_weft else "-",
+                          vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else ""))])
+    section("SUMMARY")
+    print_table(hdr, lines, left=3)
+    print()
+    print("fork-join: median ms (lower is better); graph: million nodes per second, median "
+          "(higher is better; run = one execution of an already built graph); node: fork-join in "
+          "weft.wasm under Node with the native bench_weft of the same build beside it, and "
+          "tiny tasks per second (weft vs postMessage pools). Full tables above; every row is in "
+          "the JSON lines file.")
+
+
+# --------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--suite", default=",".join(SUITES),
+                    help="comma list of " + ",".join(SUITES) + " (default all)")
+    ap.add_argument("--quick", action="store_true",
+                    help="small sizes and few reps in every suite (smoke test)")
+    ap.add_argument("--reps", type=int, default=None,
+                    help="timed repetitions (fork-join default 5, quick 3; graph: builds, "
+                         "default 5, quick 2; js: passed to fj.mjs)")
+    ap.add_argument("--workers", default="1,all", help="comma list; 'all' = nproc (default 1,all)")
+    ap.add_argument("--bench", default=",".join(BENCHES),
+                    help="fork-join: comma list of " + ",".join(BENCHES))
+    ap.add_argument("--impl", default=None,
+                    help="fork-join: comma list of " + ",".join(IMPLS) + " (default all)")
+    ap.add_argument("--n", action="append", default=[], metavar="BENCH=N",
+                    help="fork-join: override a problem size, e.g. --n fib=30 (repeatable)")
+    ap.add_argument("--graph-bench", default=",".join(GRAPH_BENCHES),
+                    help="graph: comma list of " + ",".join(GRAPH_BENCHES))
+    ap.add_argument("--graph-impl", default=",".join(GRAPH_IMPLS),
+                    help="graph: comma list of " + ",".join(GRAPH_IMPLS))
+    ap.add_argument("--graph-n", action="append", default=[], metavar="BENCH=N",
+                    help="graph: size override (wavefront: the side N) (repeatable)")
+    ap.add_argument("--runs-per-build", type=int, default=None,
+                    help="graph: timed runs of each built graph (default 3; sets GB_RUNS)")
+    ap.add_argument("--out", default=os.path.join(REPO, "bench", "results", "latest.jsonl"),
+                    help="JSON lines output (default bench/results/latest.jsonl)")
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
+                    help="CMake build directory (default build-bench)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="do not (re)build the binaries or js/dist/weft.wasm")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="seconds per combination: a binary stops repeating once the next "
+                         "rep would exceed it (fork-join default 15, graph 20; quick 5); "
+                         "at least one rep runs")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="kill a combination after this many seconds (default 300; "
+                         "graph and js 600)")
+    ap.add_argument("--idle-seconds", type=float, default=3.0)
+    ap.add_argument("--no-idle", action="store_true", help="skip the idle-pool CPU measurement")
+    args = ap.parse_args()
+
+    suites = parse_list(args.suite, SUITES, "suite")
+    args.build_dir = os.path.abspath(args.build_dir)
+    workers = parse_workers(args.workers)
+    t_start = time.monotonic()
+
+    # fork-join configuration
+    fcfg = {"workers": workers,
+            "reps": args.reps or (3 if args.quick else 5),
+            "budget": args.budget if args.budget is not None else (5.0 if args.quick else 15.0),
+            "benches": parse_list(args.bench, BENCHES, "bench")}
+    fcfg["sizes"] = dict(QUICK_N if args.quick else DEFAULT_N)
+    for spec in args.n:
+        b, _, v = spec.partition("=")
+        if b not in BENCHES or not v.isdigit():
+            sys.exit(f"run.py: bad --n '{spec}'")
+        fcfg["sizes"][b] = int(v)
+    explicit_impls = args.impl is not None
+    impls = parse_list(args.impl or ",".join(IMPLS), IMPLS, "impl")
+    if "seq" not in impls:
+        impls.insert(0, "seq")  # the reference result and the 'vs seq' column
+
+    # graph configuration
+    gcfg = {"workers": workers,
+            "reps": args.reps or (2 if args.quick else 5),
+            "budget": args.budget if args.budget is not None else (5.0 if args.quick else 20.0),
+            "benches": parse_list(args.graph_bench, GRAPH_BENCHES, "graph bench"),
+            "timeout": args.timeout or 600}
+    gimpls = parse_list(args.graph_impl, GRAPH_IMPLS, "graph impl")
+    if "seq" not in gimpls:
+        gimpls.insert(0, "seq")
+    gcfg["sizes"] = dict(GRAPH_QUICK_N) if args.quick else {b: 0 for b in GRAPH_BENCHES}
+    for spec in args.graph_n:
+        b, _, v = spec.partition("=")
+        if b not in GRAPH_BENCHES or not v.isdigit():
+            sys.exit(f"run.py: bad --graph-n '{spec}'")
+        gcfg["sizes"][b] = int(v)
+    jcfg = {"workers": workers, "timeout": args.timeout or 600}
+    if args.timeout is None:
+        args.timeout = 300
+
+    # build everything the chosen suites need in one go
+    targets = []
+    if "forkjoin" in suites:
+        targets += [BINARIES[i] for i in impls] + (["bench_idle"] if not args.no_idle else [])
+    if "graph" in suites:
+        targets += [f"graph_{i}" for i in gimpls]
+    if "js" in suites and "bench_weft" not in targets:
+        targets.append("bench_weft")
+    if not args.no_build:
+        print(f"building {len(targets)} targets in {args.build_dir} ...", flush=True)
+        build(args.build_dir, targets)
+
+    fj_avail, g_avail = [], []
+    if "forkjoin" in suites:
+        bindir = os.path.join(args.build_dir, "bench")
+        for i in impls:
+            path = os.path.join(bindir, BINARIES[i])
+            if os.path.exists(path):
+                fj_avail.append(i)
+            elif explicit_impls or i in REQUIRED:
+                loud(f"binary {path} for impl '{i}' is missing (build failed?)")
+            else:
+                print(f"WARNING: {path} missing: impl '{i}' skipped", flush=True)
+    if "graph" in suites:
+        gdir = os.path.join(args.build_dir, "bench", "graph")
+        for i in gimpls:
+            path = os.path.join(gdir, f"graph_{i}")
+            if os.path.exists(path):
+                g_avail.append(i)
+            elif i in ("seq", "weft") or args.graph_impl != ",".join(GRAPH_IMPLS):
+                loud(f"binary {path} for graph impl '{i}' is missing (build failed?)")
+            else:
+                print(f"WARNING: {path} missing: graph impl '{i}' skipped", flush=True)
+
+    mach = machine_info()
+    print("weft benchmarks: " + ", ".join(suites))
+    print(f"  cpu:     {mach['cpu']}")
+    print(f"  nproc:   {mach['nproc']}")
+    print(f"  kernel:  {mach['kernel']}  ({mach['os']})")
+    print(f"  gcc:     {mach['gcc']}")
+    print(f"  clang:   {mach['clang']}")
+    print(f"  git:     {mach['git']}   date: {mach['date']}   load avg at start: {mach['loadavg_start']}")
+    la = mach["loadavg_start"]
+    if la is not None and la > 0.5:
+        print(f"  WARNING: the machine is busy (1-min load average {la} on {mach['nproc']} cores):"
+              " timings, especially with several workers, will be noisy")
+    sys.stdout.flush()
+
+    out_rows = []
+    fj = gr = js = None
+    if "forkjoin" in suites and "seq" in fj_avail:
+        rows, fj = forkjoin_suite(args, fcfg, fj_avail, mach)
+        out_rows += rows
+    if "graph" in suites and "seq" in g_avail:
+        rows, _ = graph_suite(args, gcfg, g_avail)
+        gr = {"rows": rows}
+        out_rows += rows
+    if "js" in suites:
+        rows, js = js_suite(args, jcfg)
+        out_rows += rows
+
+    summary(workers, fj, gr, js)
+    mach["loadavg_end"] = loadavg()
+    print(f"load average: start {mach['loadavg_start']}, end {mach['loadavg_end']} "
+          f"(includes this run's own load); {time.monotonic() - t_start:.0f} s in all")
+
     if args.out:
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         with open(args.out, "w") as f:
-            for key in sorted(results, key=lambda k: (benches.index(k[0]), IMPLS.index(k[1]), k[2])):
-                row = dict(results[key])
-                row["machine"] = mach
-                f.write(json.dumps(row) + "\n")
-            if idle is not None:
-                row = {"bench": "idle", "impl": "weft", "workers": idle["workers"], "n": None,
-                       "median_ms": None, "result": None, "machine": mach}
-                row.update({k: v for k, v in idle.items() if k not in row})
-                f.write(json.dumps(row) + "\n")
-        print(f"wrote {args.out}")
+            for row in out_rows:
+                f.write(json.dumps(dict(row, machine=mach)) + "\n")
+        print(f"wrote {len(out_rows)} lines to {args.out}")
 
     if failures:
         print(f"\n{len(failures)} FAILURE(S):")

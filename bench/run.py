@@ -768,14 +768,27 @@ def summary(workers, fj, gr, js):
             lines.append(["node", r["name"], f"tasks/s ({r.get('workers', '?')} w)", "-", "-",
                           "-", "-", v if is_weft else "-",
                           vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else ""))])
+    # drop the columns no suite filled
+    keep = [i for i in range(len(hdr)) if i < 3 or any(l[i] not in ("-", "") for l in lines)]
+    hdr = [hdr[i] for i in keep]
+    lines = [[l[i] for i in keep] for l in lines]
     section("SUMMARY")
+    if not lines:
+        print("(no results)")
+        return
     print_table(hdr, lines, left=3)
     print()
-    print("fork-join: median ms (lower is better); graph: million nodes per second, median "
-          "(higher is better; run = one execution of an already built graph); node: fork-join in "
-          "weft.wasm under Node with the native bench_weft of the same build beside it, and "
-          "tiny tasks per second (weft vs postMessage pools). Full tables above; every row is in "
-          "the JSON lines file.")
+    notes = []
+    if fj:
+        notes.append("fork-join: median ms (lower is better)")
+    if gr:
+        notes.append("graph: million nodes per second, median (higher is better; run = one "
+                     "execution of an already built graph, build = create + add nodes and edges)")
+    if js:
+        notes.append("node: fork-join in weft.wasm under Node with the native bench_weft of the "
+                     "same build in the weft column, and tiny tasks per second (weft vs a "
+                     "postMessage pool and piscina)")
+    print("; ".join(notes) + ". Full tables above; every row is in the JSON lines file.")
 
 
 # --------------------------------------------------------------------------

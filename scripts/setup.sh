@@ -25,3 +25,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all packages present"
 fi
+
+# npm packages of the JavaScript benchmarks (bench/js: piscina), from the
+# lock file, once: again only when package-lock.json is newer than the
+# installed tree. (Debian's nodejs ships without npm: its npm package then.)
+benchjs="$(cd "$(dirname "$0")/.." && pwd)/bench/js"
+if [ -f "$benchjs/package-lock.json" ] && \
+   [ ! "$benchjs/node_modules/.package-lock.json" -nt "$benchjs/package-lock.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: installing npm"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "setup: npm ci in bench/js"
+  (cd "$benchjs" && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: bench/js npm packages present"
+fi

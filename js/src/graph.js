@@ -65,9 +65,9 @@ class GraphBase {
     if (!this._hg) throw new RangeError("weft: no memory for a graph in the pool's memory");
   }
 
-  // Number of nodes / edges added.
-  get nodes() { return this._tasks.length; }
-  get edges() { return this._edges; }
+  // Number of nodes / edges added (edges() is the method that adds them).
+  get nodeCount() { return this._tasks.length; }
+  get edgeCount() { return this._edges; }
   // True while a run (series) is in flight.
   get running() { return this._running; }
 

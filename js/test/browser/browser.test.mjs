@@ -1,0 +1,100 @@
+// weft's JavaScript package in headless Chromium (Debian's chromium, driven
+// by playwright-core): the Node suite's core checks on Web Workers, the
+// message completion path, the responsive main thread, and the
+// no-isolation error + single-thread fallback. Every check runs in a fresh
+// page against js/tools/serve.mjs and has a timeout.
+//   cd js/test/browser && npm ci && node --test browser.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, NOISO_PREFIX } from '../../tools/serve.mjs';
+import { launchChromium, newPage } from './chromium.mjs';
+
+const PAGE = '/js/test/browser/index.html';
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+}, { timeout: 60000 });
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.close();
+});
+
+// Runs tests[name](arg) in a fresh page; fails with the page's own error
+// and console output. `prefix` '' (isolated) or NOISO_PREFIX.
+async function inPage(name, { prefix = '', arg, timeout = 60000 } = {}) {
+  const log = [];
+  const page = await newPage(browser, log);
+  page.setDefaultTimeout(timeout);
+  try {
+    await page.goto(`${server.url}${prefix}${PAGE}`);
+    return await page.evaluate(async ({ name, arg }) => {
+      const tests = await window.weftSuite;
+      try {
+        return { ok: true, value: await tests[name](arg) };
+      } catch (e) {
+        return { ok: false, error: `${e && e.name}: ${e && e.message}\n${e && e.stack}` };
+      }
+    }, { name, arg }).then((r) => {
+      if (!r.ok) assert.fail(`${name}: ${r.error}${log.length ? `\npage log:\n${log.join('\n')}` : ''}`);
+      return r.value;
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+const T = { timeout: 90000 };
+
+test('the page is cross-origin isolated', T, async () => {
+  const r = await inPage('isolated');
+  assert.equal(r.crossOriginIsolated, true);
+});
+
+test('fork-join: C and JavaScript tasks on 2 Web Workers match sequential oracles', T, async () => {
+  const r = await inPage('forkJoin');
+  assert.ok(r.stats.spawns > 10000);
+});
+
+test('a throwing JavaScript task rejects with its name; the pool stays usable', T, async () => {
+  await inPage('errors');
+});
+
+test('repeated create/destroy', T, async () => {
+  assert.equal((await inPage('createDestroy')).cycles, 6);
+});
+
+test('a worker that fails to load fails pool creation with the reason', T, async () => {
+  const r = await inPage('workerLoadFailure');
+  assert.match(r.messages[0], /broken on purpose/);
+  assert.match(r.messages[1], /cannot import task module/);
+});
+
+test("completion: 'message' (no Atomics.waitAsync), forced: same results", T, async () => {
+  assert.equal((await inPage('messageCompletion')).completion, 'message');
+});
+
+test('completion: without Atomics.waitAsync, auto picks message', T, async () => {
+  assert.equal((await inPage('noWaitAsync')).completion, 'message');
+});
+
+test("the main thread's timer keeps firing during a long run (waitAsync)", T, async () => {
+  const r = await inPage('responsive');
+  assert.equal(r.completion, 'waitAsync');
+  assert.ok(r.seen >= 25 && r.mainTicks >= 25, JSON.stringify(r));
+});
+
+test("the main thread's timer keeps firing during a long run (message)", T, async () => {
+  const r = await inPage('responsive', { arg: { completion: 'message' } });
+  assert.equal(r.completion, 'message');
+  assert.ok(r.seen >= 25 && r.mainTicks >= 25, JSON.stringify(r));
+});
+
+test('without COOP/COEP: the error names the missing headers; the single-thread fallback is correct', T, async () => {
+  const r = await inPage('noIsolation', { prefix: NOISO_PREFIX });
+  assert.match(r.problem, /Cross-Origin-Opener-Policy: same-origin/);
+  assert.match(r.problem, /Cross-Origin-Embedder-Policy: require-corp/);
+});

@@ -1,0 +1,246 @@
+// The browser suite's checks, run inside the page (index.html) and called
+// one at a time by browser.test.mjs through playwright-core. Each returns a
+// summary for the log or throws; every pool is destroyed before it returns.
+
+import { createPool, isolationProblem, canShareMemory } from '../../src/index.js';
+import { fibSeq, nqueensSeq, treeSeq } from './oracles.js';
+
+const TASKS = new URL('./page-tasks.js', import.meta.url);
+const BROKEN = new URL('../broken-tasks.mjs', import.meta.url);
+const MISSING = new URL('../missing-tasks.mjs', import.meta.url);
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+function eq(got, want, what) {
+  if (!Object.is(got, want)) throw new Error(`${what}: got ${got}, want ${want}`);
+}
+async function rejects(p, test, what) {
+  let err = null;
+  try {
+    await p;
+  } catch (e) {
+    err = e;
+  }
+  if (!err) throw new Error(`${what}: did not reject`);
+  if (!test(err)) throw new Error(`${what}: rejected with the wrong error: ${err && err.name}: ${err && err.message}`);
+  return err;
+}
+function throwsSync(f, Type, what) {
+  try {
+    f();
+  } catch (e) {
+    if (!(e instanceof Type)) throw new Error(`${what}: threw ${e && e.name} (${e && e.message}), want ${Type.name}`);
+    return;
+  }
+  throw new Error(`${what}: did not throw`);
+}
+
+async function withPool(options, f) {
+  const pool = await createPool(options);
+  try {
+    return await f(pool);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+// C and JavaScript tasks of one pool, against the oracles.
+async function coreChecks(pool) {
+  for (const n of [0, 1, 2, 10, 20, 25]) eq(await pool.run('fib', n), fibSeq(n), `fib(${n})`);
+  eq(await pool.run('nqueens', 8), nqueensSeq(8), 'nqueens(8)');
+  eq(await pool.run('nqueens', 10), nqueensSeq(10), 'nqueens(10)');
+  eq(await pool.run('tree', 30), treeSeq(30), 'tree(30)');
+  eq(await pool.run('jfib', 16), fibSeq(16), 'jfib(16), a JavaScript task tree');
+  let s = 0;
+  for (let i = 0; i < 22; i++) s += fibSeq(i);
+  eq(await pool.run('sumfib', 22), s, 'sumfib: a JavaScript task spawning C tasks');
+  const v = pool.alloc(Float64Array, 5000);
+  eq(await pool.run('fill', v, 0.25), 5000, 'fill count');
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    eq(v[i], 0.25 * i, `fill[${i}]`);
+    sum += v[i];
+  }
+  eq(await pool.run('vsum', v), sum, 'vsum: a C task reads what JavaScript tasks wrote');
+  pool.free(v);
+  const args = Array.from({ length: 600 }, (_, i) => [i, 3 * i]);
+  const c = await pool.map('add', args);
+  const js = await pool.map('jadd', args);
+  for (let i = 0; i < args.length; i++) {
+    eq(c[i], 4 * i, `map add[${i}]`);
+    eq(js[i], 4 * i, `map jadd[${i}]`);
+  }
+  const ns = [18, 19, 20, 21];
+  const rs = await Promise.all(ns.map((n) => pool.run('fib', n)));
+  ns.forEach((n, i) => eq(rs[i], fibSeq(n), `fib(${n}) in flight with others`));
+}
+
+async function errorChecks(pool) {
+  const e = await rejects(pool.run('boom', 7), (x) => x instanceof RangeError, "'boom' rejects with its RangeError");
+  check(/boom 7/.test(e.message) && /in task 'boom'/.test(e.message), `message names the task: ${e.message}`);
+  eq(e.task, 'boom', 'err.task');
+  await rejects(pool.run('tree_with_error', 64, 37), (x) => /leaf 37 failed.*tree_with_error/.test(x.message),
+    'a throwing leaf deep in a tree');
+  await rejects(pool.run('returns_promise'), (x) => /synchronous/.test(x.message), 'a task returning a promise');
+  // The pool stays usable.
+  eq(await pool.run('fib', 20), fibSeq(20), 'fib(20) after errors');
+  eq(await pool.run('jfib', 12), fibSeq(12), 'jfib(12) after errors');
+  throwsSync(() => pool.run('no_such_task'), TypeError, 'unknown task');
+  throwsSync(() => pool.run('fib', 'x'), TypeError, 'a string argument');
+  throwsSync(() => pool.run('vsum', new Float64Array(4)), TypeError, 'a view outside the pool');
+  throwsSync(() => pool.run('fib', 1, 2, 3, 4, 5, 6), TypeError, 'six arguments');
+}
+
+export const tests = {
+  async isolated() {
+    eq(globalThis.crossOriginIsolated, true, 'crossOriginIsolated');
+    eq(typeof SharedArrayBuffer, 'function', 'typeof SharedArrayBuffer');
+    eq(canShareMemory(), true, 'canShareMemory()');
+    eq(await isolationProblem(), null, 'isolationProblem()');
+    return { crossOriginIsolated, cores: navigator.hardwareConcurrency };
+  },
+
+  async forkJoin() {
+    return withPool({ workers: 2, tasks: TASKS }, async (pool) => {
+      eq(pool.workers, 2, 'workers');
+      eq(pool.fallback, false, 'fallback');
+      eq(pool.completion, 'waitAsync', 'completion');
+      await coreChecks(pool);
+      // Both workers ran leaves of one run (each leaf does some work).
+      const who = pool.alloc(Int32Array, 256);
+      await pool.run('who', who, 0, who.length);
+      const seen = new Set(who);
+      check(!seen.has(0), 'every leaf ran');
+      check(seen.has(1) && seen.has(2), `both workers ran leaves: ${[...seen]}`);
+      const st = pool.stats();
+      check(st.spawns > 10000 && st.roots > 10, `stats: ${JSON.stringify(st)}`);
+      return { stats: st };
+    });
+  },
+
+  async errors() {
+    return withPool({ workers: 2, tasks: TASKS }, errorChecks);
+  },
+
+  async createDestroy() {
+    for (let i = 0; i < 6; i++) {
+      const pool = await createPool({ workers: 1 + (i % 3), tasks: TASKS });
+      eq(await pool.run('fib', 15 + i), fibSeq(15 + i), `cycle ${i}: fib`);
+      eq(await pool.run('jfib', 10), fibSeq(10), `cycle ${i}: jfib`);
+      await pool.destroy();
+      throwsSync(() => pool.run('fib', 1), Error, `cycle ${i}: run after destroy`);
+      await pool.destroy();
+    }
+    // destroy waits for a run in flight
+    const pool = await createPool({ workers: 2 });
+    const p = pool.run('fib', 25);
+    const d = pool.destroy();
+    eq(await p, fibSeq(25), 'a run in flight at destroy');
+    await d;
+    return { cycles: 6 };
+  },
+
+  async workerLoadFailure() {
+    const a = await rejects(createPool({ workers: 2, tasks: BROKEN }), (e) => /broken on purpose/.test(e.message),
+      'a task module that throws');
+    const b = await rejects(createPool({ workers: 1, tasks: MISSING }), (e) => /cannot import task module/.test(e.message),
+      'a task module that does not exist');
+    const c = await rejects(createPool({ workers: 1, wasm: new URL('./page-tasks.js', import.meta.url) }),
+      (e) => e instanceof WebAssembly.CompileError, 'a wasm URL that is not wasm');
+    await rejects(createPool({ workers: 0 }), (e) => e instanceof RangeError, 'workers: 0');
+    await rejects(createPool({ workers: 'two' }), (e) => e instanceof TypeError, "workers: 'two'");
+    await rejects(createPool({ completion: 'poll' }), (e) => e instanceof TypeError, "completion: 'poll'");
+    // Still fine afterwards.
+    await withPool({ workers: 2 }, async (pool) => eq(await pool.run('fib', 20), fibSeq(20), 'fib(20)'));
+    return { messages: [a.message, b.message, c.message] };
+  },
+
+  // The path for browsers without Atomics.waitAsync, forced.
+  async messageCompletion() {
+    return withPool({ workers: 2, tasks: TASKS, completion: 'message' }, async (pool) => {
+      eq(pool.completion, 'message', 'completion');
+      await coreChecks(pool);
+      await errorChecks(pool);
+      return { completion: pool.completion };
+    });
+  },
+
+  // ... and chosen by 'auto' when Atomics.waitAsync is really missing.
+  async noWaitAsync() {
+    const saved = Object.getOwnPropertyDescriptor(Atomics, 'waitAsync');
+    delete Atomics.waitAsync;
+    try {
+      eq(typeof Atomics.waitAsync, 'undefined', 'Atomics.waitAsync removed');
+      return await withPool({ workers: 2, tasks: TASKS }, async (pool) => {
+        eq(pool.completion, 'message', 'completion chosen without waitAsync');
+        eq(await pool.run('fib', 24), fibSeq(24), 'fib(24)');
+        eq(await pool.run('jfib', 14), fibSeq(14), 'jfib(14)');
+        return { completion: pool.completion };
+      });
+    } finally {
+      Object.defineProperty(Atomics, 'waitAsync', saved);
+    }
+  },
+
+  // A timer on the main thread keeps firing while the pool runs: the run
+  // lasts until the workers have seen `want` ticks of the page's timer.
+  async responsive({ completion = 'auto' } = {}) {
+    return withPool({ workers: 2, tasks: TASKS, completion }, async (pool) => {
+      const ticks = pool.alloc(Int32Array, 1);
+      const want = 25;
+      let mainTicks = 0;
+      const timer = setInterval(() => {
+        mainTicks++;
+        Atomics.add(ticks, 0, 1);
+      }, 4);
+      let seen;
+      try {
+        seen = await pool.run('busy_until_ticks', ticks, want, 18, fibSeq(18), 300000);
+      } finally {
+        clearInterval(timer);
+      }
+      check(seen !== -1, 'every fib(18) of the busy run was right');
+      check(seen >= want, `the workers saw ${seen} ticks of the main thread's timer, want >= ${want}`);
+      check(mainTicks >= want, `the timer fired ${mainTicks} times during the run, want >= ${want}`);
+      const st = pool.stats();
+      return { seen, mainTicks, spawns: st.spawns, completion: pool.completion };
+    });
+  },
+
+  // Served from /noiso/ (no COOP/COEP): the error names the headers, and
+  // the single-thread fallback gives the same results.
+  async noIsolation() {
+    eq(globalThis.crossOriginIsolated, false, 'crossOriginIsolated');
+    eq(typeof SharedArrayBuffer, 'undefined', 'typeof SharedArrayBuffer');
+    // The fact the package relies on: a shared memory can be made, not sent.
+    const mem = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    let cloneError = null;
+    const w = new Worker(URL.createObjectURL(new Blob([''], { type: 'text/javascript' })));
+    try {
+      w.postMessage(mem);
+    } catch (e) {
+      cloneError = e;
+    } finally {
+      w.terminate();
+    }
+    check(cloneError && cloneError.name === 'DataCloneError', `posting a shared memory to a worker: ${cloneError}`);
+    eq(canShareMemory(), false, 'canShareMemory()');
+    const problem = await isolationProblem();
+    check(typeof problem === 'string', 'isolationProblem() explains');
+    for (const h of ['Cross-Origin-Opener-Policy: same-origin', 'Cross-Origin-Embedder-Policy: require-corp'])
+      check(problem.includes(h), `the message names '${h}': ${problem}`);
+    check(/the page .* no cross-origin-opener-policy header/.test(problem), `the page's missing COOP: ${problem}`);
+    check(/the worker script .* no cross-origin-embedder-policy header/.test(problem), `the worker's missing COEP: ${problem}`);
+    const e = await rejects(createPool({ workers: 2, fallback: false }), (x) => x.message === problem,
+      'fallback: false rejects with the explanation');
+    return withPool({ workers: 2, tasks: TASKS }, async (pool) => {
+      eq(pool.fallback, true, 'fallback');
+      eq(pool.workers, 1, 'workers');
+      eq(pool.fallbackReason, problem, 'fallbackReason');
+      await coreChecks(pool);
+      await errorChecks(pool);
+      return { problem: e.message };
+    });
+  },
+};

@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake clang lld llvm libomp-dev libclang-rt-14-dev libtbb-dev
       spin python3 nodejs
+      chromium                                                  # browser tests of js/ (headless)
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross + emulation
       gcc-mingw-w64-x86-64 wine wine64)                         # Windows cross + wine
 missing=()
@@ -43,4 +44,18 @@ if [ -f "$benchjs/package-lock.json" ] && \
   (cd "$benchjs" && npm ci --no-audit --no-fund --loglevel=error)
 else
   echo "setup: bench/js npm packages present"
+fi
+
+# npm packages of the browser tests (playwright-core, which drives the
+# chromium above): installed from the committed lock file, only when
+# the lock file is newer than the copy npm keeps in node_modules.
+browser_tests="$(cd "$(dirname "$0")/.." && pwd)/js/test/browser"
+if [ ! -f "$browser_tests/node_modules/.package-lock.json" ] ||
+   [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: npm ci in js/test/browser"
+    (cd "$browser_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    echo "setup: npm not found; the browser tests (js/test/browser) need it" >&2
+  fi
 fi

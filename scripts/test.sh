@@ -112,6 +112,16 @@ else
   fail=1
 fi
 
+step "WebAssembly in headless Chromium: js/test/browser (Web Workers, COOP/COEP server, no-isolation fallback)"
+t0=$SECONDS
+if [ -f js/dist/weft.wasm ]; then
+  (cd js/test/browser && timeout 300 node --test --test-timeout=120000 browser.test.mjs) || fail=1
+else
+  echo "js/dist/weft.wasm missing (the WebAssembly step builds it)"
+  fail=1
+fi
+echo "(browser step: $((SECONDS - t0)) s)"
+
 step "spin: model check of the split deque"
 bash model/check.sh || fail=1
 

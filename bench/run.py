@@ -631,7 +631,7 @@ def js_suite(args, cfg):
     section(f"JavaScript (Node {sh(['node', '--version']) or '?'}): weft.wasm beside the native "
             f"build, workers {workers}")
     rows = []
-    info = {"fj": [], "throughput": []}
+    info = {"fj": [], "tasks": []}  # tasks: [(script, rows)]
     if not sh(["node", "--version"]):
         loud("js suite: node not found (bash scripts/setup.sh installs it)")
         return rows, info
@@ -673,16 +673,24 @@ def js_suite(args, cfg):
         loud("js suite: " + err + "\n    throughput.mjs skipped")
         return rows, info
     tasks = JS_QUICK_TASKS if args.quick else JS_TASKS
-    cmd = ["node", os.path.join(jsdir, "throughput.mjs"), str(max(workers)), str(tasks)]
-    print()
-    tp_rows, err = js_run_script("bench/js/throughput.mjs", cmd, cfg["timeout"])
-    if err:
-        loud(err)
-    if tp_rows:
+    scripts = [("throughput.mjs", [str(max(workers)), str(tasks)])]
+    # chain of dependent tiny tasks: `chain.mjs [workers] [reps]`
+    if os.path.exists(os.path.join(jsdir, "chain.mjs")):
+        chain_args = [str(max(workers))]
+        if args.reps or args.quick:
+            chain_args.append(str(args.reps or 3))
+        scripts.append(("chain.mjs", chain_args))
+    for script, sargs in scripts:
+        cmd = ["node", os.path.join(jsdir, script)] + sargs
         print()
-        print_generic_rows(tp_rows)
-    info["throughput"] = tp_rows
-    rows += [dict(r, suite="js", script="throughput.mjs") for r in tp_rows]
+        srows, err = js_run_script("bench/js/" + script, cmd, cfg["timeout"])
+        if err:
+            loud(err)
+        if srows:
+            print()
+            print_generic_rows(srows)
+        info["tasks"].append((script, srows))
+        rows += [dict(r, suite="js", script=script) for r in srows]
     return rows, info
 
 
@@ -759,15 +767,25 @@ def summary(workers, fj, gr, js):
             lines.append(["node", f"{key[0]}({key[1]}) wasm vs native", "ms", "-",
                           per_w(lambda w: get(w, "native_ms")), "-", "-",
                           per_w(lambda w: get(w, "wasm_ms")), f"wasm/native {ratios}"])
-        tpr = [r for r in js["throughput"] if {"name", "tasks_per_s"} <= r.keys()]
-        base = next((r["tasks_per_s"] for r in tpr if r["name"].startswith("piscina")), None)
-        for r in tpr:
-            v = f"{r['tasks_per_s'] / 1e6:.3g}M"
-            vs = f"{r['tasks_per_s'] / base:.1f}x piscina" if base else ""
-            is_weft = r["name"].startswith("weft")
-            lines.append(["node", r["name"], f"tasks/s ({r.get('workers', '?')} w)", "-", "-",
-                          "-", "-", v if is_weft else "-",
-                          vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else ""))])
+        # rows with {name, tasks_per_s} (throughput.mjs, chain.mjs): weft's in
+        # the wasm column, the pools' in the note, ratios to piscina.
+        for script, srows in js["tasks"]:
+            tpr = [r for r in srows if {"name", "tasks_per_s"} <= r.keys()
+                   and isinstance(r["tasks_per_s"], (int, float))]
+            base = next((r["tasks_per_s"] for r in tpr
+                         if str(r["name"]).startswith("piscina")), None)
+            for r in tpr:
+                t = r["tasks_per_s"]
+                v = f"{t / 1e6:.3g}M" if t >= 1e6 else f"{t / 1e3:.3g}k"
+                vs = f"{r['tasks_per_s'] / base:.1f}x piscina" if base else ""
+                is_weft = str(r["name"]).startswith("weft")
+                what = r.get("bench") or script.rsplit(".", 1)[0]
+                if what == "throughput":
+                    what = "tiny tasks"
+                lines.append(["node", f"{what}: {r['name']}",
+                              f"tasks/s ({r.get('workers', '?')} w)", "-", "-", "-", "-",
+                              v if is_weft else "-",
+                              vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else ""))])
     # drop the columns no suite filled
     keep = [i for i in range(len(hdr)) if i < 3 or any(l[i] not in ("-", "") for l in lines)]
     hdr = [hdr[i] for i in keep]
@@ -786,8 +804,9 @@ def summary(workers, fj, gr, js):
                      "execution of an already built graph, build = create + add nodes and edges)")
     if js:
         notes.append("node: fork-join in weft.wasm under Node with the native bench_weft of the "
-                     "same build in the weft column, and tiny tasks per second (weft vs a "
-                     "postMessage pool and piscina)")
+                     "same build in the weft column, and tasks per second for tiny independent "
+                     "tasks and for chains of dependent ones (weft vs a postMessage pool and "
+                     "piscina)")
     print("; ".join(notes) + ". Full tables above; every row is in the JSON lines file.")
 
 

@@ -1,0 +1,42 @@
+// The fib fork-join measurement of bench/js/browser_fj.mjs, shared by the
+// browser page (index.html) and Node so both measure the same way: a pool of
+// `workers`, two warm-up runs, then `reps` runs of the C task fib(n) (one
+// spawn per call with n >= 2: fib(n+1) - 1 spawns), each checked against a
+// loop. Wall time is submit to promise, as an application sees it.
+
+function fibSeq(n) {
+  let a = 0, b = 1;
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export async function measureFib(createPool, { workers, n = 30, reps = 9, completion } = {}) {
+  const pool = await createPool({ workers, completion });
+  try {
+    const want = fibSeq(n);
+    const spawns = fibSeq(n + 1) - 1;
+    for (let i = 0; i < 2; i++) await pool.run('fib', n);
+    const s0 = pool.stats().spawns;
+    const times = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      const got = await pool.run('fib', n);
+      times.push(performance.now() - t0);
+      if (got !== want) throw new Error(`fib(${n}) = ${got}, want ${want}`);
+    }
+    const counted = (pool.stats().spawns - s0) / reps;
+    const ms = median(times);
+    return {
+      workers: pool.workers, n, reps, spawns, spawns_counted: counted, completion: pool.completion,
+      fallback: pool.fallback, median_ms: +ms.toFixed(3), min_ms: +Math.min(...times).toFixed(3),
+      ns_per_spawn: +(ms * 1e6 / spawns).toFixed(2),
+    };
+  } finally {
+    await pool.destroy();
+  }
+}

@@ -18,6 +18,16 @@ export interface PoolOptions {
   scratchSize?: number;
   /** Steal attempts before an idle worker sleeps (default 512). */
   spinRounds?: number;
+  /**
+   * How the main thread learns that a run ended: 'waitAsync' (Atomics.waitAsync on the job's state
+   * word), 'message' (the worker that ended the run posts a message), or 'auto' (the default:
+   * waitAsync where it exists). 'waitAsync' where it does not exist is a TypeError.
+   */
+  completion?: 'auto' | 'waitAsync' | 'message';
+  /** Browsers without cross-origin isolation: false makes createPool reject instead of falling back to one thread. */
+  fallback?: boolean;
+  /** Run on the calling thread only (the fallback's mode), even where threads are available. */
+  singleThread?: boolean;
 }
 
 export interface WorkerStats {
@@ -52,6 +62,10 @@ export interface Pool {
   readonly memory: WebAssembly.Memory;
   /** True for the single-thread fallback (no cross-origin isolation). */
   readonly fallback: boolean;
+  /** Why the pool fell back to one thread (names the missing headers), or null. */
+  readonly fallbackReason: string | null;
+  /** How runs report their end: 'waitAsync', 'message', or 'sync' (single thread: inside run()). */
+  readonly completion: 'waitAsync' | 'message' | 'sync';
   readonly tasks: { c: string[]; js: string[] };
   /** Runs a task as one root job; throws TypeError at once on bad arguments. */
   run(name: string, ...args: TaskArg[]): Promise<number>;
@@ -67,4 +81,6 @@ export interface Pool {
 export function createPool(options?: PoolOptions): Promise<Pool>;
 /** Why shared memory is unavailable (browsers without cross-origin isolation), or null. */
 export function isolationProblem(): Promise<string | null>;
+/** Whether a shared WebAssembly.Memory can be posted to a worker here (tries it; always true in Node). */
+export function canShareMemory(): boolean;
 export const isNode: boolean;

@@ -47,6 +47,8 @@ export interface TaskContext {
   spawn(name: string, ...args: TaskArg[]): void;
   /** Joins the most recent spawn and returns its result. */
   sync(): number;
+  /** A task graph built and run inside this task (synchronous runs). Destroy it when done. */
+  graph(): TaskGraph;
   f64(ptr: number, n: number): Float64Array;
   f32(ptr: number, n: number): Float32Array;
   i32(ptr: number, n: number): Int32Array;
@@ -69,6 +71,8 @@ export interface Pool {
   readonly tasks: { c: string[]; js: string[] };
   /** Runs a task as one root job; throws TypeError at once on bad arguments. */
   run(name: string, ...args: TaskArg[]): Promise<number>;
+  /** A new, empty task graph on this pool; its runs are promises. */
+  graph(): Graph;
   /** Runs a task once per argument list, as one job; results in order. */
   map(name: string, argsList: Array<TaskArg | TaskArg[]>, options?: { grain?: number }): Promise<Float64Array>;
   alloc<T extends Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array>(
@@ -84,3 +88,87 @@ export function isolationProblem(): Promise<string | null>;
 /** Whether a shared WebAssembly.Memory can be posted to a worker here (tries it; always true in Node). */
 export function canShareMemory(): boolean;
 export const isNode: boolean;
+
+// ------------------------------------------------------------ task graphs
+
+/** What a graph run (series) did. */
+export interface GraphResult {
+  /** Runs that completed with every node done. */
+  iterations: number;
+  /** Node tasks called, over all runs. */
+  nodesRun: number;
+  /** Nodes of the last (stopped) run that never ran; 0 when every run completed. */
+  nodesSkipped: number;
+}
+
+/** Errors of graph calls and runs carry a code (weft.h's WEFT_E* without the prefix). */
+export interface GraphError extends Error {
+  code: 'ECYCLE' | 'ENODE_FAILED' | 'ECANCELED' | 'EBUSY' | 'EFOREIGN' | 'EINVAL' | 'E2BIG' | 'ENOMEM' | 'ETASK' | string;
+  errno: number;
+  /** ECYCLE: the node ids of one cycle in edge order, starting at the lowest id (at most 16). */
+  cycle?: number[];
+  cycleNames?: Array<string | null>;
+  cycleTasks?: string[];
+  /** ECYCLE: the whole cycle's length, and whether `cycle` was cut. */
+  cycleLength?: number;
+  truncated?: boolean;
+  /** ENODE_FAILED: the first failing node, its name, task and status (1 for a JavaScript throw). */
+  node?: number;
+  nodeName?: string;
+  nodeTask?: string;
+  status?: number;
+  /** A JavaScript error: the task that threw and its stack. */
+  task?: string;
+  taskStack?: string;
+  /** Run errors: what the run (series) did before it stopped. */
+  result?: GraphResult;
+}
+
+/** The building half of a graph, the same on the main thread and in tasks. */
+export interface GraphBuilder {
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+  readonly running: boolean;
+  /** Adds a node running task `task` (C or JavaScript) with up to 4 arguments; returns its id (0, 1, ...). */
+  add(task: string, ...args: TaskArg[]): number;
+  /** Names a node for errors and dot(); null removes the name. */
+  name(id: number, label: string | null): this;
+  /** `from` precedes `to`. A self-edge throws ECYCLE and breaks the graph until clear(). */
+  edge(from: number, to: number): this;
+  /** Many edges, all or none: pairs, or two equal-length arrays of ids. */
+  edges(pairs: Array<[number, number]>): this;
+  edges(from: ArrayLike<number>, to: ArrayLike<number>): this;
+  /** Returns true, or throws a GraphError (ECYCLE with the cycle's ids and names). */
+  validate(): true;
+  /** Graphviz DOT. */
+  dot(): string;
+  /** Stops the run in flight (ECANCELED); returns whether one was in flight. */
+  cancel(): boolean;
+  /** Removes every node and edge; ids start again at 0. */
+  clear(): this;
+  /** Frees the graph (not while it runs). */
+  destroy(): void;
+  nodeName(id: number): string | undefined;
+  nodeTask(id: number): string;
+  /** A node's result (its task's return value) in the last run. */
+  result(id: number): number;
+  results(): Float64Array;
+}
+
+/** A graph made on the main thread by pool.graph(): runs never block the thread. */
+export interface Graph extends GraphBuilder {
+  run(): Promise<GraphResult>;
+  /** n runs in a row as one job, stopping at the first that fails. */
+  runN(n: number): Promise<GraphResult>;
+  /** Runs until task(...args, completed) returns non-zero (called on a worker before each run; up to 3 args). */
+  runUntil(task: string, ...args: TaskArg[]): Promise<GraphResult>;
+}
+
+/** A graph made inside a task by ctx.graph(): runs are synchronous, driven by the calling worker. */
+export interface TaskGraph extends GraphBuilder {
+  run(): GraphResult;
+  runN(n: number): GraphResult;
+  runUntil(task: string, ...args: TaskArg[]): GraphResult;
+}
+/** The class of pool.graph()'s graphs (for instanceof). */
+export declare const Graph: { prototype: Graph };

@@ -122,3 +122,10 @@ export function subgraphMisuse(ctx) {
     g.destroy();
   }
 }
+
+// A node whose spawned child throws (the node itself returns normally).
+export function spawnsBoom(ctx, n) {
+  ctx.spawn('jboom', n);
+  ctx.sync();
+  return 5;
+}

@@ -394,3 +394,36 @@ test('graph methods after pool.destroy() throw', T, async () => {
   await assert.rejects(g.run(), /destroyed/);
   assert.throws(() => pool.graph(), /destroyed/);
 });
+
+test('a node\'s spawned child that throws rejects the run with its error', T, async () => {
+  const pool = await createPool({ workers: 2, tasks: TASKS });
+  const g = pool.graph();
+  const a = g.add('spawnsBoom', 11);
+  const b = g.add('nop');
+  g.edge(a, b);
+  await assert.rejects(g.run(), (e) => /jboom 11/.test(e.message) && e.task === 'jboom' && e.code === 'ETASK');
+  const ok = pool.graph();
+  ok.add('jsquare', 3);
+  assert.equal((await ok.run()).nodesRun, 1);
+  assert.equal(ok.result(0), 9);
+  ok.destroy();
+  g.destroy();
+  await pool.destroy();
+});
+
+test('graph runs complete by message too (no Atomics.waitAsync path)', T, async () => {
+  const pool = await createPool({ workers: 2, tasks: TASKS, completion: 'message' });
+  assert.equal(pool.completion, 'message');
+  const rand = rng(1234);
+  const n = 100;
+  const edges = randomDag(rand, n, 3);
+  const seq = pool.alloc(Int32Array, 1 + 2 * n);
+  const { g } = buildStampGraph(pool, rand, n, edges, seq);
+  for (let rep = 0; rep < 3; rep++) {
+    seq.fill(0);
+    await g.run();
+    checkStamps(seq, n, edges, `message completion run ${rep}`);
+  }
+  g.destroy();
+  await pool.destroy();
+});

@@ -555,6 +555,7 @@ WEFT_API void weft__on_signal(weft_worker *w);
 #define WEFT__LOAD_SIGNAL(h) __atomic_load_n(&(h)->signal, __ATOMIC_RELAXED)
 #define WEFT__HAVE_INLINE 1
 #define WEFT__UNUSED __attribute__((unused))
+#define WEFT__NOINLINE __attribute__((noinline, cold))
 #endif
 
 #ifdef WEFT__HAVE_INLINE
@@ -658,29 +659,42 @@ static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
     NAME##_args *weft__a = (NAME##_args *)weft__p;                                          \
     weft__a->ret = NAME CALLARGS;                                                           \
   }                                                                                         \
+  WEFT__UNUSED WEFT__NOINLINE static R NAME##_sync_slow_(weft_worker *w) {                  \
+    NAME##_args weft__r;                                                                    \
+    weft__sync_slow(w, &weft__r, sizeof weft__r);                                           \
+    return weft__r.ret;                                                                     \
+  }                                                                                         \
   WEFT__UNUSED static inline R NAME##_sync(weft_worker *w) {                                \
     weft__frame *weft__f = weft__pop_private(w);                                            \
     if (WEFT__LIKELY(weft__f != 0)) {                                                       \
       NAME##_args *weft__a = (NAME##_args *)weft__f->u.args;                                \
       return NAME CALLARGS;                                                                 \
     }                                                                                       \
-    NAME##_args weft__r;                                                                    \
-    weft__sync_slow(w, &weft__r, sizeof weft__r);                                           \
-    return weft__r.ret;                                                                     \
+    return NAME##_sync_slow_(w);                                                            \
   }
 
-#define WEFT__TASK_SPAWN_FRAME(NAME, STORE)                                                 \
-  weft__frame *weft__f = weft__push_frame(w);                                               \
-  if (WEFT__LIKELY(weft__f != 0)) {                                                         \
-    NAME##_args *weft__a = (NAME##_args *)weft__f->u.args;                                  \
-    weft__f->fn = NAME##_task;                                                              \
-    STORE;                                                                                  \
-    weft__push_commit(w, weft__f);                                                          \
-  } else {                                                                                  \
+/* The slow paths are functions of their own: their argument blocks are
+ * address-taken locals, which in wasm live on the linear-memory shadow stack,
+ * and inlined they made every call of NAME (leaves too) set up and tear down
+ * a shadow-stack frame. */
+#define WEFT__TASK_SPAWN(NAME, PARAMS, ARGS, STORE)                                         \
+  WEFT__UNUSED WEFT__NOINLINE static void NAME##_spawn_slow_ PARAMS {                       \
     NAME##_args weft__a_[1];                                                                \
     NAME##_args *weft__a = weft__a_;                                                        \
     STORE;                                                                                  \
     weft__spawn_slow(w, NAME##_task, weft__a, sizeof *weft__a);                             \
+  }                                                                                         \
+  WEFT__UNUSED static inline void NAME##_spawn PARAMS {                                     \
+    weft__hot *weft__h = (weft__hot *)w;                                                    \
+    weft__frame *weft__f = weft__h->top;                                                    \
+    if (WEFT__LIKELY(weft__f != weft__h->end)) {                                            \
+      NAME##_args *weft__a = (NAME##_args *)weft__f->u.args;                                \
+      weft__f->fn = NAME##_task;                                                            \
+      STORE;                                                                                \
+      weft__push_commit(w, weft__f);                                                        \
+    } else {                                                                                \
+      NAME##_spawn_slow_ ARGS;                                                              \
+    }                                                                                       \
   }
 
 #define WEFT__TASK_RUN(R, NAME, PARAMS, STORE)                                              \
@@ -696,18 +710,15 @@ static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
 #define WEFT_TASK_1(R, NAME, T1, A1)                                                        \
   typedef struct { T1 a1; R ret; } NAME##_args;                                             \
   WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1), (w, weft__a->a1))         \
-  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1) {                     \
-    WEFT__TASK_SPAWN_FRAME(NAME, weft__a->a1 = A1)                                          \
-  }                                                                                         \
+  WEFT__TASK_SPAWN(NAME, (weft_worker * w, T1 A1), (w, A1), weft__a->a1 = A1)              \
   WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1), weft__a->a1 = A1)    \
   static R NAME(weft_worker *w WEFT__UNUSED, T1 A1)
 
 #define WEFT_TASK_2(R, NAME, T1, A1, T2, A2)                                                \
   typedef struct { T1 a1; T2 a2; R ret; } NAME##_args;                                      \
   WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2), (w, weft__a->a1, weft__a->a2)) \
-  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2) {              \
-    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2))                      \
-  }                                                                                         \
+  WEFT__TASK_SPAWN(NAME, (weft_worker * w, T1 A1, T2 A2), (w, A1, A2),                     \
+                   (weft__a->a1 = A1, weft__a->a2 = A2))                                    \
   WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2), (weft__a->a1 = A1, weft__a->a2 = A2)) \
   static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2)
 
@@ -715,9 +726,8 @@ static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
   typedef struct { T1 a1; T2 a2; T3 a3; R ret; } NAME##_args;                               \
   WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2, T3 A3),             \
                   (w, weft__a->a1, weft__a->a2, weft__a->a3))                               \
-  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3) {       \
-    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3))    \
-  }                                                                                         \
+  WEFT__TASK_SPAWN(NAME, (weft_worker * w, T1 A1, T2 A2, T3 A3), (w, A1, A2, A3),          \
+                   (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3))                  \
   WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2, T3 A3),        \
                  (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3))                    \
   static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2, T3 A3)
@@ -726,9 +736,8 @@ static inline void weft__sync_inline(weft_worker *w, void *out, size_t size) {
   typedef struct { T1 a1; T2 a2; T3 a3; T4 a4; R ret; } NAME##_args;                        \
   WEFT__TASK_DEFS(R, NAME, (weft_worker * w WEFT__UNUSED, T1 A1, T2 A2, T3 A3, T4 A4),      \
                   (w, weft__a->a1, weft__a->a2, weft__a->a3, weft__a->a4))                  \
-  WEFT__UNUSED static inline void NAME##_spawn(weft_worker *w, T1 A1, T2 A2, T3 A3, T4 A4) { \
-    WEFT__TASK_SPAWN_FRAME(NAME, (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3, weft__a->a4 = A4)) \
-  }                                                                                         \
+  WEFT__TASK_SPAWN(NAME, (weft_worker * w, T1 A1, T2 A2, T3 A3, T4 A4), (w, A1, A2, A3, A4), \
+                   (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3, weft__a->a4 = A4)) \
   WEFT__TASK_RUN(R, NAME, (weft_pool weft__pool, R *weft__ret, T1 A1, T2 A2, T3 A3, T4 A4), \
                  (weft__a->a1 = A1, weft__a->a2 = A2, weft__a->a3 = A3, weft__a->a4 = A4))  \
   static R NAME(weft_worker *w WEFT__UNUSED, T1 A1, T2 A2, T3 A3, T4 A4)

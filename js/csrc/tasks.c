@@ -5,8 +5,8 @@
  * (or view) slots, its result goes to slot 0 as an f64.
  *
  * The fib / nqueens / tree kernels are those of bench/bench_weft.c and
- * bench/common.h (typed tasks for fib and tree, struct frames for nqueens),
- * so bench/js can compare per-spawn costs with the native build.
+ * bench/common.h (typed tasks, the same source), so bench/js can compare
+ * per-spawn costs with the native build.
  */
 #include <weft.h>
 
@@ -53,57 +53,40 @@ static void fib_root(weft_worker *w, void *p) {
 
 #define NQ_MAX_N 16
 
-typedef struct {
-  uint8_t n, row;
-  uint8_t pos[NQ_MAX_N];
-  uint64_t count;
-} nq_t;
-
-static int nq_ok(const uint8_t *pos, int row, int col) {
+/* The board is one 64-bit word: the column of the queen on row r (r < row)
+ * is (board >> 4r) & 15 (bench/common.h). */
+static int nq_ok(uint64_t board, int row, int col) {
   for (int r = 0; r < row; r++) {
-    int p = pos[r];
+    int p = (int)((board >> (4 * r)) & 15);
     int d = row - r;
     if (p == col || p - col == d || col - p == d) return 0;
   }
   return 1;
 }
 
-static void nq_task(weft_worker *w, void *p) {
-  nq_t *a = (nq_t *)p;
-  int n = a->n, row = a->row;
-  if (row == n) {
-    a->count = 1;
-    return;
-  }
-  nq_t kids[NQ_MAX_N];
+static uint64_t nq_place(uint64_t board, int row, int col) {
+  return board | ((uint64_t)col << (4 * row));
+}
+
+WEFT_TASK_3(uint64_t, pnq, int, n, int, row, uint64_t, board) {
+  if (row == n) return 1;
   int k = 0;
   for (int col = 0; col < n; col++) {
-    if (!nq_ok(a->pos, row, col)) continue;
-    nq_t *c = &kids[k++];
-    c->n = (uint8_t)n;
-    c->row = (uint8_t)(row + 1);
-    memcpy(c->pos, a->pos, sizeof c->pos);
-    c->pos[row] = (uint8_t)col;
-    c->count = 0;
-    WEFT_SPAWN(w, nq_task, c);
+    if (!nq_ok(board, row, col)) continue;
+    pnq_spawn(w, n, row + 1, nq_place(board, row, col));
+    k++;
   }
   uint64_t count = 0;
-  while (k > 0) {
-    nq_t *c = &kids[--k];
-    WEFT_SYNC(w, c);
-    count += c->count;
-  }
-  a->count = count;
+  while (k-- > 0) count += pnq_sync(w);
+  return count;
 }
 
 static void nqueens_root(weft_worker *w, void *p) {
   block_t *b = p;
-  nq_t a;
-  memset(&a, 0, sizeof a);
   int n = (int)arg_f64(b, 0);
-  a.n = (uint8_t)(n < 0 ? 0 : n > NQ_MAX_N ? NQ_MAX_N : n);
-  nq_task(w, &a);
-  set_result(b, (double)a.count);
+  n = n < 0 ? 0 : n > NQ_MAX_N ? NQ_MAX_N : n;
+  set_result(b, (double)pnq(w, n, 0, 0));
+  (void)pnq_task;
 }
 
 /* ------------------------------------------------------------------ tree */

@@ -653,7 +653,11 @@ def js_suite(args, cfg):
     if not os.path.exists(native):
         loud(f"js suite: native {native} missing (build failed?): fj.mjs skipped")
     else:
-        cmd = ["node", os.path.join(jsdir, "fj.mjs"), native, ",".join(map(str, workers))]
+        # fj.mjs takes a worker list ("1,2") or one number N meaning "1 and N"
+        # (an older fj.mjs: N workers only): one number where that will do.
+        wl = (str(max(workers)) if set(workers) <= {1, max(workers)}
+              else ",".join(map(str, workers)))
+        cmd = ["node", os.path.join(jsdir, "fj.mjs"), native, wl]
         if args.reps or args.quick:
             cmd.append(str(max(5, args.reps or 5)))
             if args.quick:

@@ -118,6 +118,12 @@ typedef struct succ_rec {
   uint32_t begin, end;
 } succ_rec;
 
+/* A node as an ordered run reads it (nodes in a topological order). */
+typedef struct ord_rec {
+  weft_node_fn fn;
+  void *args;
+} ord_rec;
+
 typedef struct edge_rec {
   uint32_t from, to;
 } edge_rec;
@@ -161,6 +167,14 @@ struct weft_graph {
   uint32_t *succ;   /* validation's CSR successor array */
   succ_rec *rsucc;  /* the same slots as runs read them */
   size_t rsucc_cap;
+  ord_rec *ord;             /* ordered runs: the nodes in a topological order */
+  uint32_t *ord_node;       /* position -> node (NULL: the identity) */
+  size_t ord_cap, ord_node_cap;
+  /* Strategy choice (drive): ns per node of the last timed run of each. */
+  uint64_t cost_ordered, cost_shared;
+  uint32_t runs_since_probe;
+  uint64_t runs_ordered, runs_shared; /* counts, for tests */
+  int ord_forward;          /* ord is in node order */
   uint32_t *indeg;
   _Atomic uint32_t *join;
   _Atomic uint32_t *link;
@@ -312,6 +326,8 @@ void weft_graph_destroy(weft_graph *g) {
   }
   free(g->succ);
   free(g->rsucc);
+  free(g->ord);
+  free(g->ord_node);
   free(g->indeg);
   free((void *)g->join);
   free((void *)g->link);
@@ -691,6 +707,32 @@ out:
 }
 
 /* Builds the run arrays and checks for a cycle. */
+/* The ordered runs' array: the nodes in the order they were added when
+ * every edge goes forward (the order the user wrote the work in, so the
+ * nodes' own data is walked front to back), else in Kahn's order (link[]). */
+static int compile_order(weft_graph *g) {
+  uint32_t n = g->nnodes;
+  uint64_t ne = g->nedges;
+  int forward = 1;
+  for (uint64_t k = 0; k < ne && forward; k++) {
+    const edge_rec *ed = edge_at(g, k);
+    forward = ed->from < ed->to;
+  }
+  if (reserve((void **)&g->ord, &g->ord_cap, n, sizeof *g->ord)) return WEFT_ENOMEM;
+  if (!forward && reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node))
+    return WEFT_ENOMEM;
+  for (uint32_t p = 0; p < n; p++) {
+    uint32_t v = forward ? p : atomic_load_explicit(&g->link[p], memory_order_relaxed);
+    if (!forward) g->ord_node[p] = v;
+    node_rec *r = node_at(g, v);
+    g->ord[p] = (ord_rec){r->fn, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b};
+  }
+  g->ord_forward = forward;
+  g->cost_ordered = g->cost_shared = 0;
+  g->runs_since_probe = 0;
+  return 0;
+}
+
 static int compile(weft_graph *g, weft_graph_error *e) {
   uint32_t n = g->nnodes;
   uint64_t ne = g->nedges;
@@ -762,6 +804,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
       const node_rec *r = node_at(g, succ[k] & ~SINGLE);
       g->rsucc[k] = (succ_rec){succ[k], r->begin, r->end & ~BIG_ARGS};
     }
+    if (compile_order(g)) return WEFT_ENOMEM;
   }
   for (uint32_t i = 0; i < n; i++) atomic_store_explicit(&g->join[i], indeg[i], memory_order_relaxed);
   g->counters_dirty = 0;
@@ -1066,8 +1109,37 @@ static unsigned depth_limit_for(const weft_worker *w) {
   return (unsigned)lim;
 }
 
+/* ------------------------------------------------------------ ordered run
+ *
+ * The calling worker runs every node itself, in the compiled topological
+ * order: no join counters, no spawns, no other worker involved (they stay
+ * free for other work). Used when sharing the nodes would cost more than
+ * it saves (drive() decides by timing both ways) and always on a pool of
+ * one worker, where there is nobody to share with. Nodes may still spawn
+ * and sync children, which other workers steal as usual. */
+#define ORD_PREFETCH 8u
+
+static void ord_run(weft_worker *w, weft_graph *g) {
+  const ord_rec *ord = g->ord;
+  const uint32_t n = g->nnodes;
+  uint32_t p = 0;
+  for (; p < n; p++) {
+    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
+    /* The argument blocks live in the node records, a third stream beside
+     * ord[] and the nodes' own data: ask for them a little ahead. */
+    if (p + ORD_PREFETCH < n) PREFETCH(ord[p + ORD_PREFETCH].args);
+    int rc = ord[p].fn(w, ord[p].args);
+    if (WEFT__UNLIKELY(rc != 0)) {
+      fail_run(g, g->ord_forward ? p : g->ord_node[p], rc);
+      p++;
+      break;
+    }
+  }
+  g->ran[w->index].v += p;
+}
+
 /* One run of a claimed, valid graph. */
-static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
+static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int ordered) {
   if (g->counters_dirty) {
     for (uint32_t i = 0; i < g->nnodes; i++)
       atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
@@ -1081,10 +1153,14 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
     return WEFT_ECANCELED;
   }
   for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
-  unsigned d = tls_depth + 1;
-  tls_depth = d;
-  process(w, g, NONE, g->roots_begin, g->roots_end, d);
-  tls_depth = d - 1;
+  if (ordered) {
+    ord_run(w, g);
+  } else {
+    unsigned d = tls_depth + 1;
+    tls_depth = d;
+    process(w, g, NONE, g->roots_begin, g->roots_end, d);
+    tls_depth = d - 1;
+  }
   /* Every task of the run was synced: their counts are visible. */
   uint64_t ran = 0;
   for (unsigned i = 0; i < g->nran; i++) ran += g->ran[i].v;
@@ -1101,6 +1177,62 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res) {
     return WEFT_ENODE_FAILED;
   }
   return WEFT_ECANCELED;
+}
+
+/* ---------------------------------------------------------- the strategy
+ *
+ * A run either shares the nodes among the workers (join counters, work
+ * stealing: process()) or runs them all, in order, on the calling worker
+ * (ord_run). Sharing pays an atomic decrement per joining edge, a spawn per
+ * extra ready node and cache lines moving between cores; on nodes of a few
+ * nanoseconds that costs more than a second core gives back (measured: a
+ * 1024x1024 wavefront of counter increments ran 1.6x slower on 2 workers
+ * than on 1). A graph is built to be run many times, so it times both:
+ *   - the first run shares (the right choice for nodes of any real size,
+ *     and for a graph run once);
+ *   - if that run cost under ORDERED_PROBE_NS per node and worker, the next
+ *     run is ordered; from then on each run uses the cheaper of the two
+ *     last costs, and every PROBE_EVERY runs the other way is timed again
+ *     (the pool's load or the nodes' work may have changed).
+ * A pool of one worker always runs in order: there is no one to share with.
+ * The choice affects speed only: both ways run each node once, after its
+ * predecessors, with the same failure and cancel rules. */
+#define ORDERED_PROBE_NS 1000u
+#define PROBE_EVERY 64u
+
+static _Atomic int strategy_override; /* test hook: 0 auto, 1 ordered, 2 shared */
+void weft__graph_force_strategy(int s) { atomic_store(&strategy_override, s); }
+
+static int pick_ordered(weft_graph *g, unsigned nworkers) {
+  int forced = atomic_load_explicit(&strategy_override, memory_order_relaxed);
+  if (forced) return forced == 1;
+  if (nworkers == 1) return 1;
+  if (g->cost_shared == 0) return 0;
+  if (g->cost_ordered == 0) {
+    /* Probe only when nodes are small enough for sharing to be the cost. */
+    return g->cost_shared * nworkers < (uint64_t)ORDERED_PROBE_NS * g->nnodes;
+  }
+  int better = g->cost_ordered < g->cost_shared;
+  if (++g->runs_since_probe >= PROBE_EVERY) {
+    g->runs_since_probe = 0;
+    return !better;
+  }
+  return better;
+}
+
+void weft__graph_strategy_counts(const weft_graph *g, uint64_t *ordered, uint64_t *shared) {
+  *ordered = g->runs_ordered;
+  *shared = g->runs_shared;
+}
+
+static void note_cost(weft_graph *g, int ordered, uint64_t ns) {
+  if (ordered) g->runs_ordered++;
+  else g->runs_shared++;
+  uint64_t *c = ordered ? &g->cost_ordered : &g->cost_shared;
+  if (ns == 0) ns = 1;
+  /* The last run, lightly smoothed: one slow run (a preempted worker) must
+   * not flip the choice for PROBE_EVERY runs. */
+  *c = *c ? (*c + ns) / 2 : ns;
 }
 
 typedef struct drive_args {
@@ -1145,8 +1277,11 @@ static void drive(weft_worker *w, drive_args *a) {
       a->res.iterations++;
       continue;
     }
-    rc = run_once(w, g, &a->res);
+    int ordered = pick_ordered(g, nw);
+    uint64_t t0 = weft__prim_now_ns();
+    rc = run_once(w, g, &a->res, ordered);
     if (rc) break;
+    note_cost(g, ordered, weft__prim_now_ns() - t0);
     a->res.iterations++;
   }
   a->rc = rc;

@@ -17,6 +17,13 @@ void weft__graph_depth_reset(void);
 uint64_t weft__graph_deferred(void);
 int weft__graph_counters_clean(const weft_graph *g);
 void weft__graph_set_depth_limit(unsigned lim);
+void weft__graph_force_strategy(int s); /* 0 auto, 1 ordered, 2 shared */
+void weft__graph_strategy_counts(const weft_graph *g, uint64_t *ordered, uint64_t *shared);
+
+/* Every run-semantics test runs under each way a graph can be run: the
+ * automatic choice, forced in-order runs and forced shared runs. */
+enum { N_STRATEGIES = 3 };
+static const char *const strategy_name[N_STRATEGIES] = {"auto", "ordered", "shared"};
 
 /* ---------------------------------------------------------------- recorder */
 
@@ -576,7 +583,9 @@ TEST(graph_random_dags) {
   static const uint32_t sizes[] = {2, 3, 17, 200, 3000, 20000};
   size_t nsizes = sizeof sizes / sizeof sizes[0];
   if (test_sanitized()) nsizes--; /* the largest size only without sanitizers */
+  for (int st = 0; st < N_STRATEGIES; st++)
   for (int wk = 0; wk < N_WORKER_COUNTS; wk++) {
+    weft__graph_force_strategy(st);
     weft_pool pool = test_pool_new(test_worker_counts[wk]);
     for (int shape = 0; shape < SHAPE_COUNT; shape++) {
       for (size_t si = 0; si < nsizes; si++) {
@@ -587,8 +596,8 @@ TEST(graph_random_dags) {
         rec *r = rec_new(d.n);
         weft_graph *g = graph_of(&d, r, NULL, (int)(seed & 1));
         char what[96];
-        snprintf(what, sizeof what, "%s n=%u m=%zu workers=%u seed=%llu", shape_name[shape], d.n,
-                 d.m, test_worker_counts[wk], (unsigned long long)seed);
+        snprintf(what, sizeof what, "%s n=%u m=%zu workers=%u seed=%llu %s", shape_name[shape],
+                 d.n, d.m, test_worker_counts[wk], (unsigned long long)seed, strategy_name[st]);
         weft_graph_result res;
         uint32_t runs = 0;
         for (int rep = 0; rep < 3; rep++) {
@@ -610,6 +619,34 @@ TEST(graph_random_dags) {
         dag_free(&d);
       }
     }
+    test_pool_free(pool);
+    weft__graph_force_strategy(0);
+  }
+}
+
+/* The automatic choice: a pool of one worker always runs in order; on two
+ * workers the first run shares, and nodes far above the probe threshold
+ * (200 us each, against 1 us) are never run in order. */
+TEST(graph_strategy_choice) {
+  for (unsigned workers = 1; workers <= 2; workers++) {
+    weft_pool pool = test_pool_new(workers);
+    dag d = dag_make(SHAPE_FAN, 24, 99);
+    rec *r = rec_new(d.n);
+    r->spin_us = 200;
+    weft_graph *g = graph_of(&d, r, NULL, 0);
+    ASSERT_OK(weft_graph_run(pool, g, NULL));
+    uint64_t ord, sh;
+    weft__graph_strategy_counts(g, &ord, &sh);
+    ASSERT_UEQ(ord + sh, 1);
+    ASSERT_UEQ(workers == 1 ? ord : sh, 1); /* one worker: in order; else shared first */
+    ASSERT_OK(weft_graph_run_n(pool, g, 4, NULL));
+    check_run(&d, r, 5, "fan of 200 us nodes");
+    weft__graph_strategy_counts(g, &ord, &sh);
+    ASSERT_UEQ(ord + sh, 5);
+    if (workers == 2) ASSERT_UEQ(ord, 0);
+    weft_graph_destroy(g);
+    rec_free(r);
+    dag_free(&d);
     test_pool_free(pool);
   }
 }
@@ -703,6 +740,7 @@ TEST(graph_big) {
 /* Deep shapes on a small stack: nesting stays under the limit, nothing
  * overflows, and the deferred path is taken. */
 TEST(graph_small_stack) {
+  weft__graph_force_strategy(2); /* the shared way's limits */
   static const int shapes[] = {SHAPE_CATERPILLAR, SHAPE_GRID, SHAPE_RANDOM, SHAPE_FAN,
                                SHAPE_OUT_TREE};
   for (unsigned workers = 1; workers <= 2; workers++) {
@@ -737,6 +775,7 @@ TEST(graph_small_stack) {
     }
     test_pool_free(pool);
   }
+  weft__graph_force_strategy(0);
 }
 
 /* The fallbacks: a deque too small to spawn into (every extra ready node is
@@ -744,6 +783,7 @@ TEST(graph_small_stack) {
  * driver itself, or its first level, may not spawn). Every shape must still
  * run completely and in order. */
 TEST(graph_deferred_paths) {
+  weft__graph_force_strategy(2); /* the shared way's limits */
   static const struct {
     size_t frames;
     unsigned depth;
@@ -780,11 +820,13 @@ TEST(graph_deferred_paths) {
       test_pool_free(pool);
     }
   }
+  weft__graph_force_strategy(0);
 }
 
 /* The deepest shapes at the default stack: depth stays within 512 and the
  * stack used per level is small. */
 TEST(graph_deep_default_stack) {
+  weft__graph_force_strategy(2); /* the shared way's limits */
   weft_pool pool = test_pool_new(1);
   uint32_t n = (uint32_t)test_scaled(1000000, 50000);
   dag d = dag_make(SHAPE_CATERPILLAR, n, 5);
@@ -804,12 +846,15 @@ TEST(graph_deep_default_stack) {
   rec_free(r);
   dag_free(&d);
   test_pool_free(pool);
+  weft__graph_force_strategy(0);
 }
 
 /* A failing node: its status and handle come back, nothing after it runs,
  * nodes that ran respected every edge, and the next run is complete. */
 TEST(graph_node_failure) {
+  for (int st = 1; st < N_STRATEGIES; st++)
   for (int wk = 0; wk < N_WORKER_COUNTS; wk++) {
+    weft__graph_force_strategy(st);
     weft_pool pool = test_pool_new(test_worker_counts[wk]);
     for (int shape = 0; shape < SHAPE_COUNT; shape++) {
       if (shape == SHAPE_DENSE) continue;
@@ -864,6 +909,7 @@ TEST(graph_node_failure) {
       dag_free(&d);
     }
     test_pool_free(pool);
+    weft__graph_force_strategy(0);
   }
 }
 
@@ -893,7 +939,9 @@ static int until_never(void *ctx, uint64_t k) {
 }
 
 TEST(graph_cancel) {
+  for (int st = 1; st < N_STRATEGIES; st++)
   for (unsigned workers = 1; workers <= 5; workers += 4) {
+    weft__graph_force_strategy(st);
     weft_pool pool = test_pool_new(workers);
     for (int mode = 0; mode < 2; mode++) {
       dag d = dag_make(mode ? SHAPE_GRID : SHAPE_LAYERED, 4000, 3 + (uint64_t)mode);
@@ -923,8 +971,9 @@ TEST(graph_cancel) {
       ASSERT_ULT(ran, (uint64_t)d.n * (mode ? 2 : 1));
       ASSERT_UGT(res.nodes_skipped, 0);
       ASSERT_UEQ(res.status, 0);
-      test_log("%u workers, %s: cancel after %llu nodes, returned after %.1f ms", workers,
-               mode ? "run_until" : "run", (unsigned long long)ran, (t_end - c.t_cancel) * 1e3);
+      test_log("%u workers, %s, %s: cancel after %llu nodes, returned after %.1f ms", workers,
+               mode ? "run_until" : "run", strategy_name[st], (unsigned long long)ran,
+               (t_end - c.t_cancel) * 1e3);
       ASSERT_LT((t_end - c.t_cancel), 2.0); /* promptly (generous for sanitizers) */
       /* Nodes that ran respected their edges. */
       for (size_t e = 0; e < d.m; e++) {
@@ -944,6 +993,7 @@ TEST(graph_cancel) {
       dag_free(&d);
     }
     test_pool_free(pool);
+    weft__graph_force_strategy(0);
   }
 }
 

@@ -11,7 +11,7 @@
  *              edge joins a node to one of the 4096 nodes before it, chosen
  *              by a fixed-seed generator; duplicates removed
  * Node body: counter[i] += 1 (every implementation calls the same
- * noinline function). After the timed runs of each build every counter must
+ * noinline function), after GB_WORK steps of arithmetic (default 0). After the timed runs of each build every counter must
  * equal the number of runs so far: that is the self-check (not between the
  * timed runs: reading 8 MB of counters on the main thread between two runs
  * moves their lines away from the workers' cores and slowed the next weft
@@ -68,7 +68,31 @@ typedef struct gb_shape {
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
+/* Extra work per node: GB_WORK steps of a dependent multiply chain (about
+ * 1 ns each here), so the same shapes can be measured with nodes of real
+ * size (GB_WORK=0, the default: the bare increment). */
+static unsigned gb_work_steps(void) {
+  static int v = -1;
+  if (v < 0) {
+    const char *e = getenv("GB_WORK");
+    v = e ? atoi(e) : 0;
+    if (v < 0) v = 0;
+  }
+  return (unsigned)v;
+}
+
 static void gb_body(uint64_t *counter) {
+  unsigned steps = gb_work_steps();
+  if (steps) {
+    uint64_t x = (uint64_t)(uintptr_t)counter;
+    for (unsigned i = 0; i < steps; i++) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+#if defined(__GNUC__)
+      __asm__ __volatile__("" : "+r"(x));
+#endif
+    }
+    if (x == 0) *counter += 2; /* never (x is odd): keeps the chain live */
+  }
   *counter += 1;
 #if defined(__GNUC__)
   __asm__ __volatile__("" ::: "memory");

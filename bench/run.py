@@ -894,7 +894,7 @@ def main():
         if b not in GRAPH_BENCHES or not v.isdigit():
             sys.exit(f"run.py: bad --graph-n '{spec}'")
         gcfg["sizes"][b] = int(v)
-    jcfg = {"workers": workers, "timeout": args.timeout or 600}
+    jcfg = {"workers": workers, "timeout": args.timeout or (300 if args.quick else 600)}
     if args.timeout is None:
         args.timeout = 300
 

@@ -54,6 +54,7 @@ export async function launchChromium() {
     fs.rmSync(profile, { recursive: true, force: true });
     throw e;
   }
+  context.weftProfile = profile;
   const close = context.close.bind(context);
   context.close = async () => {
     try {

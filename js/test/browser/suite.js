@@ -107,11 +107,18 @@ export const tests = {
       eq(pool.fallback, false, 'fallback');
       eq(pool.completion, 'waitAsync', 'completion');
       await coreChecks(pool);
-      // Both workers ran leaves of one run (each leaf does some work).
-      const who = pool.alloc(Int32Array, 256);
-      await pool.run('who', who, 0, who.length);
-      const seen = new Set(who);
-      check(!seen.has(0), 'every leaf ran');
+      // Both workers ran leaves of one run (each leaf does some work). On a
+      // loaded machine one worker's thread may not get a core during a
+      // whole run: up to 3 tries.
+      const who = pool.alloc(Int32Array, 1024);
+      let seen;
+      for (let i = 0; i < 3; i++) {
+        who.fill(0);
+        eq(await pool.run('who', who, 0, who.length), who.length, 'who: leaves counted');
+        seen = new Set(who);
+        check(!seen.has(0), 'every leaf ran');
+        if (seen.has(1) && seen.has(2)) break;
+      }
       check(seen.has(1) && seen.has(2), `both workers ran leaves: ${[...seen]}`);
       const st = pool.stats();
       check(st.spawns > 10000 && st.roots > 10, `stats: ${JSON.stringify(st)}`);

@@ -60,9 +60,13 @@ DEFAULT_N = {"fib": 35, "nqueens": 13, "tree": 2000, "sort": 10_000_000}
 QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
 
 SUITES = ["forkjoin", "graph", "js"]
-GRAPH_BENCHES = ["wavefront", "chain", "tree", "random"]
+GRAPH_BENCHES = ["wavefront", "chain", "tree", "random", "wavefront-work"]
 GRAPH_IMPLS = ["seq", "weft", "tbb", "omp"]
-GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000}
+GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000,
+                 "wavefront-work": 64}
+# Variants: the same shape with nodes of real size (GB_WORK steps of
+# arithmetic per node, ~0.6 us here), where sharing the nodes pays.
+GRAPH_VARIANTS = {"wavefront-work": ("wavefront", 500, 256)}  # shape, GB_WORK, default side
 # bench/js/fj.mjs cases for --quick (its own defaults otherwise)
 JS_QUICK_CASES = "fib:30,nqueens:10,tree:1000"
 JS_TASKS = 200_000
@@ -402,8 +406,12 @@ def forkjoin_suite(args, cfg, available, mach):
 # graph suite
 
 def graph_run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_build=None):
-    cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
     env = dict(os.environ)
+    if bench in GRAPH_VARIANTS:
+        shape, work, side = GRAPH_VARIANTS[bench]
+        bench, n = shape, n or side
+        env["GB_WORK"] = str(work)
+    cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
     if runs_per_build:
         env["GB_RUNS"] = str(runs_per_build)
     try:
@@ -889,6 +897,10 @@ def main():
     if "seq" not in gimpls:
         gimpls.insert(0, "seq")
     gcfg["sizes"] = dict(GRAPH_QUICK_N) if args.quick else {b: 0 for b in GRAPH_BENCHES}
+    if not args.runs_per_build:
+        # weft times a graph's first runs to choose how to run it (docs/GRAPHS.md):
+        # report the runs after that as well.
+        args.runs_per_build = 3 if args.quick else 5
     for spec in args.graph_n:
         b, _, v = spec.partition("=")
         if b not in GRAPH_BENCHES or not v.isdigit():

@@ -413,7 +413,7 @@ export class Pool {
     hold();
     try {
       if (notice) {
-        await notice;
+        await Promise.race([notice, this._failed]);
         await pollWhile(this._memory, (r + L.state) >> 2, 2);
       } else {
         await Promise.race([waitWhile(this._memory, (r + L.state) >> 2, 2), this._failed]);

@@ -48,3 +48,14 @@ test('completion: auto picks waitAsync where it exists', { timeout: 30000 }, asy
     await pool.destroy();
   }
 });
+
+test('a worker that dies during a run rejects the run (completion: message)', { timeout: 60000 }, async () => {
+  const pool = await createPool({ workers: 1, tasks: new URL('./dying-tasks.mjs', import.meta.url), completion: 'message' });
+  try {
+    await assert.rejects(pool.run('die'), /worker 0 exited/);
+    // The pool is broken now: later runs reject too instead of waiting.
+    await assert.rejects(pool.run('fib', 10), /worker 0 exited/);
+  } finally {
+    await pool.destroy(); // the dead run never ends: destroy gives up after its 10 s bound
+  }
+});

@@ -73,6 +73,36 @@ test('a worker that fails to load fails pool creation with the reason', T, async
   assert.match(r.messages[1], /cannot import task module/);
 });
 
+// The worker script itself does not load: the page's requests for it are
+// answered by playwright (404, or JavaScript that does not parse).
+async function createWithBrokenWorker(status, body) {
+  const page = await newPage(browser);
+  page.setDefaultTimeout(60000);
+  try {
+    await page.route('**/js/src/worker.js', (route) => route.fulfill({
+      status, body, contentType: 'text/javascript',
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } }));
+    await page.goto(`${server.url}${PAGE}`);
+    return await page.evaluate(async () => {
+      const { createPool } = await import('/js/src/index.js');
+      try {
+        const pool = await createPool({ workers: 2 });
+        await pool.destroy();
+        return 'createPool resolved';
+      } catch (e) {
+        return e.message;
+      }
+    });
+  } finally {
+    await page.close();
+  }
+}
+
+test('a worker script that does not load fails pool creation with the HTTP status or the reason', T, async () => {
+  assert.match(await createWithBrokenWorker(404, 'not here'), /weft: worker \d failed to load .*worker\.js: HTTP 404/);
+  assert.match(await createWithBrokenWorker(200, 'export const = ;'), /weft: worker \d failed to load .*worker\.js: it failed to evaluate/);
+});
+
 test("completion: 'message' (no Atomics.waitAsync), forced: same results", T, async () => {
   assert.equal((await inPage('messageCompletion')).completion, 'message');
 });

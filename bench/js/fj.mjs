@@ -16,11 +16,21 @@
 // workers wall time per spawn) and the ratio of the medians. Each case
 // alternates native and wasm blocks (ROUNDS of them) so that load from other
 // processes on a shared machine hits both sides alike.
+//
+// Spawn overhead: the same kernels without weft (plain recursion, the
+// algorithm of bench/bench_seq.c) run too: in wasm, exports of weft.wasm
+// (js/csrc/tasks.c, weft_wasm_seq_*) called on this thread; natively,
+// bench_seq (and bench_seq_clang) beside the native binary. Overhead per
+// spawn = (workers x weft median - seq median) / spawns: at 1 worker what
+// weft adds per spawn to the plain recursion in the same environment, at N
+// workers the worker time beyond the sequential work (idle time and steals
+// included). Every side's result must equal the others' (else it throws).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve, dirname, join } from 'node:path';
 import { createPool } from '../../js/src/index.js';
+import { MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES } from '../../js/src/common.js';
 
 const nativeBin = process.argv[2] || new URL('../../build-jsbench/bench/bench_weft', import.meta.url).pathname;
 const wArg = process.argv[3] || '1,2';
@@ -32,6 +42,31 @@ const ROUNDS = 2;
 const clangBin = join(dirname(nativeBin), 'bench_weft_clang');
 const haveClang = existsSync(clangBin);
 const wasm = process.env.WEFT_WASM ? pathToFileURL(resolve(process.env.WEFT_WASM)) : undefined;
+const seqBin = join(dirname(nativeBin), 'bench_seq');
+const seqClangBin = join(dirname(nativeBin), 'bench_seq_clang');
+const haveSeqClang = haveClang && existsSync(seqClangBin);
+
+// The sequential kernels of weft.wasm, on an instance of its own (own
+// memory) on this thread. null (and a warning) if bench_seq or the exports
+// are missing: the overhead columns are left out.
+async function seqKernels() {
+  const why = !existsSync(seqBin) ? `${seqBin} missing (cmake --build <dir> --target bench_seq)` : null;
+  const module = why ? null
+    : await WebAssembly.compile(readFileSync(wasm || new URL('../../js/dist/weft.wasm', import.meta.url)));
+  const stub = () => { throw new Error('fj.mjs: a sequential kernel called an import'); };
+  const ex = module && (await WebAssembly.instantiate(module, {
+    env: { memory: new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true }) },
+    weft: { now_ms: stub, core_count: stub, js_call: stub } })).exports;
+  if (ex && !ex.weft_wasm_seq_fib) return warn('weft.wasm has no weft_wasm_seq_* exports (rebuild: bash js/build.sh)');
+  if (why) return warn(why);
+  return { fib: ex.weft_wasm_seq_fib, nqueens: ex.weft_wasm_seq_nqueens, tree: ex.weft_wasm_seq_tree,
+    treeDepth: ex.weft_wasm_seq_tree_depth };
+}
+function warn(msg) {
+  console.error(`fj.mjs: WARNING: ${msg}: no spawn overhead over seq reported`);
+  return null;
+}
+const seq = await seqKernels();
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1;
   return s.length & 1 ? s[m] : (s[m - 1] + s[m]) / 2; };
@@ -46,12 +81,27 @@ for (const workers of workerList) {
   const pool = await createPool({ workers, ...(wasm ? { wasm } : {}) });
   for (const [bench, n] of cases) {
     await pool.run(bench, n); // warm-up (tier-up)
-    const wms = [], nms = [], cms = [];
-    let spawns = 0, result = 0, nspawns = 0, nresult = 0;
+    if (seq) for (let i = 0; i < 2; i++) seq[bench](n);
+    const wms = [], nms = [], cms = [], sw = [], sn = [], sc = [];
+    let spawns = 0, result = 0, nspawns = 0, nresult = 0, ndepth, cspawns = 0;
+    const same = (what, x, depth) => {
+      if (x !== nresult) throw new Error(`${bench} ${n}: ${what} result ${x} != native weft ${nresult}`);
+      if (depth !== undefined && depth !== ndepth) throw new Error(`${bench} ${n}: ${what} depth ${depth} != native weft ${ndepth}`);
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const k = Math.ceil(reps / ROUNDS);
-      for (const r of native(bench, n, workers, k)) { nms.push(r.ms); nspawns = r.spawns; nresult = r.result; }
-      if (haveClang) for (const r of native(bench, n, workers, k, clangBin)) cms.push(r.ms);
+      for (const r of native(bench, n, workers, k)) { nms.push(r.ms); nspawns = r.spawns; nresult = r.result; ndepth = r.depth; }
+      if (haveClang) for (const r of native(bench, n, workers, k, clangBin)) { cms.push(r.ms); cspawns = r.spawns; same('native clang weft', r.result, r.depth); }
+      if (seq) {
+        for (const r of native(bench, n, 1, k, seqBin)) { sn.push(r.ms); same('native seq', r.result, r.depth); }
+        if (haveSeqClang) for (const r of native(bench, n, 1, k, seqClangBin)) { sc.push(r.ms); same('native clang seq', r.result, r.depth); }
+        for (let r = 0; r < k; r++) {
+          const t0 = performance.now();
+          const x = seq[bench](n);
+          sw.push(performance.now() - t0);
+          same('wasm seq', x, bench === 'tree' ? seq.treeDepth() : undefined);
+        }
+      }
       for (let r = 0; r < k; r++) {
         const s0 = pool.stats().spawns;
         const t0 = performance.now();
@@ -67,10 +117,28 @@ for (const workers of workerList) {
       native_ms: +nm.toFixed(3), native_best_ms: +Math.min(...nms).toFixed(3),
       wasm_ns_per_spawn: +(wm * 1e6 / spawns).toFixed(2), native_ns_per_spawn: +(nm * 1e6 / nspawns).toFixed(2),
       ratio: +(wm / nm).toFixed(2),
-      ...(haveClang ? { clang_ms: +median(cms).toFixed(3), ratio_clang: +(wm / median(cms)).toFixed(2) } : {}) });
+      ...(haveClang ? { clang_ms: +median(cms).toFixed(3), ratio_clang: +(wm / median(cms)).toFixed(2) } : {}),
+      ...(seq ? overhead(workers, spawns, nspawns, cspawns, wm, nm, median(sw), median(sn), haveClang ? median(cms) : null,
+        haveSeqClang ? median(sc) : null) : {}) });
   }
   await pool.destroy();
 }
+// Overhead per spawn (ns) of each side over its own sequential time, and
+// the ratios; a ratio is null where the native overhead is not above zero.
+function overhead(workers, spawns, nspawns, cspawns, wm, nm, swm, snm, cm, scm) {
+  const ns = (ms, seqMs, sp) => +((workers * ms - seqMs) * 1e6 / sp).toFixed(2);
+  const ratio = (a, b) => (b > 0 ? +(a / b).toFixed(2) : null);
+  const wo = ns(wm, swm, spawns), no = ns(nm, snm, nspawns);
+  const o = { seq_wasm_ms: +swm.toFixed(3), seq_native_ms: +snm.toFixed(3), seq_ratio: +(swm / snm).toFixed(2),
+    wasm_overhead_ns_per_spawn: wo, native_overhead_ns_per_spawn: no, overhead_ratio: ratio(wo, no) };
+  if (cm !== null && scm !== null) {
+    const co = ns(cm, scm, cspawns);
+    Object.assign(o, { seq_clang_ms: +scm.toFixed(3), seq_ratio_clang: +(swm / scm).toFixed(2),
+      clang_overhead_ns_per_spawn: co, overhead_ratio_clang: ratio(wo, co) });
+  }
+  return o;
+}
+
 console.log(`medians of ${rows[0].reps} runs per side (best in brackets)`);
 const cl = (r, x) => (haveClang ? x : '');
 console.log('| bench | n | workers | spawns | wasm ms | native ms | wasm ns/spawn | native ns/spawn | wasm/native |' +
@@ -80,4 +148,19 @@ for (const r of rows)
   console.log(`| ${r.bench} | ${r.n} | ${r.workers} | ${r.spawns} | ${r.wasm_ms} (${r.wasm_best_ms}) | ` +
     `${r.native_ms} (${r.native_best_ms}) | ${r.wasm_ns_per_spawn} | ${r.native_ns_per_spawn} | ${r.ratio} |` +
     cl(r, ` ${r.clang_ms} | ${r.ratio_clang} |`));
+if (seq) {
+  const sc = rows.some((r) => 'seq_clang_ms' in r);
+  const c2 = (x) => (sc ? x : '');
+  const f = (x) => (x === null || x === undefined ? '-' : x);
+  console.log('\nspawn overhead over seq: (workers x weft ms - seq ms) / spawns; wall = weft ms / spawns');
+  console.log('| bench | n | workers | wasm wall ns/spawn | native wall ns/spawn | wall wasm/native | seq wasm ms | ' +
+    'seq native ms | seq wasm/native | wasm overhead ns/spawn | native overhead ns/spawn | overhead wasm/native |' +
+    c2(' seq clang ms | clang overhead ns/spawn | overhead wasm/clang |'));
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |' + c2(' --- | --- | --- |'));
+  for (const r of rows)
+    console.log(`| ${r.bench} | ${r.n} | ${r.workers} | ${r.wasm_ns_per_spawn} | ${r.native_ns_per_spawn} | ${r.ratio} | ` +
+      `${r.seq_wasm_ms} | ${r.seq_native_ms} | ${r.seq_ratio} | ${r.wasm_overhead_ns_per_spawn} | ` +
+      `${r.native_overhead_ns_per_spawn} | ${f(r.overhead_ratio)} |` +
+      c2(` ${f(r.seq_clang_ms)} | ${f(r.clang_overhead_ns_per_spawn)} | ${f(r.overhead_ratio_clang)} |`));
+}
 for (const r of rows) console.log(JSON.stringify(r));

@@ -140,6 +140,53 @@ static void tree_root(weft_worker *w, void *p) {
   (void)ptree_task;
 }
 
+/* ------------------------------------------------- sequential baselines */
+
+/* The recursions of bench/bench_seq.c: the kernels above with every spawn a
+ * plain call and no sync, no weft. Exported (not tasks) so that bench/js can
+ * call them directly on one thread and take the sequential time from
+ * weft's (spawn overhead). Results as f64 (exact below 2^53). */
+
+static int64_t fib_seq(int32_t n) {
+  if (n < 2) return n;
+  int64_t x = fib_seq(n - 1);
+  int64_t y = fib_seq(n - 2);
+  return x + y;
+}
+double WASM_EXPORT(weft_wasm_seq_fib)(int32_t n) { return (double)fib_seq(n); }
+
+static uint64_t nq_seq(int n, int row, uint64_t board) {
+  if (row == n) return 1;
+  uint64_t count = 0;
+  for (int col = 0; col < n; col++) {
+    if (!nq_ok(board, row, col)) continue;
+    count += nq_seq(n, row + 1, nq_place(board, row, col));
+  }
+  return count;
+}
+double WASM_EXPORT(weft_wasm_seq_nqueens)(int32_t n) {
+  n = n < 0 ? 0 : n > NQ_MAX_N ? NQ_MAX_N : n;
+  return (double)nq_seq(n, 0, 0);
+}
+
+static uint64_t tree_seq(uint64_t h, unsigned depth, unsigned b0, long *maxdepth) {
+  unsigned k = tree_children(h, depth, b0);
+  uint64_t count = 1;
+  if ((long)depth > *maxdepth) *maxdepth = (long)depth;
+  for (unsigned i = 0; i < k; i++) count += tree_seq(tree_child_hash(h, i), depth + 1, b0, maxdepth);
+  return count;
+}
+/* Nodes of the tree with b0 root children; weft_wasm_seq_tree_depth() then
+ * gives its depth (of the last call on any thread: a benchmark hook). */
+static uint32_t seq_tree_depth;
+double WASM_EXPORT(weft_wasm_seq_tree)(uint32_t b0) {
+  long maxdepth = 0;
+  double count = (double)tree_seq(tree_mix(TREE_SEED), 0, b0, &maxdepth);
+  seq_tree_depth = (uint32_t)maxdepth;
+  return count;
+}
+uint32_t WASM_EXPORT(weft_wasm_seq_tree_depth)(void) { return seq_tree_depth; }
+
 /* ------------------------------------------------------- views and loops */
 
 typedef struct {

@@ -12,98 +12,37 @@
 // over runs. Prints a markdown table and one JSON line per row.
 import fs from 'node:fs';
 import os from 'node:os';
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../../js/tools/serve.mjs';
-import { launchChromium, newPage } from '../../js/test/browser/chromium.mjs';
 import { createPool } from '../../js/src/index.js';
 import { measureFib } from './browser/fib.js';
+import { chromiumSession, chromeVersion, median, nativeFib, parseOptions } from './bench_common.mjs';
 
 function parse(argv) {
-  const o = { n: 30, workers: os.availableParallelism(), reps: 9, runs: 3,
-    native: fileURLToPath(new URL('../../build-jsbench/bench/bench_weft', import.meta.url)) };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i].replace(/^--/, '');
-    if (!(k in o)) throw new TypeError(`browser_fj: unknown option ${argv[i]}`);
-    o[k] = k === 'native' ? argv[++i] : Number(argv[++i]);
-    if (k !== 'native' && !(Number.isInteger(o[k]) && o[k] > 0))
-      throw new TypeError(`browser_fj: --${k} takes a positive integer`);
-  }
+  const o = parseOptions('browser_fj', { n: 30, workers: os.availableParallelism(), reps: 9, runs: 3,
+    native: fileURLToPath(new URL('../../build-jsbench/bench/bench_weft', import.meta.url)) }, argv);
   if (o.n > 40) throw new RangeError('browser_fj: --n at most 40');
   return o;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function nativeFib(bin, n, workers, reps) {
-  const out = execFileSync(bin, ['fib', String(n), String(workers), String(reps)], { encoding: 'utf8' });
-  const rows = out.trim().split('\n').map((l) => JSON.parse(l));
-  const ms = median(rows.map((r) => r.ms));
-  return { median_ms: ms, ns_per_spawn: +(ms * 1e6 / rows[0].spawns).toFixed(2), spawns: rows[0].spawns };
-}
-
-// Under chrt, chromium is started at SCHED_OTHER (chromium.mjs says why);
-// its renderer processes -- the page and its Web Workers, which do the
-// measured work and reap no children -- get this process's SCHED_FIFO
-// priority once the page is up, so the browser rows compete like the others.
-function promoteRenderers(profile) {
-  let prio;
-  try {
-    prio = /priority: (\d+)/.exec(execFileSync('chrt', ['-p', String(process.pid)], { encoding: 'utf8' }))[1];
-  } catch {
-    return 'unknown';
-  }
-  if (prio === '0') return 'SCHED_OTHER';
-  let n = 0;
-  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let cmd;
-    try {
-      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes('--type=renderer') || !cmd.includes(profile)) continue;
-    execFileSync('chrt', ['-f', '-a', '-p', prio, pid]);
-    n++;
-  }
-  return `renderers (${n}) at SCHED_FIFO ${prio}`;
-}
-
 const o = parse(process.argv.slice(2));
 const counts = [...new Set([1, o.workers])];
-const server = await startServer();
-const browser = await launchChromium();
+const session = await chromiumSession();
 const results = []; // { where, workers, run, ...measure }
 let info;
-let sched = 'SCHED_OTHER';
 try {
   for (let run = 0; run < o.runs; run++) {
-    const log = [];
-    const page = await newPage(browser, log);
-    page.setDefaultTimeout(300000);
-    await page.goto(`${server.url}/bench/js/browser/index.html`);
-    await page.waitForFunction(() => window.weftBenchReady === true);
-    sched = promoteRenderers(browser.weftProfile);
-    const r = await page.evaluate((a) => window.weftBench(a), { workers: counts, n: o.n, reps: o.reps });
-    await page.close();
-    if (!r.crossOriginIsolated) throw new Error(`the page is not cross-origin isolated\n${log.join('\n')}`);
-    info = r;
-    for (const row of r.rows) results.push({ where: 'chromium', run, ...row });
+    info = await session.measure('weftBench', { workers: counts, n: o.n, reps: o.reps });
+    for (const row of info.rows) results.push({ where: 'chromium', run, ...row });
     for (const w of counts) results.push({ where: 'node', run, ...(await measureFib(createPool, { workers: w, n: o.n, reps: o.reps })) });
     if (fs.existsSync(o.native))
       for (const w of counts) results.push({ where: 'native', run, workers: w, n: o.n, ...nativeFib(o.native, o.n, w, o.reps) });
   }
 } finally {
-  await browser.close();
-  await server.close();
+  await session.close();
 }
 
-const chromiumVersion = (info.userAgent.match(/Chrome\/([\d.]+)/) || [])[1];
 console.log(`fib(${o.n}), ${o.reps} timed runs per figure (median), median over ${o.runs} runs; ` +
-  `chromium ${chromiumVersion} (${sched}), node ${process.versions.node}, ${info.cores} cores reported`);
+  `chromium ${chromeVersion(info.userAgent)} (${session.sched}), node ${process.versions.node}, ${info.cores} cores reported`);
 console.log('| where | workers | spawns | median ms | ns/spawn | vs native |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 const summary = [];

@@ -3,6 +3,7 @@
 // `workers`, two warm-up runs, then `reps` runs of the C task fib(n) (one
 // spawn per call with n >= 2: fib(n+1) - 1 spawns), each checked against a
 // loop. Wall time is submit to promise, as an application sees it.
+import { median } from './stats.js';
 
 function fibSeq(n) {
   let a = 0, b = 1;
@@ -10,10 +11,6 @@ function fibSeq(n) {
   return a;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export async function measureFib(createPool, { workers, n = 30, reps = 9, completion } = {}) {
   const pool = await createPool({ workers, completion });

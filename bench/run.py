@@ -776,9 +776,13 @@ def summary(workers, fj, gr, js):
                         return num(r[field]) if isinstance(r[field], (int, float)) else str(r[field])
                 return None
             ratios = per_w(lambda w: get(w, "ratio")) if any("ratio" in r for r in fjr) else "-"
+            # spawn overhead over seq, wasm/native (null: native overhead <= 0)
+            ovh = (per_w(lambda w: (lambda v: "-" if v == "None" else v)(get(w, "overhead_ratio")))
+                   if all("overhead_ratio" in r for r in fjr) else None)
             lines.append(["node", f"{key[0]}({key[1]}) wasm vs native", "ms", "-",
                           per_w(lambda w: get(w, "native_ms")), "-", "-",
-                          per_w(lambda w: get(w, "wasm_ms")), f"wasm/native {ratios}"])
+                          per_w(lambda w: get(w, "wasm_ms")),
+                          f"wasm/native {ratios}" + (f"; overhead over seq {ovh}" if ovh else "")])
         # rows with {name, tasks_per_s} (throughput.mjs, chain.mjs): weft's in
         # the wasm column, the pools' in the note, ratios to piscina.
         for script, srows in js["tasks"]:
@@ -916,8 +920,8 @@ def main():
         targets += [BINARIES[i] for i in impls] + (["bench_idle"] if not args.no_idle else [])
     if "graph" in suites:
         targets += [f"graph_{i}" for i in gimpls]
-    if "js" in suites and "bench_weft" not in targets:
-        targets.append("bench_weft")
+    if "js" in suites:  # fj.mjs: bench_seq for the spawn overhead over seq
+        targets += [t for t in ("bench_weft", "bench_seq") if t not in targets]
     if not args.no_build:
         print(f"building {len(targets)} targets in {args.build_dir} ...", flush=True)
         build(args.build_dir, targets)

@@ -38,7 +38,7 @@ const workerList = [...new Set((wArg.includes(',') ? wArg.split(',') : ['1', wAr
 const reps = Math.max(5, +(process.argv[4] || 7));
 const cases = (process.argv[5] || 'fib:30,fib:34,nqueens:11,tree:2000')
   .split(',').map((c) => { const [b, n] = c.split(':'); return [b, +n]; });
-const ROUNDS = 2;
+const ROUNDS = Math.max(2, Math.ceil(reps / 2)); // blocks of about 2 runs per side
 const clangBin = join(dirname(nativeBin), 'bench_weft_clang');
 const haveClang = existsSync(clangBin);
 const wasm = process.env.WEFT_WASM ? pathToFileURL(resolve(process.env.WEFT_WASM)) : undefined;
@@ -90,24 +90,23 @@ for (const workers of workerList) {
     };
     for (let round = 0; round < ROUNDS; round++) {
       const k = Math.ceil(reps / ROUNDS);
+      // each weft block next to its seq block
       for (const r of native(bench, n, workers, k)) { nms.push(r.ms); nspawns = r.spawns; nresult = r.result; ndepth = r.depth; }
+      if (seq) for (const r of native(bench, n, 1, k, seqBin)) { sn.push(r.ms); same('native seq', r.result, r.depth); }
       if (haveClang) for (const r of native(bench, n, workers, k, clangBin)) { cms.push(r.ms); cspawns = r.spawns; same('native clang weft', r.result, r.depth); }
-      if (seq) {
-        for (const r of native(bench, n, 1, k, seqBin)) { sn.push(r.ms); same('native seq', r.result, r.depth); }
-        if (haveSeqClang) for (const r of native(bench, n, 1, k, seqClangBin)) { sc.push(r.ms); same('native clang seq', r.result, r.depth); }
-        for (let r = 0; r < k; r++) {
-          const t0 = performance.now();
-          const x = seq[bench](n);
-          sw.push(performance.now() - t0);
-          same('wasm seq', x, bench === 'tree' ? seq.treeDepth() : undefined);
-        }
-      }
+      if (seq && haveSeqClang) for (const r of native(bench, n, 1, k, seqClangBin)) { sc.push(r.ms); same('native clang seq', r.result, r.depth); }
       for (let r = 0; r < k; r++) {
         const s0 = pool.stats().spawns;
         const t0 = performance.now();
         result = await pool.run(bench, n);
         wms.push(performance.now() - t0);
         spawns = pool.stats().spawns - s0;
+      }
+      if (seq) for (let r = 0; r < k; r++) {
+        const t0 = performance.now();
+        const x = seq[bench](n);
+        sw.push(performance.now() - t0);
+        same('wasm seq', x, bench === 'tree' ? seq.treeDepth() : undefined);
       }
     }
     if (nresult !== result) throw new Error(`${bench}: wasm ${result} != native ${nresult}`);

@@ -18,7 +18,11 @@ Suites (--suite, default all of them, in this order):
             native bench_weft of the same build directory) and
             bench/js/throughput.mjs (tiny tasks: weft vs a postMessage pool and
             piscina; `npm ci` in bench/js first if needed) and prints the JSON
-            lines they emit as tables.
+            lines they emit as tables; then, if Debian's chromium and
+            js/test/browser's playwright-core are there (else a loud
+            "skipped:" line, not a failure), bench/js/browser_fj.mjs and
+            browser_graph.mjs: fib and task graphs in headless Chromium
+            beside Node and the native bench_weft / graph_weft.
 
 Every row of every suite is written as one JSON line (with a "suite" field)
 to --out. The run ends with one summary table of all suites.
@@ -75,10 +79,11 @@ JS_QUICK_TASKS = 20_000
 failures = []  # human-readable descriptions of everything that went wrong
 
 
-def loud(msg):
+def loud(msg, fail=True):
     bar = "!" * 78
     print(f"\n{bar}\n!!! {msg}\n{bar}\n", flush=True)
-    failures.append(msg)
+    if fail:
+        failures.append(msg)
 
 
 def sh(cmd):
@@ -703,7 +708,44 @@ def js_suite(args, cfg):
             print_generic_rows(srows)
         info["tasks"].append((script, srows))
         rows += [dict(r, suite="js", script=script) for r in srows]
+    rows += js_browser(args, cfg)
     return rows, info
+
+
+CHROMIUM = "/usr/bin/chromium"
+JS_BROWSER_QUICK = {"browser_fj.mjs": ["--n", "25", "--reps", "5", "--runs", "1"],
+                    "browser_graph.mjs": ["--quick", "--reps", "5", "--runs", "1"]}
+
+
+def js_browser(args, cfg):
+    """fib and task graphs in headless Chromium (bench/js/browser_fj.mjs,
+    browser_graph.mjs), each beside Node and the native build of
+    --build-dir. Without chromium or playwright-core: a loud "skipped" line,
+    not a failure. Returns the rows."""
+    need = [CHROMIUM, os.path.join(REPO, "js", "test", "browser", "node_modules", "playwright-core")]
+    missing = [p for p in need if not os.path.exists(p)]
+    if missing:
+        loud("skipped: the Chromium benchmarks (bench/js/browser_fj.mjs, browser_graph.mjs): "
+             + ", ".join(missing) + " missing (bash scripts/setup.sh installs them)", fail=False)
+        return []
+    rows = []
+    bindir = os.path.join(args.build_dir, "bench")
+    for script, native in (("browser_fj.mjs", os.path.join(bindir, "bench_weft")),
+                           ("browser_graph.mjs", os.path.join(bindir, "graph", "graph_weft"))):
+        cmd = ["node", os.path.join(REPO, "bench", "js", script),
+               "--workers", str(max(cfg["workers"])), "--native", native]
+        cmd += JS_BROWSER_QUICK[script] if args.quick else []
+        if args.reps and not args.quick:
+            cmd += ["--reps", str(args.reps)]
+        print()
+        srows, err = js_run_script("bench/js/" + script, cmd, cfg["timeout"])
+        if err:
+            loud(err)
+        if srows:
+            print()
+            print_generic_rows(srows)
+        rows += [dict(r, suite="js", script=script) for r in srows]
+    return rows
 
 
 # --------------------------------------------------------------------------
@@ -922,6 +964,8 @@ def main():
         targets += [f"graph_{i}" for i in gimpls]
     if "js" in suites:  # fj.mjs: bench_seq for the spawn overhead over seq
         targets += [t for t in ("bench_weft", "bench_seq") if t not in targets]
+    if "js" in suites and "graph_weft" not in targets:  # browser_graph.mjs: native figures
+        targets.append("graph_weft")
     if not args.no_build:
         print(f"building {len(targets)} targets in {args.build_dir} ...", flush=True)
         build(args.build_dir, targets)

@@ -33,18 +33,22 @@ try {
     info = await session.measure('weftGraphBench', { workers: counts, shapes, reps: o.reps });
     for (const r of info.rows) results.push({ where: 'chromium', run, ...r });
     for (const w of counts) {
+      const built = []; // [shape, its build row]
       const pool = await createPool({ workers: w, tasks: GRAPH_TASKS });
       try {
-        for (const shape of shapes) for (const r of await measureGraph(pool, shape, o.reps)) results.push({ where: 'node', run, ...r });
+        for (const shape of shapes) {
+          const rows = await measureGraph(pool, shape, o.reps);
+          for (const r of rows) results.push({ where: 'node', run, ...r });
+          built.push([shape, rows[0]]);
+        }
       } finally {
         await pool.destroy();
       }
-      for (const { bench, n, task } of shapes) {
+      for (const [{ bench, n, task }, { n: nodes, edges }] of built) {
         const ms = task === 'nop' ? nativeGraph(o.native, bench, n, w, o.reps) : null;
-        const row = results.find((r) => r.where === 'node' && r.run === run && r.bench === bench && r.task === task && r.workers === w);
         if (ms !== null)
-          results.push({ where: 'native', run, bench, n: row.n, edges: row.edges, task: 'counter', workers: w, phase: 'run',
-            reps: o.reps, median_ms: ms, mnodes_per_s: row.n / ms / 1000 });
+          results.push({ where: 'native', run, bench, n: nodes, edges, task: 'counter', workers: w, phase: 'run',
+            reps: o.reps, median_ms: ms, mnodes_per_s: nodes / ms / 1000 });
       }
     }
   }

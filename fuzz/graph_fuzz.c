@@ -8,7 +8,8 @@
  *            a node, bit 6 run through run_n(3), bit 7 a foreign edge
  *   byte 1   node count - 1 (1..256 nodes)
  *   byte 2   rank permutation seed; its low bit picks the pool (1 worker,
- *            where join counters are plain, or 2 workers)
+ *            where join counters are plain, or 2 workers), bits 1-2 the
+ *            way runs go (0/3 automatic, 1 in order, 2 shared)
  *   then     failing-node indices (bits 3-4 of them), then edge pairs
  * and then:
  *   - a self-edge or a foreign edge is rejected at once, and validation and
@@ -24,6 +25,8 @@
  * scripts/test.sh), run: graph_fuzz -max_total_time=60 CORPUS_DIR.
  */
 #include <weft.h>
+
+void weft__graph_force_strategy(int s); /* src/graph.c test hook */
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -139,6 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint32_t n = (uint32_t)data[1] + 1;
   uint32_t perm_seed = data[2];
   pool = pools[perm_seed & 1];
+  unsigned strategy = (perm_seed >> 1) & 3;
+  weft__graph_force_strategy(strategy == 3 ? 0 : (int)strategy);
   size_t pos = 3;
   int free_edges = flags & 1, batch = flags & 2, named = flags & 4;
   uint32_t nfail = (flags >> 3) & 3;

@@ -81,10 +81,16 @@ describe('a pool of 2 workers', () => {
   });
 
   test('both workers run tasks of one run', async () => {
-    const v = pool.alloc(Int32Array, 256);
-    await pool.run('who', v, 0, v.length);
-    const seen = new Set(v);
-    assert.ok(!seen.has(0), 'every leaf ran');
+    // On a loaded machine one worker may lack a core for a whole short run:
+    // retry (bounded) until one run shows both; every run must be complete.
+    const v = pool.alloc(Int32Array, 4096);
+    let seen = new Set();
+    for (let attempt = 0; attempt < 50 && !(seen.has(1) && seen.has(2)); attempt++) {
+      v.fill(0);
+      await pool.run('who', v, 0, v.length);
+      seen = new Set(v);
+      assert.ok(!seen.has(0), 'every leaf ran');
+    }
     assert.ok(seen.has(1) && seen.has(2), `workers seen: ${[...seen]}`);
     pool.free(v);
   });

@@ -118,11 +118,6 @@ typedef struct succ_rec {
   uint32_t begin, end;
 } succ_rec;
 
-/* A node as an ordered run reads it (nodes in a topological order). */
-typedef struct ord_rec {
-  weft_node_fn fn;
-  void *args;
-} ord_rec;
 
 typedef struct edge_rec {
   uint32_t from, to;
@@ -165,16 +160,16 @@ struct weft_graph {
   weft_graph_error check_err;
 
   uint32_t *succ;   /* validation's CSR successor array */
-  succ_rec *rsucc;  /* the same slots as runs read them */
+  succ_rec *rsucc;  /* the same slots as shared runs read them (built by the first) */
   size_t rsucc_cap;
-  ord_rec *ord;             /* ordered runs: the nodes in a topological order */
-  uint32_t *ord_node;       /* position -> node (NULL: the identity) */
-  size_t ord_cap, ord_node_cap;
+  int rsucc_ok;
+  uint32_t *ord_node;       /* ordered runs: position -> node, unless ord_forward */
+  size_t ord_node_cap;
   /* Strategy choice (drive): ns per node of the last timed run of each. */
   uint64_t cost_ordered, cost_shared;
   uint32_t runs_since_probe;
   uint64_t runs_ordered, runs_shared; /* counts, for tests */
-  int ord_forward;          /* ord is in node order */
+  int ord_forward;          /* node order is a topological order */
   uint32_t *indeg;
   _Atomic uint32_t *join;
   _Atomic uint32_t *link;
@@ -326,7 +321,6 @@ void weft_graph_destroy(weft_graph *g) {
   }
   free(g->succ);
   free(g->rsucc);
-  free(g->ord);
   free(g->ord_node);
   free(g->indeg);
   free((void *)g->join);
@@ -718,14 +712,10 @@ static int compile_order(weft_graph *g) {
     const edge_rec *ed = edge_at(g, k);
     forward = ed->from < ed->to;
   }
-  if (reserve((void **)&g->ord, &g->ord_cap, n, sizeof *g->ord)) return WEFT_ENOMEM;
-  if (!forward && reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node))
-    return WEFT_ENOMEM;
-  for (uint32_t p = 0; p < n; p++) {
-    uint32_t v = forward ? p : atomic_load_explicit(&g->link[p], memory_order_relaxed);
-    if (!forward) g->ord_node[p] = v;
-    node_rec *r = node_at(g, v);
-    g->ord[p] = (ord_rec){r->fn, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b};
+  if (!forward) {
+    if (reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node)) return WEFT_ENOMEM;
+    for (uint32_t p = 0; p < n; p++)
+      g->ord_node[p] = atomic_load_explicit(&g->link[p], memory_order_relaxed);
   }
   g->ord_forward = forward;
   g->cost_ordered = g->cost_shared = 0;
@@ -799,16 +789,25 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   } else {
     for (uint64_t k = 0; k < ne; k++)
       if (indeg[succ[k]] == 1) succ[k] |= SINGLE;
-    if (reserve((void **)&g->rsucc, &g->rsucc_cap, slots, sizeof *g->rsucc)) return WEFT_ENOMEM;
-    for (size_t k = 0; k < g->roots_end; k++) { /* edges, then the roots */
-      const node_rec *r = node_at(g, succ[k] & ~SINGLE);
-      g->rsucc[k] = (succ_rec){succ[k], r->begin, r->end & ~BIG_ARGS};
-    }
+    g->rsucc_ok = 0;
     if (compile_order(g)) return WEFT_ENOMEM;
   }
   for (uint32_t i = 0; i < n; i++) atomic_store_explicit(&g->join[i], indeg[i], memory_order_relaxed);
   g->counters_dirty = 0;
   return rc;
+}
+
+/* The shared runs' slot table, built by the first shared run after a
+ * validation (a graph only ever run in order never needs it, and on this
+ * VM first-touching 12 bytes a slot made validation several times slower). */
+static int build_rsucc(weft_graph *g) {
+  if (reserve((void **)&g->rsucc, &g->rsucc_cap, g->roots_end, sizeof *g->rsucc)) return WEFT_ENOMEM;
+  for (size_t k = 0; k < g->roots_end; k++) { /* edges, then the roots */
+    const node_rec *r = node_at(g, g->succ[k] & ~SINGLE);
+    g->rsucc[k] = (succ_rec){g->succ[k], r->begin, r->end & ~BIG_ARGS};
+  }
+  g->rsucc_ok = 1;
+  return 0;
 }
 
 /* Validation without the busy check (the caller holds the graph). */
@@ -1117,20 +1116,18 @@ static unsigned depth_limit_for(const weft_worker *w) {
  * it saves (drive() decides by timing both ways) and always on a pool of
  * one worker, where there is nobody to share with. Nodes may still spawn
  * and sync children, which other workers steal as usual. */
-#define ORD_PREFETCH 8u
-
 static void ord_run(weft_worker *w, weft_graph *g) {
-  const ord_rec *ord = g->ord;
+  node_rec *const *chunks = g->nchunks;
   const uint32_t n = g->nnodes;
+  const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
   uint32_t p = 0;
   for (; p < n; p++) {
     if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-    /* The argument blocks live in the node records, a third stream beside
-     * ord[] and the nodes' own data: ask for them a little ahead. */
-    if (p + ORD_PREFETCH < n) PREFETCH(ord[p + ORD_PREFETCH].args);
-    int rc = ord[p].fn(w, ord[p].args);
+    uint32_t v = order ? order[p] : p;
+    node_rec *r = &chunks[v >> NODE_CHUNK_SHIFT][v & (NODE_CHUNK - 1)];
+    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
     if (WEFT__UNLIKELY(rc != 0)) {
-      fail_run(g, g->ord_forward ? p : g->ord_node[p], rc);
+      fail_run(g, v, rc);
       p++;
       break;
     }
@@ -1278,6 +1275,7 @@ static void drive(weft_worker *w, drive_args *a) {
       continue;
     }
     int ordered = pick_ordered(g, nw);
+    if (!ordered && !g->rsucc_ok && (rc = build_rsucc(g)) != 0) break;
     uint64_t t0 = weft__prim_now_ns();
     rc = run_once(w, g, &a->res, ordered);
     if (rc) break;

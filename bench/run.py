@@ -948,9 +948,11 @@ def main():
         gimpls.insert(0, "seq")
     gcfg["sizes"] = dict(GRAPH_QUICK_N) if args.quick else {b: 0 for b in GRAPH_BENCHES}
     if not args.runs_per_build:
-        # weft times a graph's first runs to choose how to run it (docs/GRAPHS.md):
-        # report the runs after that as well.
-        args.runs_per_build = 3 if args.quick else 5
+        # Runs of an already built graph, the measure: weft times its
+        # first run (shared) and the next (in order) to choose how to run a
+        # graph (docs/GRAPHS.md), so 10 runs a build keep those two from
+        # moving the median (both are in the samples all the same).
+        args.runs_per_build = 3 if args.quick else 10
     for spec in args.graph_n:
         b, _, v = spec.partition("=")
         if b not in GRAPH_BENCHES or not v.isdigit():

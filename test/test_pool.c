@@ -290,7 +290,15 @@ TEST(pool_create_destroy_many) {
     ASSERT_EQ(test_run_fib(p, fib_ffi, 12), fib_seq(12));
     test_pool_free(p);
   }
+  /* The baseline once the thread count is steady: under qemu-user a joined
+   * thread can stay listed in /proc/self/task for a moment. */
   long threads0 = test_thread_count();
+  for (int steady = 0, tries = 0; steady < 5 && tries < 200; tries++) {
+    test_sleep_ms(5);
+    long t = test_thread_count();
+    steady = t == threads0 ? steady + 1 : 0;
+    threads0 = t;
+  }
   long rss0 = test_rss_kib();
   long vm0 = test_vm_kib();
 

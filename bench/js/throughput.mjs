@@ -2,10 +2,10 @@
 //   node bench/js/throughput.mjs [workers] [tasks]
 // weft (wasm): spawned from tasks (C task 'adds': a task tree spawning one
 // task per addition), and submitted from the main thread in batches
-// (pool.map: one job per batch); a plain postMessage pool written here (one
+// (pool.map: one job per batch); the plain postMessage pool of pm_pool.mjs (one
 // message per task, and 256 tasks per message); piscina (one run() per task).
-import { Worker } from 'node:worker_threads';
 import { createPool } from '../../js/src/index.js';
+import { PmPool } from './pm_pool.mjs';
 import Piscina from 'piscina';
 
 const workers = +(process.argv[2] || 2);
@@ -46,31 +46,7 @@ for (const batch of [256, 10000]) {
 }
 await pool.destroy();
 
-// ---- plain postMessage pool
-class PmPool {
-  constructor(n) {
-    this.ws = Array.from({ length: n }, () => new Worker(new URL('./pm_worker.mjs', import.meta.url)));
-    this.next = 0;
-    this.id = 0;
-    this.pending = new Map();
-    for (const w of this.ws) w.on('message', (m) => {
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      p(m.out || m.r);
-    });
-  }
-  send(msg, transfer) {
-    const id = this.id++;
-    const w = this.ws[this.next++ % this.ws.length];
-    return new Promise((r) => {
-      this.pending.set(id, r);
-      w.postMessage({ id, ...msg }, transfer || []);
-    });
-  }
-  close() {
-    return Promise.all(this.ws.map((w) => w.terminate()));
-  }
-}
+// ---- plain postMessage pool (pm_pool.mjs)
 const pm = new PmPool(workers);
 await pm.send({ a: 1, b: 2 });
 report('postMessage pool: one task per message', N, await best(async () => {

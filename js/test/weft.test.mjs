@@ -2,35 +2,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../src/index.js';
+import { fibSeq, treeSeq } from './browser/oracles.js'; // the browser suite's oracles
 
 const TASKS = new URL('./tasks.mjs', import.meta.url);
-
-function fibSeq(n) {
-  let a = 0, b = 1;
-  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
-  return a;
-}
-
-// The benchmark tree (bench/common.h) counted sequentially with BigInt.
-function treeSeq(b0) {
-  const M = (1n << 64n) - 1n;
-  const mix = (z) => {
-    z ^= z >> 30n; z = (z * 0xbf58476d1ce4e5b9n) & M;
-    z ^= z >> 27n; z = (z * 0x94d049bb133111ebn) & M;
-    z ^= z >> 31n; return z;
-  };
-  const threshold = BigInt(Math.floor(0.124875 * 2 ** 64));
-  const child = (h, i) => mix((h + BigInt(i + 1) * 0x9e3779b97f4a7c15n) & M);
-  let count = 0;
-  const stack = [[mix(225n), 0]];
-  while (stack.length) {
-    const [h, d] = stack.pop();
-    count++;
-    const k = d === 0 ? b0 : h < threshold ? 8 : 0;
-    for (let i = 0; i < k; i++) stack.push([child(h, i), d + 1]);
-  }
-  return count;
-}
 
 describe('a pool of 2 workers', () => {
   let pool;

@@ -317,8 +317,8 @@ typedef struct weft_worker_stats {
 
 /* Copies worker `index`'s counters (a consistent-enough snapshot: each field
  * is read atomically, the set is not). `spawns` (and so `tasks_run`) is
- * published when a stolen or root task ends, when the worker shares frames
- * and before it sleeps, not on every spawn: while a task runs it can lag.
+ * published when a stolen or root task ends and when the worker is asked to
+ * share frames, not on every spawn: while a task runs it can lag.
  * Once a job has finished (weft_run/weft_wait returned) every count of its
  * tasks is in. Errors: WEFT_EBADPOOL, WEFT_EINVAL
  * (out NULL or index out of range). */

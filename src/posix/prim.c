@@ -73,7 +73,7 @@
 
 /* ------------------------------------------------------------- threads */
 
-#include "../unix/pthread_thread.h"
+#include "../unix/posix_common.h"
 
 /* ----------------------------------------------------- wait / wake */
 
@@ -203,33 +203,3 @@ void weft__prim_wake32(uint32_t *addr, int all) {
 
 #endif
 
-/* ------------------------------------------------------------ the rest */
-
-void weft__prim_yield(void) { sched_yield(); }
-
-uint64_t weft__prim_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-unsigned weft__prim_core_count(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1u;
-}
-
-size_t weft__prim_page_size(void) {
-  long n = sysconf(_SC_PAGESIZE);
-  return n > 0 ? (size_t)n : 4096u;
-}
-
-void *weft__prim_reserve(size_t size) {
-  void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
-}
-
-int weft__prim_commit(void *addr, size_t size) {
-  return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0 ? 0 : WEFT_ENOMEM;
-}
-
-void weft__prim_release(void *addr, size_t size) { munmap(addr, size); }

@@ -1,11 +1,14 @@
 /*
- * pthread_thread.h - thread start/join for the pthread-based backends
- * (src/unix/prim.c and src/posix/prim.c). Included by exactly one backend
- * file per build, so the definitions are not static-duplicated anywhere.
- * The includer provides <pthread.h>, <limits.h>, <string.h>, prim.h, weft.h.
+ * posix_common.h - the parts of the platform contract the two POSIX
+ * backends (src/unix/prim.c: futex waits; src/posix/prim.c: emulated waits)
+ * share: thread start/join on pthreads, yield, clock, core count, page size
+ * and reserve/commit/release with mmap. Included by exactly one backend file
+ * per build, so its definitions exist once. The includer provides
+ * <pthread.h>, <limits.h>, <string.h>, <sched.h>, <sys/mman.h>, <time.h>,
+ * <unistd.h>, prim.h and weft.h.
  */
-#ifndef WEFT_PTHREAD_THREAD_H
-#define WEFT_PTHREAD_THREAD_H
+#ifndef WEFT_POSIX_COMMON_H
+#define WEFT_POSIX_COMMON_H
 
 /* The weft__thread outlives the thread, so it carries the entry and argument
  * to the trampoline: no allocation, nothing to free on failure. */
@@ -50,5 +53,34 @@ int weft__prim_thread_start(weft__thread *t, weft__thread_entry entry, void *arg
 int weft__prim_thread_join(weft__thread *t) {
   return pthread_join(((unix_thread *)t)->tid, NULL) == 0 ? 0 : WEFT_ETHREAD;
 }
+
+void weft__prim_yield(void) { sched_yield(); }
+
+uint64_t weft__prim_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+unsigned weft__prim_core_count(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1u;
+}
+
+size_t weft__prim_page_size(void) {
+  long n = sysconf(_SC_PAGESIZE);
+  return n > 0 ? (size_t)n : 4096u;
+}
+
+void *weft__prim_reserve(size_t size) {
+  void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+int weft__prim_commit(void *addr, size_t size) {
+  return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0 ? 0 : WEFT_ENOMEM;
+}
+
+void weft__prim_release(void *addr, size_t size) { munmap(addr, size); }
 
 #endif

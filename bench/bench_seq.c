@@ -15,29 +15,9 @@ static long fib_rec(long n) {
 
 static void seq_fib(long n, bench_result *r) { r->value = (uint64_t)fib_rec(n); }
 
-/* --------------------------------------------------------------- nqueens */
-
-static uint64_t nq_rec(int n, int row, uint64_t board) {
-  if (row == n) return 1;
-  uint64_t count = 0;
-  for (int col = 0; col < n; col++) {
-    if (!nq_ok(board, row, col)) continue;
-    count += nq_rec(n, row + 1, nq_place(board, row, col));
-  }
-  return count;
-}
+/* ------------------------------------------------- nqueens, tree (kernels.h) */
 
 static void seq_nqueens(int n, bench_result *r) { r->value = nq_rec(n, 0, 0); }
-
-/* ------------------------------------------------------------------ tree */
-
-static uint64_t tree_rec(uint64_t h, unsigned depth, unsigned b0, long *maxdepth) {
-  unsigned k = tree_children(h, depth, b0);
-  uint64_t count = 1;
-  if ((long)depth > *maxdepth) *maxdepth = (long)depth;
-  for (unsigned i = 0; i < k; i++) count += tree_rec(tree_child_hash(h, i), depth + 1, b0, maxdepth);
-  return count;
-}
 
 static void seq_tree(unsigned b0, bench_result *r) {
   long maxdepth = 0;

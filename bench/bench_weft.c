@@ -11,6 +11,9 @@
 #include "common.h"
 
 #include <weft.h>
+#ifndef WEFT_BENCH_STRUCT
+#include "weft_kernels.h" /* pnq, ptree: the typed tasks weft.wasm runs too */
+#endif
 
 static weft_pool g_pool;
 static int g_workers;
@@ -108,19 +111,6 @@ static void weft_nqueens(int n, bench_result *r) {
   r->value = a.count;
 }
 #else
-WEFT_TASK_3(uint64_t, pnq, int, n, int, row, uint64_t, board) {
-  if (row == n) return 1;
-  int k = 0;
-  for (int col = 0; col < n; col++) {
-    if (!nq_ok(board, row, col)) continue;
-    pnq_spawn(w, n, row + 1, nq_place(board, row, col));
-    k++;
-  }
-  uint64_t count = 0;
-  while (k-- > 0) count += pnq_sync(w);
-  return count;
-}
-
 static void weft_nqueens(int n, bench_result *r) {
   uint64_t v = 0;
   weft_check(pnq_run(g_pool, &v, n, 0, 0), "pnq_run");
@@ -175,25 +165,6 @@ static void tree_task(weft_worker *w, void *p) {
 #endif
 
 #ifndef WEFT_BENCH_STRUCT
-typedef struct {
-  uint64_t count;
-  uint32_t maxdepth;
-} tree_res;
-
-WEFT_TASK_3(tree_res, ptree, uint64_t, hash, uint32_t, depth, uint32_t, b0) {
-  unsigned k = tree_children(hash, depth, b0);
-  tree_res r = {1, depth};
-  /* Arguments live in the frames, so even the root's 2000 children need no
-   * array of their own. */
-  for (unsigned i = 0; i < k; i++) ptree_spawn(w, tree_child_hash(hash, i), depth + 1, b0);
-  for (unsigned i = 0; i < k; i++) {
-    tree_res c = ptree_sync(w);
-    r.count += c.count;
-    if (c.maxdepth > r.maxdepth) r.maxdepth = c.maxdepth;
-  }
-  return r;
-}
-
 static void weft_tree(unsigned b0, bench_result *r) {
   tree_res v = {0, 0};
   weft_check(ptree_run(g_pool, &v, tree_root_hash(), 0, b0), "ptree_run");

@@ -46,17 +46,13 @@
 #include <windows.h> /* GetSystemInfo: no sysconf core count there */
 #endif
 
+#include "kernels.h" /* the workloads' pure parts, shared with js/csrc/tasks.c */
+
 /* ------------------------------------------------------------ parameters */
 
 #define FIB_DEFAULT_N 35
 #define NQ_DEFAULT_N 13
-#define NQ_MAX_N 16
 #define TREE_DEFAULT_B0 2000
-#define TREE_M 8 /* children of a non-root node that has children */
-/* q = 0.124875: a non-root node has TREE_M children when its hash, read as a
- * uniform 64-bit integer, is below q * 2^64. Expected children 8q = 0.999. */
-#define TREE_Q 0.124875
-#define TREE_SEED 225u /* picked so the default tree is T3-like: 4169537 nodes, depth 1676 */
 #define SORT_DEFAULT_N 10000000L
 #define SORT_CUTOFF 4096  /* sort leaves: sequential quicksort at or below this */
 #define MERGE_CUTOFF 8192 /* merges of at most this many elements are sequential */
@@ -85,22 +81,6 @@ static inline uint64_t fib_reference(long n) {
 
 /* --------------------------------------------------------------- nqueens */
 
-/* A board is one 64-bit word: the column of the queen on row r (r < row) is
- * (board >> 4r) & 15, so a child's arguments are scalars in every
- * implementation (n <= 16). Can a queen go on (row, col)? */
-static inline int nq_ok(uint64_t board, int row, int col) {
-  for (int r = 0; r < row; r++) {
-    int p = (int)((board >> (4 * r)) & 15);
-    int d = row - r;
-    if (p == col || p - col == d || col - p == d) return 0;
-  }
-  return 1;
-}
-
-static inline uint64_t nq_place(uint64_t board, int row, int col) {
-  return board | ((uint64_t)col << (4 * row));
-}
-
 static inline uint64_t nq_reference(int n) {
   static const uint64_t known[NQ_MAX_N + 1] = {1,     1,      0,      0,       2,
                                                10,    4,      40,     92,      352,
@@ -110,32 +90,6 @@ static inline uint64_t nq_reference(int n) {
 }
 
 /* ------------------------------------------------------------------ tree */
-
-/* A 64-bit mixer in the splitmix64 style: xor-shift / multiply rounds. */
-static inline uint64_t tree_mix(uint64_t z) {
-  z ^= z >> 30;
-  z *= 0xbf58476d1ce4e5b9ULL;
-  z ^= z >> 27;
-  z *= 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return z;
-}
-
-static inline uint64_t tree_root_hash(void) { return tree_mix(TREE_SEED); }
-
-/* Hash of child i (0-based) of a node with hash h. */
-static inline uint64_t tree_child_hash(uint64_t h, unsigned i) {
-  return tree_mix(h + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
-}
-
-/* Children of the node with hash h at depth d (root: d == 0). */
-static inline unsigned tree_children(uint64_t h, unsigned d, unsigned b0) {
-  /* q * 2^64, computed in double then converted: exact enough, and the same
-   * constant everywhere. */
-  const uint64_t threshold = (uint64_t)(TREE_Q * 18446744073709551616.0);
-  if (d == 0) return b0;
-  return h < threshold ? TREE_M : 0;
-}
 
 /* ------------------------------------------------------------------ sort */
 

@@ -4,14 +4,16 @@
  * over the 48-byte task block of src/wasm/host.c: its arguments are the f64
  * (or view) slots, its result goes to slot 0 as an f64.
  *
- * The fib / nqueens / tree kernels are those of bench/bench_weft.c and
- * bench/common.h (typed tasks, the same source), so bench/js can compare
- * per-spawn costs with the native build.
+ * The nqueens and tree kernels are bench/weft_kernels.h, the same source as
+ * the native bench_weft, and fib is bench_weft.c's (with fixed-width types),
+ * so bench/js can compare per-spawn costs with the native build.
  */
 #include <weft.h>
 
 #include <stdint.h>
 #include <string.h>
+
+#include "../../bench/weft_kernels.h"
 
 #define WASM_EXPORT(name) __attribute__((export_name(#name))) name
 
@@ -51,36 +53,7 @@ static void fib_root(weft_worker *w, void *p) {
 
 /* --------------------------------------------------------------- nqueens */
 
-#define NQ_MAX_N 16
-
-/* The board is one 64-bit word: the column of the queen on row r (r < row)
- * is (board >> 4r) & 15 (bench/common.h). */
-static int nq_ok(uint64_t board, int row, int col) {
-  for (int r = 0; r < row; r++) {
-    int p = (int)((board >> (4 * r)) & 15);
-    int d = row - r;
-    if (p == col || p - col == d || col - p == d) return 0;
-  }
-  return 1;
-}
-
-static uint64_t nq_place(uint64_t board, int row, int col) {
-  return board | ((uint64_t)col << (4 * row));
-}
-
-WEFT_TASK_3(uint64_t, pnq, int, n, int, row, uint64_t, board) {
-  if (row == n) return 1;
-  int k = 0;
-  for (int col = 0; col < n; col++) {
-    if (!nq_ok(board, row, col)) continue;
-    pnq_spawn(w, n, row + 1, nq_place(board, row, col));
-    k++;
-  }
-  uint64_t count = 0;
-  while (k-- > 0) count += pnq_sync(w);
-  return count;
-}
-
+/* pnq and ptree come from bench/weft_kernels.h. */
 static void nqueens_root(weft_worker *w, void *p) {
   block_t *b = p;
   int n = (int)arg_f64(b, 0);
@@ -91,49 +64,11 @@ static void nqueens_root(weft_worker *w, void *p) {
 
 /* ------------------------------------------------------------------ tree */
 
-#define TREE_M 8
-#define TREE_Q 0.124875
-#define TREE_SEED 225u
-
-static uint64_t tree_mix(uint64_t z) {
-  z ^= z >> 30;
-  z *= 0xbf58476d1ce4e5b9ULL;
-  z ^= z >> 27;
-  z *= 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return z;
-}
-static uint64_t tree_child_hash(uint64_t h, unsigned i) {
-  return tree_mix(h + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
-}
-static unsigned tree_children(uint64_t h, unsigned d, unsigned b0) {
-  const uint64_t threshold = (uint64_t)(TREE_Q * 18446744073709551616.0);
-  if (d == 0) return b0;
-  return h < threshold ? TREE_M : 0;
-}
-
-typedef struct {
-  uint64_t count;
-  uint32_t maxdepth;
-} tree_res;
-
-WEFT_TASK_3(tree_res, ptree, uint64_t, hash, uint32_t, depth, uint32_t, b0) {
-  unsigned k = tree_children(hash, depth, b0);
-  tree_res r = {1, depth};
-  for (unsigned i = 0; i < k; i++) ptree_spawn(w, tree_child_hash(hash, i), depth + 1, b0);
-  for (unsigned i = 0; i < k; i++) {
-    tree_res c = ptree_sync(w);
-    r.count += c.count;
-    if (c.maxdepth > r.maxdepth) r.maxdepth = c.maxdepth;
-  }
-  return r;
-}
-
 /* tree(b0): nodes of the benchmark tree (bench/common.h) with b0 root
  * children; slot 1 gets the depth. */
 static void tree_root(weft_worker *w, void *p) {
   block_t *b = p;
-  tree_res r = ptree(w, tree_mix(TREE_SEED), 0, (uint32_t)arg_f64(b, 0));
+  tree_res r = ptree(w, tree_root_hash(), 0, (uint32_t)arg_f64(b, 0));
   set_result(b, (double)r.count);
   double d = r.maxdepth;
   memcpy(&b->slot[1], &d, sizeof d);
@@ -142,8 +77,8 @@ static void tree_root(weft_worker *w, void *p) {
 
 /* ------------------------------------------------- sequential baselines */
 
-/* The recursions of bench/bench_seq.c: the kernels above with every spawn a
- * plain call and no sync, no weft. Exported (not tasks) so that bench/js can
+/* The recursions of bench/bench_seq.c (fib here; nqueens and tree from
+ * bench/kernels.h): every spawn a plain call and no sync, no weft. Exported (not tasks) so that bench/js can
  * call them directly on one thread and take the sequential time from
  * weft's (spawn overhead). Results as f64 (exact below 2^53). */
 
@@ -155,33 +90,17 @@ static int64_t fib_seq(int32_t n) {
 }
 double WASM_EXPORT(weft_wasm_seq_fib)(int32_t n) { return (double)fib_seq(n); }
 
-static uint64_t nq_seq(int n, int row, uint64_t board) {
-  if (row == n) return 1;
-  uint64_t count = 0;
-  for (int col = 0; col < n; col++) {
-    if (!nq_ok(board, row, col)) continue;
-    count += nq_seq(n, row + 1, nq_place(board, row, col));
-  }
-  return count;
-}
 double WASM_EXPORT(weft_wasm_seq_nqueens)(int32_t n) {
   n = n < 0 ? 0 : n > NQ_MAX_N ? NQ_MAX_N : n;
-  return (double)nq_seq(n, 0, 0);
+  return (double)nq_rec(n, 0, 0);
 }
 
-static uint64_t tree_seq(uint64_t h, unsigned depth, unsigned b0, long *maxdepth) {
-  unsigned k = tree_children(h, depth, b0);
-  uint64_t count = 1;
-  if ((long)depth > *maxdepth) *maxdepth = (long)depth;
-  for (unsigned i = 0; i < k; i++) count += tree_seq(tree_child_hash(h, i), depth + 1, b0, maxdepth);
-  return count;
-}
 /* Nodes of the tree with b0 root children; weft_wasm_seq_tree_depth() then
  * gives its depth (of the last call on any thread: a benchmark hook). */
 static uint32_t seq_tree_depth;
 double WASM_EXPORT(weft_wasm_seq_tree)(uint32_t b0) {
   long maxdepth = 0;
-  double count = (double)tree_seq(tree_mix(TREE_SEED), 0, b0, &maxdepth);
+  double count = (double)tree_rec(tree_root_hash(), 0, b0, &maxdepth);
   seq_tree_depth = (uint32_t)maxdepth;
   return count;
 }

@@ -180,18 +180,10 @@ def build(build_dir, targets):
     return failed
 
 
-def run_one(binary, bench, n, workers, reps, budget, timeout):
-    """Runs one combination; returns (records, error-or-None)."""
-    cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
-    env = dict(os.environ)
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        recs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-        return recs, f"timed out after {timeout} s ({len(recs)} reps done): {' '.join(cmd)}"
-    wall = time.monotonic() - t0
+
+def json_records(p, cmd):
+    """The JSON records (one per line starting with '{') of a finished
+    benchmark process; (records, None), or (records so far, what went wrong)."""
     recs = []
     for line in p.stdout.splitlines():
         line = line.strip()
@@ -207,6 +199,23 @@ def run_one(binary, bench, n, workers, reps, budget, timeout):
                       + "\n    ".join(err))
     if not recs:
         return recs, f"no output: {' '.join(cmd)}"
+    return recs, None
+
+def run_one(binary, bench, n, workers, reps, budget, timeout):
+    """Runs one combination; returns (records, error-or-None)."""
+    cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
+    env = dict(os.environ)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        recs = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+        return recs, f"timed out after {timeout} s ({len(recs)} reps done): {' '.join(cmd)}"
+    wall = time.monotonic() - t0
+    recs, err = json_records(p, cmd)
+    if err:
+        return recs, err
     for r in recs:
         r["_wall_s"] = wall
     return recs, None
@@ -423,20 +432,7 @@ def graph_run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_bui
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return [], f"timed out after {timeout} s: {' '.join(cmd)}"
-    recs = []
-    for line in p.stdout.splitlines():
-        if line.startswith("{"):
-            try:
-                recs.append(json.loads(line))
-            except json.JSONDecodeError:
-                return recs, f"unparsable line {line!r}"
-    if p.returncode != 0:
-        sig = f" (signal {-p.returncode})" if p.returncode < 0 else ""
-        err = " | ".join(p.stderr.strip().splitlines()[-3:])
-        return recs, f"exit status {p.returncode}{sig}: {' '.join(cmd)}: {err}"
-    if not recs:
-        return recs, f"no output: {' '.join(cmd)}"
-    return recs, None
+    return json_records(p, cmd)
 
 
 def graph_suite(args, cfg, available):

@@ -704,7 +704,8 @@ def js_suite(args, cfg):
             print_generic_rows(srows)
         info["tasks"].append((script, srows))
         rows += [dict(r, suite="js", script=script) for r in srows]
-    rows += js_browser(args, cfg)
+    info["browser"] = js_browser(args, cfg)
+    rows += info["browser"]
     return rows, info
 
 
@@ -756,8 +757,12 @@ def summary(workers, fj, gr, js):
     each worker count side by side."""
     ws = " / ".join(map(str, workers))
     hdr = ["suite", "workload", "unit", "seq", f"weft {ws}", f"OpenMP {ws}", f"oneTBB {ws}",
-           f"weft.wasm in Node {ws}", "note"]
+           f"weft.wasm in Node {ws}", f"weft.wasm in Chromium {ws}", "note"]
     lines = []
+
+    def line(suite, workload, unit, seq="-", weft="-", omp="-", tbb="-", node="-", chromium="-",
+             note=""):
+        lines.append([suite, workload, unit, seq, weft, omp, tbb, node, chromium, note])
 
     def per_w(get):
         vals = [get(w) for w in workers]
@@ -781,12 +786,12 @@ def summary(workers, fj, gr, js):
             note = ""
             if bench == "fib" and fj.get("overhead") is not None:
                 note = f"{fj['overhead']:.2f} ns per spawn over seq"
-            lines.append(["fork-join", f"{bench}({n})", "ms", ms("seq", 1) or "-",
-                          per_w(lambda w: ms("weft", w)), per_w(lambda w: ms("omp", w)),
-                          per_w(lambda w: ms("tbb", w)), "-", note])
+            line("fork-join", f"{bench}({n})", "ms", ms("seq", 1) or "-",
+                 per_w(lambda w: ms("weft", w)), per_w(lambda w: ms("omp", w)),
+                 per_w(lambda w: ms("tbb", w)), note=note)
         if fj.get("idle") is not None:
-            lines.append(["fork-join", "idle pool", "% of a core", "-",
-                          f"{fj['idle']['cpu_pct_one_core']:.3f}", "-", "-", "-", "target < 1%"])
+            line("fork-join", "idle pool", "% of a core",
+                 weft=f"{fj['idle']['cpu_pct_one_core']:.3f}", note="target < 1%")
     if gr:
         rows = gr["rows"]
         for bench in dict.fromkeys(r["bench"] for r in rows):
@@ -803,10 +808,9 @@ def summary(workers, fj, gr, js):
                 note = ("omp: task creation is part of every run"
                         if phase == "run" and any(r["impl"] == "omp" and r["bench"] == bench
                                                   for r in rows) else "")
-                lines.append(["graph", f"{bench} ({n} nodes) {phase}", "M nodes/s",
-                              mps("seq", 1) or "-", per_w(lambda w: mps("weft", w)),
-                              per_w(lambda w: mps("omp", w)), per_w(lambda w: mps("tbb", w)),
-                              "-", note])
+                line("graph", f"{bench} ({n} nodes) {phase}", "M nodes/s",
+                     mps("seq", 1) or "-", per_w(lambda w: mps("weft", w)),
+                     per_w(lambda w: mps("omp", w)), per_w(lambda w: mps("tbb", w)), note=note)
     if js:
         # fj.mjs rows: {bench, n, workers, wasm_ms, native_ms, ...}: the native
         # build's time goes in the weft column, wasm beside it.
@@ -821,10 +825,9 @@ def summary(workers, fj, gr, js):
             # spawn overhead over seq, wasm/native (null: native overhead <= 0)
             ovh = (per_w(lambda w: (lambda v: "-" if v == "None" else v)(get(w, "overhead_ratio")))
                    if all("overhead_ratio" in r for r in fjr) else None)
-            lines.append(["node", f"{key[0]}({key[1]}) wasm vs native", "ms", "-",
-                          per_w(lambda w: get(w, "native_ms")), "-", "-",
-                          per_w(lambda w: get(w, "wasm_ms")),
-                          f"wasm/native {ratios}" + (f"; overhead over seq {ovh}" if ovh else "")])
+            line("node", f"{key[0]}({key[1]}) wasm vs native", "ms",
+                 weft=per_w(lambda w: get(w, "native_ms")), node=per_w(lambda w: get(w, "wasm_ms")),
+                 note=f"wasm/native {ratios}" + (f"; overhead over seq {ovh}" if ovh else ""))
         # rows with {name, tasks_per_s} (throughput.mjs, chain.mjs): weft's in
         # the wasm column, the pools' in the note, ratios to piscina.
         for script, srows in js["tasks"]:
@@ -840,10 +843,41 @@ def summary(workers, fj, gr, js):
                 what = r.get("bench") or script.rsplit(".", 1)[0]
                 if what == "throughput":
                     what = "tiny tasks"
-                lines.append(["node", f"{what}: {r['name']}",
-                              f"tasks/s ({r.get('workers', '?')} w)", "-", "-", "-", "-",
-                              v if is_weft else "-",
-                              vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else ""))])
+                line("node", f"{what}: {r['name']}", f"tasks/s ({r.get('workers', '?')} w)",
+                     node=v if is_weft else "-",
+                     note=vs if is_weft else (f"{v} tasks/s" + (f", {vs}" if vs else "")))
+    if js and js.get("browser"):
+        # browser_fj.mjs / browser_graph.mjs rows: {where: chromium|node|native,
+        # workers, ...}: each workload with its native and Node figures beside.
+        br = js["browser"]
+
+        def where_w(rs, where, w, field):
+            for r in rs:
+                if r.get("where") == where and r.get("workers") == w and isinstance(r.get(field),
+                                                                                    (int, float)):
+                    return num(r[field])
+            return None
+        bfib = [r for r in br if r.get("script") == "browser_fj.mjs" and "median_ms" in r]
+        for n in dict.fromkeys(r["n"] for r in bfib):
+            rs = [r for r in bfib if r["n"] == n]
+            line("chromium", f"fib({n})", "ms", weft=per_w(lambda w: where_w(rs, "native", w, "median_ms")),
+                 node=per_w(lambda w: where_w(rs, "node", w, "median_ms")),
+                 chromium=per_w(lambda w: where_w(rs, "chromium", w, "median_ms")),
+                 note=f"chromium/native {per_w(lambda w: where_w(rs, 'chromium', w, 'vs_native'))}")
+        bgr = [r for r in br if r.get("script") == "browser_graph.mjs" and r.get("phase") == "run"
+               and "mnodes_per_s" in r]
+        # node tasks: "nop" (a C task in weft.wasm; natively "counter") or a
+        # JavaScript task ("jnop"; no native figure)
+        def js_task(r):
+            return r["task"] not in ("nop", "counter")
+        for bench, n, js_nodes in dict.fromkeys((r["bench"], r["n"], js_task(r)) for r in bgr):
+            rs = [r for r in bgr if (r["bench"], r["n"], js_task(r)) == (bench, n, js_nodes)]
+            line("chromium", f"graph {bench} ({n} nodes) run" + (", JS nodes" if js_nodes else ""),
+                 "M nodes/s", weft=per_w(lambda w: where_w(rs, "native", w, "mnodes_per_s")),
+                 node=per_w(lambda w: where_w(rs, "node", w, "mnodes_per_s")),
+                 chromium=per_w(lambda w: where_w(rs, "chromium", w, "mnodes_per_s")),
+                 note="" if js_nodes else
+                 f"chromium/native time {per_w(lambda w: where_w(rs, 'chromium', w, 'vs_native'))}")
     # drop the columns no suite filled
     keep = [i for i in range(len(hdr)) if i < 3 or any(l[i] not in ("-", "") for l in lines)]
     hdr = [hdr[i] for i in keep]
@@ -865,6 +899,10 @@ def summary(workers, fj, gr, js):
                      "same build in the weft column, and tasks per second for tiny independent "
                      "tasks and for chains of dependent ones (weft vs a postMessage pool and "
                      "piscina)")
+    if js and js.get("browser"):
+        notes.append("chromium: fib and task graphs in headless Chromium (bench/js/browser_fj.mjs, "
+                     "browser_graph.mjs) beside the same measurement in Node and the native build "
+                     "(weft column)")
     print("; ".join(notes) + ". Full tables above; every row is in the JSON lines file.")
 
 

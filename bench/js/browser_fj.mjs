@@ -8,7 +8,7 @@
 //                                [--native build-jsbench/bench/bench_weft]
 //
 // Each run is a fresh page (and a fresh Node pool); a run's figure is the
-// median of `reps` timed runs after two warm-ups; the table gives the median
+// median of `reps` timed runs after warm-up (browser/stats.js warmUp); the table gives the median
 // over runs. Prints a markdown table and one JSON line per row.
 import fs from 'node:fs';
 import os from 'node:os';

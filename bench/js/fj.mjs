@@ -31,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve, dirname, join } from 'node:path';
 import { createPool } from '../../js/src/index.js';
 import { MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES } from '../../js/src/common.js';
+import { warmUp } from './browser/stats.js';
 
 const nativeBin = process.argv[2] || new URL('../../build-jsbench/bench/bench_weft', import.meta.url).pathname;
 const wArg = process.argv[3] || '1,2';
@@ -80,7 +81,7 @@ const rows = [];
 for (const workers of workerList) {
   const pool = await createPool({ workers, ...(wasm ? { wasm } : {}) });
   for (const [bench, n] of cases) {
-    await pool.run(bench, n); // warm-up (tier-up)
+    await warmUp(() => pool.run(bench, n)); // until TurboFan code runs (stats.js)
     if (seq) for (let i = 0; i < 2; i++) seq[bench](n);
     const wms = [], nms = [], cms = [], sw = [], sn = [], sc = [];
     let spawns = 0, result = 0, nspawns = 0, nresult = 0, ndepth, cspawns = 0;

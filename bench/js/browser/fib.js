@@ -1,9 +1,9 @@
 // The fib fork-join measurement of bench/js/browser_fj.mjs, shared by the
 // browser page (index.html) and Node so both measure the same way: a pool of
-// `workers`, two warm-up runs, then `reps` runs of the C task fib(n) (one
-// spawn per call with n >= 2: fib(n+1) - 1 spawns), each checked against a
-// loop. Wall time is submit to promise, as an application sees it.
-import { median } from './stats.js';
+// `workers`, warm-up runs until the optimizing tier is in (stats.js
+// warmUp), then `reps` runs of the C task fib(n) (one spawn per call with
+// n >= 2: fib(n+1) - 1 spawns), each checked against a loop. Wall time is submit to promise, as an application sees it.
+import { median, warmUp } from './stats.js';
 
 function fibSeq(n) {
   let a = 0, b = 1;
@@ -17,7 +17,7 @@ export async function measureFib(createPool, { workers, n = 30, reps = 9, comple
   try {
     const want = fibSeq(n);
     const spawns = fibSeq(n + 1) - 1;
-    for (let i = 0; i < 2; i++) await pool.run('fib', n);
+    await warmUp(() => pool.run('fib', n));
     const s0 = pool.stats().spawns;
     const times = [];
     for (let r = 0; r < reps; r++) {

@@ -4,7 +4,7 @@
 // smaller): wavefront N x N ((i,j) after (i-1,j) and (i,j-1)), a chain, a
 // binary tree (i -> 2i+1, 2i+2). Nodes are the C task 'nop'
 // (csrc/graph_tasks.c) or the JavaScript task 'jnop' (GRAPH_TASKS).
-import { median } from './stats.js';
+import { median, warmUp } from './stats.js';
 
 export const GRAPH_TASKS = new URL('../chain_tasks.mjs', import.meta.url);
 
@@ -50,7 +50,7 @@ export function shapeEdges(bench, n) {
 
 // Builds one shape on `pool` and measures it: rows for the phases build
 // (every g.add, one g.edges call, g.validate()), run (one await g.run() per
-// sample, after 3 warm-up runs: the main thread's submit and wake-up
+// sample, after warm-up runs (stats.js warmUp): the main thread's submit and wake-up
 // included; `reps` samples) and runN(10) (one g.runN(10) per sample,
 // divided by 10). Every run's node count is checked.
 export async function measureGraph(pool, { bench, n, task }, reps) {
@@ -75,7 +75,7 @@ export async function measureGraph(pool, { bench, n, task }, reps) {
       }
       return median(ts);
     };
-    for (let i = 0; i < 3; i++) await g.run(); // warm-up (tier-up)
+    await warmUp(() => g.run(), { minMs: 500 }); // until the optimizing tier is in
     const rows = [row('build', 1, buildMs), row('run', reps, await time(reps, 1))];
     const tens = Math.max(3, reps >> 1);
     rows.push(row('runN(10)', tens, await time(tens, 10)));

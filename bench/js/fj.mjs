@@ -82,7 +82,7 @@ for (const workers of workerList) {
   const pool = await createPool({ workers, ...(wasm ? { wasm } : {}) });
   for (const [bench, n] of cases) {
     await warmUp(() => pool.run(bench, n)); // until TurboFan code runs (stats.js)
-    if (seq) for (let i = 0; i < 2; i++) seq[bench](n);
+    if (seq) await warmUp(async () => seq[bench](n)); // the sequential kernel too (this thread)
     const wms = [], nms = [], cms = [], sw = [], sn = [], sc = [];
     let spawns = 0, result = 0, nspawns = 0, nresult = 0, ndepth, cspawns = 0;
     const same = (what, x, depth) => {

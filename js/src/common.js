@@ -52,8 +52,8 @@ export function readUtf8(memory, ptr, len) {
 
 // Writes a task block at `at`: run, fn id, tags, up to 5 argument slots.
 // Arguments were validated by the caller (numbers or views of `memory`).
-export function writeBlock(memory, at, run, fnId, args) {
-  const dv = new DataView(memory.buffer);
+// `dv`: a DataView of memory's current buffer, if the caller keeps one.
+export function writeBlock(memory, at, run, fnId, args, dv = new DataView(memory.buffer)) {
   let tags = 0;
   for (let i = 0; i < MAX_ARGS; i++) {
     const off = at + 8 + 8 * i;
@@ -75,9 +75,7 @@ export function writeBlock(memory, at, run, fnId, args) {
 }
 
 // Decodes the arguments of the block at `at` into numbers and views.
-export function readArgs(memory, at) {
-  const buf = memory.buffer;
-  const dv = new DataView(buf);
+export function readArgs(memory, at, buf = memory.buffer, dv = new DataView(buf)) {
   const tags = dv.getUint16(at + 6, true);
   const out = [];
   for (let i = 0; i < MAX_ARGS; i++) {

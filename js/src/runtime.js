@@ -17,6 +17,9 @@ export class TaskRuntime {
     this.jsNames = [];
     this.jsFns = [];
     this.tasks = new Map(); // name -> { fn: table index, id, js }
+    this._buf = null; // memory.buffer when _dv was made (it changes on growth)
+    this._dv = null;
+    this.isPoolBufferFn = (b) => this.isPoolBuffer(b);
   }
 
   // Called once the instance has its own stack and TLS.
@@ -50,10 +53,23 @@ export class TaskRuntime {
     names.forEach((n, id) => this.tasks.set(n, { fn: this.jsTask, id, js: true }));
   }
 
+  // The memory's current buffer. Every buffer it has had is remembered
+  // (views made before a growth stay valid arguments) and one DataView of the
+  // current one is kept: JavaScript tasks read and write their blocks
+  // through it, without a new view per task.
   buffer() {
     const b = this.memory.buffer;
-    this.buffers.add(b);
+    if (b !== this._buf) {
+      this._buf = b;
+      this._dv = new DataView(b);
+      this.buffers.add(b);
+    }
     return b;
+  }
+
+  dataView() {
+    this.buffer();
+    return this._dv;
   }
 
   isPoolBuffer(b) {
@@ -102,16 +118,22 @@ export class TaskRuntime {
   // The js_call import: runs the JavaScript task of the block at `block` on
   // worker `w`. Never lets an exception into wasm.
   jsCall(w, block) {
-    const dv = new DataView(this.buffer());
+    const dv = this.dataView();
     const run = dv.getUint32(block, true);
     const id = dv.getUint16(block + 4, true);
     if (id === NOTICE_ROOT) return this.noticeRoot(w, block, run);
     const fn = this.jsFns[id];
     const name = this.jsNames[id];
     const ctx = new TaskContext(this, w, run);
+    const tags = dv.getUint16(block + 6, true) & ~NODE_TAG;
     let result = 0;
     try {
-      result = fn(ctx, ...readArgs(this.memory, block));
+      // No arguments, or one or two numbers (tags 1 and 1 | 1 << 3): called
+      // directly; anything else through readArgs.
+      if (tags === 0) result = fn(ctx);
+      else if (tags === 1) result = fn(ctx, dv.getFloat64(block + 8, true));
+      else if (tags === 9) result = fn(ctx, dv.getFloat64(block + 8, true), dv.getFloat64(block + 16, true));
+      else result = fn(ctx, ...readArgs(this.memory, block, this._buf, dv));
       if (result && typeof result.then === 'function')
         throw new TypeError(`weft: task '${name}' returned a promise; tasks must be synchronous`);
     } catch (e) {
@@ -131,7 +153,7 @@ export class TaskRuntime {
     }
     const out = typeof result === 'number' ? result : typeof result === 'bigint' ? Number(result)
       : typeof result === 'boolean' ? +result : 0;
-    new DataView(this.buffer()).setFloat64(block + 8, out, true);
+    this.dataView().setFloat64(block + 8, out, true); // the task may have grown memory
   }
 }
 
@@ -181,8 +203,8 @@ export class TaskContext {
   spawn(name, ...args) {
     const rt = this._rt;
     const t = rt.resolve(name);
-    checkArgs(name, args, (b) => rt.isPoolBuffer(b));
-    writeBlock(rt.memory, rt.staging, this._run, t.id, args);
+    checkArgs(name, args, rt.isPoolBufferFn);
+    writeBlock(rt.memory, rt.staging, this._run, t.id, args, rt.dataView());
     const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
     if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
     this._pending++;

@@ -82,8 +82,13 @@ export function readArgs(memory, at, buf = memory.buffer, dv = new DataView(buf)
     const tag = (tags >> (3 * i)) & 7;
     if (tag === 0) break;
     const off = at + 8 + 8 * i;
-    if (tag === 1) out.push(dv.getFloat64(off, true));
-    else out.push(new VIEW_TYPES[tag](buf, dv.getUint32(off, true), dv.getUint32(off + 4, true)));
+    if (tag === 1) {
+      out.push(dv.getFloat64(off, true));
+    } else {
+      const T = VIEW_TYPES[tag], p = dv.getUint32(off, true), n = dv.getUint32(off + 4, true);
+      if (p + n * T.BYTES_PER_ELEMENT > buf.byteLength) buf = memory.buffer; // grown since
+      out.push(new T(buf, p, n));
+    }
   }
   return out;
 }

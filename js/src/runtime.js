@@ -18,6 +18,7 @@ export class TaskRuntime {
     this.jsFns = [];
     this.tasks = new Map(); // name -> { fn: table index, id, js }
     this._buf = null; // memory.buffer when _dv was made (it changes on growth)
+    this._len = 0;    // its byteLength
     this._dv = null;
     this.isPoolBufferFn = (b) => this.isPoolBuffer(b);
   }
@@ -55,25 +56,31 @@ export class TaskRuntime {
 
   // The memory's current buffer. Every buffer it has had is remembered
   // (views made before a growth stay valid arguments) and one DataView of the
-  // current one is kept: JavaScript tasks read and write their blocks
-  // through it, without a new view per task.
+  // latest one is kept for the task path (view()).
   buffer() {
     const b = this.memory.buffer;
     if (b !== this._buf) {
       this._buf = b;
+      this._len = b.byteLength;
       this._dv = new DataView(b);
       this.buffers.add(b);
     }
     return b;
   }
 
-  dataView() {
-    this.buffer();
+  // A DataView of the memory that reaches at least byte `end` (exclusive).
+  // The getter memory.buffer is slow on a shared memory (a quarter of a
+  // JavaScript task's time when it was read per task), and not needed: a
+  // shared memory never shrinks or moves, so a view made before a growth
+  // still shows the same bytes, and only one that is too short (a block
+  // allocated after another thread grew the memory) is made anew.
+  view(end) {
+    if (end > this._len) this.buffer();
     return this._dv;
   }
 
   isPoolBuffer(b) {
-    return b === this.buffer() || this.buffers.has(b);
+    return b === this._buf || this.buffers.has(b) || b === this.buffer();
   }
 
   resolve(name) {
@@ -118,7 +125,7 @@ export class TaskRuntime {
   // The js_call import: runs the JavaScript task of the block at `block` on
   // worker `w`. Never lets an exception into wasm.
   jsCall(w, block) {
-    const dv = this.dataView();
+    const dv = this.view(block + BLOCK_SIZE);
     const run = dv.getUint32(block, true);
     const id = dv.getUint16(block + 4, true);
     if (id === NOTICE_ROOT) return this.noticeRoot(w, block, run);
@@ -153,7 +160,7 @@ export class TaskRuntime {
     }
     const out = typeof result === 'number' ? result : typeof result === 'bigint' ? Number(result)
       : typeof result === 'boolean' ? +result : 0;
-    this.dataView().setFloat64(block + 8, out, true); // the task may have grown memory
+    dv.setFloat64(block + 8, out, true);
   }
 }
 
@@ -204,7 +211,7 @@ export class TaskContext {
     const rt = this._rt;
     const t = rt.resolve(name);
     checkArgs(name, args, rt.isPoolBufferFn);
-    writeBlock(rt.memory, rt.staging, this._run, t.id, args, rt.dataView());
+    writeBlock(rt.memory, rt.staging, this._run, t.id, args, rt.view(rt.staging + BLOCK_SIZE));
     const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
     if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
     this._pending++;

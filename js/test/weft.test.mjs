@@ -112,6 +112,25 @@ describe('a pool of 2 workers', () => {
     assert.throws(() => pool.alloc(Array, 3), TypeError);
   });
 
+  test('after the memory grows, tasks still read their blocks and views', async () => {
+    // Warm every worker's kept view of the memory (runtime.js, view()) ...
+    assert.equal(await pool.run('jfib', 15), fibSeq(15));
+    const before = pool.memory.buffer.byteLength;
+    // ... then take nearly all of the initial memory and more, so that the
+    // memory grows and later blocks (runs, views) lie beyond those views.
+    const filler = pool.alloc(Uint8Array, before - (2 << 20));
+    const big = pool.alloc(Float64Array, 4 << 20);
+    assert.ok(pool.memory.buffer.byteLength > before, 'the memory grew');
+    assert.equal(await pool.run('fill', big, 2), big.length);
+    assert.equal(big[0], 0);
+    assert.equal(big[big.length - 1], 2 * (big.length - 1));
+    for (let i = 0; i < 20; i++) assert.equal(await pool.run('jadd', i, 0.5), i + 0.5);
+    assert.equal(await pool.run('jfib', 18), fibSeq(18));
+    assert.deepEqual([...(await pool.map('jadd', [[1, 2], [3, 4], [5, 6]]))], [3, 7, 11]);
+    pool.free(big);
+    pool.free(filler);
+  });
+
   test('stats count spawns and roots', async () => {
     const before = pool.stats();
     await pool.run('fib', 22);

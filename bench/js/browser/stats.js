@@ -8,9 +8,9 @@ export const median = (xs) => {
 // Runs `once` (async) until the engine's optimizing tier has taken over:
 // V8 first runs wasm from its baseline compiler (Liftoff) and swaps in
 // TurboFan code once a function is hot, compiled on a background thread.
-// That swap cannot be observed, only timed, and it came late here: under
-// `chrt -f` on 2 cores fib(34) ran 10 runs (0.8 s) at 85 ms before dropping
-// to 54 ms, and a single warm-up run had left the 1-worker row on Liftoff.
+// That swap cannot be observed from here, only timed, and a busy machine
+// can delay it (docs/JS.md, "Warm-up, and this VM's phases": the slow
+// phases seen here came from the VM, but one warm-up run is no margin).
 // So warm up for a span of time, not a count: at least `minMs` and
 // `minRuns`, and on until the last run is within 10 % of the best so far
 // (a swap in the middle of the span leaves the last runs at the new speed),

@@ -316,8 +316,13 @@ export class Pool {
     if (!Array.isArray(argsList) && !ArrayBuffer.isView(argsList))
       throw new TypeError('weft: map(name, argsList): argsList must be an array');
     const n = argsList.length;
-    const lists = Array.from(argsList, (a) => (Array.isArray(a) ? a : [a]));
-    for (const a of lists) checkArgs(name, a, (b) => this._isPoolBuffer(b));
+    // Checked before anything is allocated; an entry that is a number needs
+    // no check and no array of its own.
+    const isPool = this._rt.isPoolBufferFn;
+    for (let i = 0; i < n; i++) {
+      const a = argsList[i];
+      if (typeof a !== 'number') checkArgs(name, Array.isArray(a) ? a : [a], isPool);
+    }
     const ex = this._ex;
     const L = this._rt.L;
     const r = ex.weft_wasm_run_new();
@@ -327,8 +332,21 @@ export class Pool {
       ex.weft_wasm_run_free(r);
       throw new Error('weft: out of memory');
     }
-    for (let i = 0; i < n; i++) writeBlock(this._memory, blocks + i * BLOCK_SIZE, r, t.id, lists[i]);
+    // One view for the whole batch (after the allocations, which may have
+    // grown the memory): memory.buffer is slow to read on a shared memory.
     const dv = new DataView(this._memory.buffer);
+    for (let i = 0; i < n; i++) {
+      const a = argsList[i], at = blocks + i * BLOCK_SIZE;
+      if (typeof a === 'number') {
+        dv.setUint32(at, r, true);
+        dv.setUint16(at + 4, t.id, true);
+        dv.setUint16(at + 6, 1, true); // one number argument
+        dv.setFloat64(at + 8, a, true);
+        for (let k = 16; k < BLOCK_SIZE; k += 8) dv.setFloat64(at + k, 0, true);
+      } else {
+        writeBlock(this._memory, at, r, t.id, Array.isArray(a) ? a : [a], dv);
+      }
+    }
     const b = r + L.block;
     for (let i = 0; i < 6; i++) dv.setUint32(b + 4 * i, 0, true);
     dv.setUint32(b + 8, t.fn, true);

@@ -77,6 +77,16 @@ describe('a pool of 2 workers', () => {
     assert.deepEqual(Array.from(js), Array.from(c));
     const f = await pool.map('fib', [10, 11, 12]);
     assert.deepEqual(Array.from(f), [55, 89, 144]);
+    // entries: numbers and argument arrays mixed, a bare view; argsList may
+    // be a typed array
+    assert.deepEqual([...(await pool.map('fib', [7, [8], 9]))], [13, 21, 34]);
+    assert.deepEqual([...(await pool.map('fib', Float64Array.of(5, 6)))], [5, 8]);
+    const v = pool.alloc(Float64Array, 4);
+    v.set([1, 2, 3, 4]);
+    assert.deepEqual([...(await pool.map('vsum', [v, [v]]))], [10, 10]);
+    pool.free(v);
+    assert.throws(() => pool.map('fib', [1, 'x']), TypeError);
+    assert.throws(() => pool.map('vsum', [new Float64Array(4)]), /pool's memory/);
   });
 
   test('runs in flight at once', async () => {

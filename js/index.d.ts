@@ -3,6 +3,10 @@
 /** Arguments a task takes: numbers, or typed array views of the pool's memory (pool.alloc). */
 export type TaskArg = number | Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array;
 
+/** A typed array of numbers: pool.map's argsList (one number per task) and edges()' node ids. */
+export type NumberArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array |
+  Uint32Array | Float32Array | Float64Array;
+
 export interface PoolOptions {
   /** Workers (threads). Default: one per core. 1..1024. */
   workers?: number;
@@ -73,8 +77,12 @@ export interface Pool {
   run(name: string, ...args: TaskArg[]): Promise<number>;
   /** A new, empty task graph on this pool; its runs are promises. */
   graph(): Graph;
-  /** Runs a task once per argument list, as one job; results in order. */
-  map(name: string, argsList: Array<TaskArg | TaskArg[]>, options?: { grain?: number }): Promise<Float64Array>;
+  /**
+   * Runs a task once per entry of argsList, as one job; results in order. An entry is an argument
+   * list, or a single argument (a number or a view); argsList may be a typed array of numbers.
+   */
+  map(name: string, argsList: ReadonlyArray<TaskArg | readonly TaskArg[]> | NumberArray,
+    options?: { grain?: number }): Promise<Float64Array>;
   alloc<T extends Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array>(
     type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number }, n: number): T;
   free(view: ArrayBufferView): void;
@@ -82,6 +90,10 @@ export interface Pool {
   destroy(): Promise<void>;
 }
 
+/** The class of createPool's pools (for instanceof); its constructor throws: use createPool. */
+export declare class Pool {
+  private constructor();
+}
 export function createPool(options?: PoolOptions): Promise<Pool>;
 /** Why shared memory is unavailable (browsers without cross-origin isolation), or null. */
 export function isolationProblem(): Promise<string | null>;
@@ -112,6 +124,8 @@ export interface GraphError extends Error {
   /** ECYCLE: the whole cycle's length, and whether `cycle` was cut. */
   cycleLength?: number;
   truncated?: boolean;
+  /** Other validation errors that name nodes (EFOREIGN: the rejected edge's from and to): their ids. */
+  nodes?: number[];
   /** ENODE_FAILED: the first failing node, its name, task and status (1 for a JavaScript throw). */
   node?: number;
   nodeName?: string;
@@ -136,8 +150,8 @@ export interface GraphBuilder {
   /** `from` precedes `to`. A self-edge throws ECYCLE and breaks the graph until clear(). */
   edge(from: number, to: number): this;
   /** Many edges, all or none: pairs, or two equal-length arrays of ids. */
-  edges(pairs: Array<[number, number]>): this;
-  edges(from: ArrayLike<number>, to: ArrayLike<number>): this;
+  edges(pairs: ReadonlyArray<readonly [number, number]>): this;
+  edges(from: readonly number[] | NumberArray, to: readonly number[] | NumberArray): this;
   /** Returns true, or throws a GraphError (ECYCLE with the cycle's ids and names). */
   validate(): true;
   /** Graphviz DOT. */
@@ -171,4 +185,6 @@ export interface TaskGraph extends GraphBuilder {
   runUntil(task: string, ...args: TaskArg[]): GraphResult;
 }
 /** The class of pool.graph()'s graphs (for instanceof). */
-export declare const Graph: { prototype: Graph };
+export declare class Graph {
+  private constructor();
+}

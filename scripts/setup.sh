@@ -59,3 +59,19 @@ if [ ! -f "$browser_tests/node_modules/.package-lock.json" ] ||
     echo "setup: npm not found; the browser tests (js/test/browser) need it" >&2
   fi
 fi
+
+# npm packages of the type check of js/index.d.ts (typescript, pinned):
+# installed from the committed lock file, only when the lock file is newer
+# than the copy npm keeps in node_modules.
+type_tests="$(cd "$(dirname "$0")/.." && pwd)/js/test/types"
+if [ ! -f "$type_tests/node_modules/.package-lock.json" ] ||
+   [ "$type_tests/package-lock.json" -nt "$type_tests/node_modules/.package-lock.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "setup: npm ci in js/test/types"
+    (cd "$type_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    echo "setup: npm not found; the type check (js/test/types) needs it" >&2
+  fi
+else
+  echo "setup: js/test/types npm packages present"
+fi

@@ -112,6 +112,14 @@ else
   fail=1
 fi
 
+step "TypeScript: js/index.d.ts type-checks against the whole public API (js/test/types, tsc --noEmit)"
+if [ -x js/test/types/node_modules/.bin/tsc ]; then
+  (cd js/test/types && npx --no-install tsc -p .) || fail=1
+else
+  echo "js/test/types/node_modules missing (scripts/setup.sh runs npm ci there)"
+  fail=1
+fi
+
 step "WebAssembly in headless Chromium: js/test/browser (Web Workers, COOP/COEP server, no-isolation fallback)"
 t0=$SECONDS
 if [ -f js/dist/weft.wasm ]; then

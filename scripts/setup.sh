@@ -27,51 +27,28 @@ else
   echo "setup: all packages present"
 fi
 
-# npm packages of the JavaScript benchmarks (bench/js: piscina), from the
-# lock file, once: again only when package-lock.json is newer than the
-# installed tree. (Debian's nodejs ships without npm: its npm package then.)
-benchjs="$(cd "$(dirname "$0")/.." && pwd)/bench/js"
-if [ -f "$benchjs/package-lock.json" ] && \
-   [ ! "$benchjs/node_modules/.package-lock.json" -nt "$benchjs/package-lock.json" ]; then
+# npm packages, each folder from its committed lock file: installed only
+# when the lock file is newer than the copy npm keeps in node_modules (so
+# again after the lock file changes). Debian's nodejs ships without npm: its
+# npm package then.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_ci() {  # folder (relative to the repository), what its packages are for
+  local dir="$root/$1"
+  if [ -f "$dir/node_modules/.package-lock.json" ] &&
+     [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: $1 npm packages present"
+    return
+  fi
   if ! command -v npm >/dev/null 2>&1; then
     echo "setup: installing npm"
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
-  echo "setup: npm ci in bench/js"
-  (cd "$benchjs" && npm ci --no-audit --no-fund --loglevel=error)
-else
-  echo "setup: bench/js npm packages present"
-fi
-
-# npm packages of the browser tests (playwright-core, which drives the
-# chromium above): installed from the committed lock file, only when
-# the lock file is newer than the copy npm keeps in node_modules.
-browser_tests="$(cd "$(dirname "$0")/.." && pwd)/js/test/browser"
-if [ ! -f "$browser_tests/node_modules/.package-lock.json" ] ||
-   [ "$browser_tests/package-lock.json" -nt "$browser_tests/node_modules/.package-lock.json" ]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "setup: npm ci in js/test/browser"
-    (cd "$browser_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  else
-    echo "setup: npm not found; the browser tests (js/test/browser) need it" >&2
-  fi
-fi
-
-# npm packages of the type check of js/index.d.ts (typescript, pinned):
-# installed from the committed lock file, only when the lock file is newer
-# than the copy npm keeps in node_modules.
-type_tests="$(cd "$(dirname "$0")/.." && pwd)/js/test/types"
-if [ ! -f "$type_tests/node_modules/.package-lock.json" ] ||
-   [ "$type_tests/package-lock.json" -nt "$type_tests/node_modules/.package-lock.json" ]; then
-  if command -v npm >/dev/null 2>&1; then
-    echo "setup: npm ci in js/test/types"
-    (cd "$type_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  else
-    echo "setup: npm not found; the type check (js/test/types) needs it" >&2
-  fi
-else
-  echo "setup: js/test/types npm packages present"
-fi
+  echo "setup: npm ci in $1 ($2)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+npm_ci bench/js "the JavaScript benchmarks: piscina"
+npm_ci js/test/browser "the browser tests: playwright-core, which drives the chromium above"
+npm_ci js/test/types "the type check of js/index.d.ts: typescript"

@@ -9,29 +9,29 @@ export type NumberArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Arra
 
 export interface PoolOptions {
   /** Workers (threads). Default: one per core. 1..1024. */
-  workers?: number;
+  workers?: number | undefined;
   /** URL or path of an ES module; its exported functions become JavaScript tasks. */
-  tasks?: string | URL;
+  tasks?: string | URL | undefined;
   /** URL of weft.wasm (default: ../dist/weft.wasm next to the package source). */
-  wasm?: string | URL;
+  wasm?: string | URL | undefined;
   /** Bytes of wasm stack per worker (default 256 KiB). */
-  stackSize?: number;
+  stackSize?: number | undefined;
   /** Frames per worker deque (default 16384). */
-  dequeFrames?: number;
+  dequeFrames?: number | undefined;
   /** Bytes of scratch arena per worker (default 1 MiB). */
-  scratchSize?: number;
+  scratchSize?: number | undefined;
   /** Steal attempts before an idle worker sleeps (default 512). */
-  spinRounds?: number;
+  spinRounds?: number | undefined;
   /**
    * How the main thread learns that a run ended: 'waitAsync' (Atomics.waitAsync on the job's state
    * word), 'message' (the worker that ended the run posts a message), or 'auto' (the default:
    * waitAsync where it exists). 'waitAsync' where it does not exist is a TypeError.
    */
-  completion?: 'auto' | 'waitAsync' | 'message';
+  completion?: 'auto' | 'waitAsync' | 'message' | undefined;
   /** Browsers without cross-origin isolation: false makes createPool reject instead of falling back to one thread. */
-  fallback?: boolean;
+  fallback?: boolean | undefined;
   /** Run on the calling thread only (the fallback's mode), even where threads are available. */
-  singleThread?: boolean;
+  singleThread?: boolean | undefined;
 }
 
 export interface WorkerStats {
@@ -82,7 +82,7 @@ export interface Pool {
    * list, or a single argument (a number or a view); argsList may be a typed array of numbers.
    */
   map(name: string, argsList: ReadonlyArray<TaskArg | readonly TaskArg[]> | NumberArray,
-    options?: { grain?: number }): Promise<Float64Array>;
+    options?: { grain?: number | undefined }): Promise<Float64Array>;
   alloc<T extends Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array>(
     type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number }, n: number): T;
   free(view: ArrayBufferView): void;

@@ -41,6 +41,8 @@ export async function usage(): Promise<void> {
   await createPool({});
   await createPool({ tasks: './tasks.js', wasm: 'file:///weft.wasm', completion: 'waitAsync' });
   await createPool({ completion: 'message', singleThread: true });
+  // an option left undefined means its default (exactOptionalPropertyTypes is on)
+  await createPool({ workers: undefined, tasks: undefined, completion: undefined, fallback: undefined });
   // @ts-expect-error completion is 'auto', 'waitAsync' or 'message'
   await createPool({ completion: 'poll' });
   // @ts-expect-error workers is a number
@@ -108,6 +110,7 @@ export async function usage(): Promise<void> {
   await pool.map('fib', [7, [8], 9]);
   await pool.map('fib', Float64Array.of(5, 6));
   await pool.map('fib', Int32Array.of(5, 6), { grain: 1 });
+  await pool.map('fib', [5], { grain: undefined });
   await pool.map('fib', Uint8Array.of(5, 6));
   await pool.map('vsum', [f64, [f64], [f64, 3]]);
   const constPairs = [[1, 2], [3, 4]] as const;

@@ -86,6 +86,10 @@ struct weft__pool {
   weft_config cfg;
   void *region;
   size_t region_size;
+  size_t slice_offset;       /* region layout (pool.c, plan): the first slice, */
+  size_t slice_size;         /* each slice's size, and the stack's offset and */
+  size_t stack_offset;       /* size in a slice (stack_size 0: no stacks) */
+  size_t stack_size;
   weft_worker **workers;     /* array in the region */
 
   /* Root jobs pushed by outside threads (Treiber stack; workers take all). */
@@ -147,6 +151,24 @@ static inline void weft__cpu_relax(void) {
 /* pool.c */
 weft__pool *weft__pool_pin(weft_pool h);
 void weft__pool_unpin(weft_pool h);
+
+/* weft_pool_create with flags. WEFT__HOST_STACKS (WEFT_THREADS_HOST pools):
+ * each worker's slice keeps a stack of cfg->stack_size bytes behind a guard
+ * page, as the pool's own threads have, for a host whose thread runs the
+ * worker on memory it is given and stops touching that memory the moment
+ * weft_worker_enter returns: destroy releases the region as soon as every
+ * entered worker has returned. The WebAssembly host is one (src/wasm/host.c:
+ * a worker's C stack is linear memory, used only by wasm code, and the
+ * worker returns to JavaScript). A native thread is not: it still runs on
+ * its stack while it returns and exits. */
+#define WEFT__HOST_STACKS 1u
+int weft__pool_create(weft_pool *out, const weft_config *cfg, unsigned flags);
+
+/* The stack in worker `index`'s slice: the pool's own thread's (POOL; a
+ * platform that cannot place thread stacks leaves it unused) or the one
+ * WEFT__HOST_STACKS keeps. WEFT_EINVAL (NULL out-pointers, index out of
+ * range, no stacks: CALLER, HOST without the flag), WEFT_EBADPOOL. */
+int weft__worker_stack(weft_pool pool, unsigned index, void **base, size_t *size);
 
 /* deque.c: 1 = took and ran a frame, 0 = nothing shared, -1 = lost a race */
 int weft__steal(weft_worker *w, weft_worker *victim);

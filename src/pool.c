@@ -103,14 +103,16 @@ typedef struct {
   size_t page, header, guard, stack, wstruct, deque, scratch, slice;
 } layout_t;
 
-static int plan(const weft_config *cfg, unsigned n, layout_t *L) {
+static int plan(const weft_config *cfg, unsigned n, unsigned flags, layout_t *L) {
   size_t page = weft__prim_page_size();
-  bool own_threads = cfg->threads == WEFT_THREADS_POOL;
+  /* CALLER and HOST workers run on their threads' own stacks, unless a
+   * HOST pool's host asks for stacks in the slices (WEFT__HOST_STACKS). */
+  bool stacks = cfg->threads == WEFT_THREADS_POOL ||
+                (cfg->threads == WEFT_THREADS_HOST && (flags & WEFT__HOST_STACKS));
   L->page = page;
   L->header = round_up(sizeof(weft__pool) + n * sizeof(weft_worker *), page);
-  /* CALLER and HOST workers run on their threads' own stacks. */
-  L->guard = own_threads ? page : 0;
-  L->stack = own_threads ? round_up(cfg->stack_size, page) : 0;
+  L->guard = stacks ? page : 0;
+  L->stack = stacks ? round_up(cfg->stack_size, page) : 0;
   L->wstruct = round_up(sizeof(weft_worker), page);
   L->deque = round_up(cfg->deque_frames * sizeof(weft__frame), page);
   L->scratch = round_up(cfg->scratch_size, WEFT__SCRATCH_CHUNK);
@@ -145,7 +147,11 @@ static void stop_workers(weft__pool *p, unsigned started) {
   for (unsigned i = 0; i < started; i++) weft__prim_thread_join(&p->workers[i]->thread);
 }
 
-int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
+int weft_pool_create(weft_pool *out, const weft_config *cfg) {
+  return weft__pool_create(out, cfg, 0);
+}
+
+int weft__pool_create(weft_pool *out, const weft_config *cfg_in, unsigned flags) {
   if (!out) return WEFT_EINVAL;
   out->id = 0;
   weft_config cfg;
@@ -159,7 +165,7 @@ int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
   cfg.workers = n;
 
   layout_t L;
-  if ((rc = plan(&cfg, n, &L))) return rc;
+  if ((rc = plan(&cfg, n, flags, &L))) return rc;
   uint32_t idx;
   if ((rc = claim_slot(&idx))) return rc;
 
@@ -175,6 +181,10 @@ int weft_pool_create(weft_pool *out, const weft_config *cfg_in) {
   p->nworkers = n;
   p->region = region;
   p->region_size = size;
+  p->slice_offset = L.header;
+  p->slice_size = L.slice;
+  p->stack_offset = L.guard;
+  p->stack_size = L.stack;
   p->workers = (weft_worker **)(region + sizeof(weft__pool));
 
   for (unsigned i = 0; i < n; i++) {
@@ -281,6 +291,21 @@ int weft_worker_enter(weft_pool h, unsigned index) {
   atomic_fetch_sub_explicit(&p->entered, 1, memory_order_seq_cst);
   weft__prim_wake32((uint32_t *)&p->entered, 1);
   return 0;
+}
+
+int weft__worker_stack(weft_pool h, unsigned index, void **base, size_t *size) {
+  if (!base || !size) return WEFT_EINVAL;
+  weft__pool *p = weft__pool_pin(h);
+  if (!p) return WEFT_EBADPOOL;
+  int rc = WEFT_EINVAL;
+  if (index < p->nworkers && p->stack_size) {
+    *base = (unsigned char *)p->region + p->slice_offset + (size_t)index * p->slice_size +
+            p->stack_offset;
+    *size = p->stack_size;
+    rc = WEFT_OK;
+  }
+  weft__pool_unpin(h);
+  return rc;
 }
 
 int weft_pool_workers(weft_pool h) {

@@ -6,6 +6,7 @@
  * share a CALLER pool, re-entry, host threads entering late or not at all.
  */
 #include "helpers.h"
+#include "internal.h" /* weft__worker_stack, WEFT__HOST_STACKS */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -805,4 +806,122 @@ TEST(host_destroy) {
       ASSERT(a[i].rc == WEFT_OK || a[i].rc == WEFT_EBADPOOL);
     }
   }
+}
+
+/* ------------------------------------------------- stacks in the slices */
+
+/* White-box: weft__worker_stack and WEFT__HOST_STACKS (src/internal.h), the
+ * stacks the WebAssembly host runs its workers on (js/test checks that the
+ * workers' stack pointers really are there). */
+
+typedef struct {
+  void *base[4];
+  size_t size[4];
+  _Atomic unsigned inside, outside;
+} stack_ctx;
+
+static stack_ctx sctx;
+
+/* Records whether this call's frame lies in its worker's stack (an address
+ * of a local stands for the stack pointer). */
+static void stack_probe(weft_worker *w) {
+  volatile char local = 0;
+  uintptr_t a = (uintptr_t)&local;
+  unsigned i = weft_worker_index(w);
+  uintptr_t lo = (uintptr_t)sctx.base[i], hi = lo + sctx.size[i];
+  if (a >= lo && a < hi) atomic_fetch_add(&sctx.inside, 1);
+  else atomic_fetch_add(&sctx.outside, 1);
+}
+
+WEFT_TASK_1(long, sfib, long, n) {
+  if (n < 2) {
+    if (n == 1) stack_probe(w);
+    return n;
+  }
+  sfib_spawn(w, n - 1);
+  long y = sfib(w, n - 2);
+  return sfib_sync(w) + y;
+}
+
+/* Gets every worker's stack; checks sizes, page alignment, no overlap, and
+ * the errors. */
+static void get_stacks(weft_pool p, unsigned n, size_t want) {
+  memset(&sctx, 0, sizeof sctx);
+  for (unsigned i = 0; i < n; i++) {
+    ASSERT_OK(weft__worker_stack(p, i, &sctx.base[i], &sctx.size[i]));
+    ASSERT_NOT_NULL(sctx.base[i]);
+    ASSERT_UGE(sctx.size[i], want);
+    ASSERT_ULT(sctx.size[i], want + 65536); /* rounded up to a page */
+    ASSERT_UEQ((uintptr_t)sctx.base[i] % 4096, 0);
+    for (unsigned j = 0; j < i; j++) {
+      uintptr_t a = (uintptr_t)sctx.base[i], b = (uintptr_t)sctx.base[j];
+      ASSERT(a >= b + sctx.size[j] || a + sctx.size[i] <= b);
+    }
+  }
+  void *base;
+  size_t size;
+  ASSERT_ERR(weft__worker_stack(p, n, &base, &size), WEFT_EINVAL);
+  ASSERT_ERR(weft__worker_stack(p, 0, NULL, &size), WEFT_EINVAL);
+  ASSERT_ERR(weft__worker_stack(p, 0, &base, NULL), WEFT_EINVAL);
+}
+
+TEST(worker_stacks) {
+  weft_config cfg;
+  weft_config_default(&cfg);
+  void *base;
+  size_t size;
+  long n = (long)test_scaled(22, 16), r;
+
+  /* The pool's own threads: their stacks are in the slices, and tasks run
+   * there (where the platform places thread stacks: not on Windows). */
+  cfg.workers = 2;
+  cfg.stack_size = (size_t)1 << 20;
+  weft_pool p;
+  ASSERT_OK(weft_pool_create(&p, &cfg));
+  get_stacks(p, 2, cfg.stack_size);
+  ASSERT_OK(sfib_run(p, &r, n));
+  ASSERT_EQ(r, fib_seq(n));
+#if !defined(_WIN32)
+  ASSERT_UGT(atomic_load(&sctx.inside), 0);
+  ASSERT_UEQ(atomic_load(&sctx.outside), 0);
+#endif
+  ASSERT_OK(weft_pool_destroy(p));
+  ASSERT_ERR(weft__worker_stack(p, 0, &base, &size), WEFT_EBADPOOL);
+
+  /* CALLER, and HOST without the flag: no stacks. */
+  cfg.threads = WEFT_THREADS_CALLER;
+  cfg.workers = 1;
+  ASSERT_OK(weft_pool_create(&p, &cfg));
+  ASSERT_ERR(weft__worker_stack(p, 0, &base, &size), WEFT_EINVAL);
+  ASSERT_OK(weft_pool_destroy(p));
+  cfg.threads = WEFT_THREADS_HOST;
+  cfg.workers = 2;
+  ASSERT_OK(weft_pool_create(&p, &cfg));
+  ASSERT_ERR(weft__worker_stack(p, 0, &base, &size), WEFT_EINVAL);
+  ASSERT_OK(weft_pool_destroy(p));
+
+  /* HOST with WEFT__HOST_STACKS: a stack per slice; the pool works as any
+   * HOST pool (here the host threads keep their own stacks: a native thread
+   * may not run on one, see internal.h). */
+  cfg.stack_size = (size_t)256 << 10;
+  ASSERT_OK(weft__pool_create(&p, &cfg, WEFT__HOST_STACKS));
+  get_stacks(p, 2, cfg.stack_size);
+  enter_args a[2];
+  pthread_t th[2];
+  for (unsigned i = 0; i < 2; i++) {
+    a[i].pool = p;
+    a[i].index = i;
+    a[i].rc = -1000;
+    a[i].mark = NULL;
+    ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
+  }
+  ASSERT_OK(sfib_run(p, &r, n));
+  ASSERT_EQ(r, fib_seq(n));
+  ASSERT_OK(weft_pool_destroy(p));
+  for (unsigned i = 0; i < 2; i++) {
+    ASSERT_EQ(pthread_join(th[i], NULL), 0);
+    /* entered before destroy began: OK; after (the job ran on the other): EBADPOOL */
+    ASSERT(a[i].rc == WEFT_OK || a[i].rc == WEFT_EBADPOOL);
+  }
+  (void)sfib_task;
 }

@@ -587,9 +587,23 @@ export async function createPool(options = {}) {
   rt.attach(ex);
   pool._batchTask = ex.weft_wasm_batch_task();
 
-  // n pool workers + 1 control thread for destroy (it waits).
+  // The weft pool first. HOST mode starts and waits for nothing, and with
+  // host_stacks each worker's stack is kept in its slice of the pool's
+  // region, so the n JavaScript workers start on the stacks weft carved for
+  // them. The extra control thread (destroy runs there: it waits) is no
+  // weft worker; its small stack comes from the heap.
   const stackSize = options.stackSize || 256 * 1024;
   const tlsRoom = ex.__tls_size.value + ex.__tls_align.value + 16;
+  const scratch = ex.weft_wasm_alloc(8, 4); // [rc, stack size]
+  if (!scratch) throw new Error('weft: out of memory');
+  const hp = ex.weft_wasm_pool_create(THREADS_HOST, 1, n, stackSize, options.dequeFrames || 16384,
+    options.scratchSize ?? 1 << 20, options.spinRounds ?? 512, scratch);
+  if (!hp) {
+    const rc = new Int32Array(memory.buffer)[scratch >> 2];
+    ex.weft_wasm_free(scratch);
+    throw new Error(`weft: pool creation failed: ${readCString(memory, ex.weft_wasm_strerror(rc))}`);
+  }
+  pool._hp = hp;
   const readyP = [];
   try {
     for (let i = 0; i <= n; i++) {
@@ -597,9 +611,19 @@ export async function createPool(options = {}) {
       h.onDone = (r) => pool._runDone(r);
       h.onFail = (e) => pool._hostFailed(e);
       pool._hosts.push(h);
-      const stack = i < n ? stackSize : CONTROL_STACK;
-      const block = ex.weft_wasm_alloc(stack + tlsRoom, 16);
-      if (!block) throw new Error('weft: out of memory for worker stacks');
+      let block, stack;
+      if (i < n) {
+        // [base, base + size) in worker i's slice: the stack below, its
+        // TLS block on top.
+        block = ex.weft_wasm_worker_stack(hp, i, scratch + 4);
+        const size = new Uint32Array(memory.buffer)[(scratch + 4) >> 2];
+        stack = Math.floor((size - tlsRoom) / 16) * 16;
+        if (!block || stack < 16384) throw new Error(`weft: no stack in worker ${i}'s slice`);
+      } else {
+        stack = CONTROL_STACK;
+        block = ex.weft_wasm_alloc(stack + tlsRoom, 16);
+        if (!block) throw new Error('weft: out of memory for the control thread\'s stack');
+      }
       const p = h.expect('ready');
       p.catch(() => {});
       readyP.push(p);
@@ -608,13 +632,6 @@ export async function createPool(options = {}) {
     const ready = await Promise.all(readyP);
     rt.setTasks(Object.fromEntries(ready[0].names.map((k) => [k, () => {}])));
 
-    const rcp = ex.weft_wasm_alloc(4, 4);
-    const hp = ex.weft_wasm_pool_create(THREADS_HOST, n, stackSize, options.dequeFrames || 16384,
-      options.scratchSize ?? 1 << 20, options.spinRounds ?? 512, rcp);
-    const rc = new Int32Array(memory.buffer)[rcp >> 2];
-    ex.weft_wasm_free(rcp);
-    if (!hp) throw new Error(`weft: pool creation failed: ${readCString(memory, ex.weft_wasm_strerror(rc))}`);
-    pool._hp = hp;
     const entered = [];
     for (let i = 0; i < n; i++) {
       const h = pool._hosts[i];
@@ -626,9 +643,21 @@ export async function createPool(options = {}) {
     for (const h of pool._hosts) h.unref();
   } catch (e) {
     pool._state = 'destroying';
-    await withTimeout(pool._shutdown(), 10000).catch(() => {});
+    if (!pool._hosts.some((h) => h.entered)) {
+      // No worker entered, so nothing runs in the pool. Stop the JavaScript
+      // workers first (one may still be starting on its stack in the pool's
+      // region), then destroy the pool here: with no worker and no job it
+      // waits for nothing.
+      await Promise.all(pool._hosts.map((h) => h.terminate())).catch(() => {});
+      ex.weft_wasm_pool_destroy(pool._hp);
+      pool._hp = 0;
+    } else {
+      await withTimeout(pool._shutdown(), 10000).catch(() => {});
+    }
     pool._state = 'destroyed';
     throw e;
+  } finally {
+    ex.weft_wasm_free(scratch);
   }
   pool._state = 'ready';
   return pool;
@@ -662,7 +691,7 @@ async function createSolo(options, reason) {
   if (tasksUrl) rt.setTasks(await import(tasksUrl));
   pool._batchTask = ex.weft_wasm_batch_task();
   const rcp = ex.weft_wasm_alloc(4, 4);
-  const hp = ex.weft_wasm_pool_create(THREADS_CALLER, 1, options.stackSize || 1 << 20,
+  const hp = ex.weft_wasm_pool_create(THREADS_CALLER, 0, 1, options.stackSize || 1 << 20,
     options.dequeFrames || 16384, options.scratchSize ?? 1 << 20, 0, rcp);
   const rc = new Int32Array(memory.buffer)[rcp >> 2];
   ex.weft_wasm_free(rcp);

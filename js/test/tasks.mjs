@@ -69,3 +69,12 @@ export function bad_spawn(ctx) {
   ctx.spawn('no_such_task', 1);
   return 0;
 }
+
+// The running worker's wasm stack pointer and index, packed as
+// sp * 1024 + worker (where workers' stacks live; _rt is internal), after a
+// little work so that a batch of these spreads over the workers.
+export function stack_probe(ctx) {
+  let x = 0;
+  for (let k = 0; k < 20000; k++) x += Math.sqrt(k);
+  return x > 0 ? ctx._rt.ex.__stack_pointer.value * 1024 + ctx.worker : -1;
+}

@@ -141,6 +141,31 @@ describe('a pool of 2 workers', () => {
     pool.free(filler);
   });
 
+  test('each worker runs on the stack weft keeps in its slice of the pool region', async () => {
+    const ex = pool._ex;
+    const tmp = ex.weft_wasm_alloc(4, 4);
+    const stacks = [];
+    for (let i = 0; i < pool.workers; i++) {
+      const base = ex.weft_wasm_worker_stack(pool._hp, i, tmp);
+      const size = new Uint32Array(pool.memory.buffer)[tmp >> 2];
+      assert.ok(base > 0 && size >= 256 * 1024, `worker ${i}: stack ${base}, ${size} bytes`);
+      for (const o of stacks) assert.ok(base >= o.base + o.size || base + size <= o.base, 'stacks overlap');
+      stacks.push({ base, size });
+    }
+    ex.weft_wasm_free(tmp);
+    const seen = new Set();
+    for (let attempt = 0; attempt < 20 && seen.size < pool.workers; attempt++) {
+      for (const r of await pool.map('stack_probe', Array.from({ length: 64 }, () => []))) {
+        const w = r % 1024, sp = Math.floor(r / 1024);
+        assert.ok(w < pool.workers, `worker index ${w}`);
+        const { base, size } = stacks[w];
+        assert.ok(sp > base && sp < base + size, `worker ${w}: stack pointer ${sp} outside [${base}, ${base + size})`);
+        seen.add(w);
+      }
+    }
+    assert.equal(seen.size, pool.workers, 'every worker ran a probe');
+  });
+
   test('stats count spawns and roots', async () => {
     const before = pool.stats();
     await pool.run('fib', 22);

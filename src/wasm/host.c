@@ -29,11 +29,13 @@ void WASM_EXPORT(weft_wasm_free)(void *p) { free(p); }
 /* ------------------------------------------------------------------ pools */
 
 /* Creates a pool whose workers are the host's threads (threads =
- * WEFT_THREADS_HOST: each enters with weft_wasm_worker_enter) or the
+ * WEFT_THREADS_HOST: each enters with weft_wasm_worker_enter; host_stacks:
+ * each worker's stack is kept in its slice, weft_wasm_worker_stack; see
+ * WEFT__HOST_STACKS for why a wasm worker may use it) or the
  * caller alone (WEFT_THREADS_CALLER). Neither starts nor waits for a
  * thread, so this is safe on a thread that must not wait. Returns the
  * pool, or NULL with *rc set (rc may be NULL). */
-host_pool *WASM_EXPORT(weft_wasm_pool_create)(uint32_t threads, uint32_t workers,
+host_pool *WASM_EXPORT(weft_wasm_pool_create)(uint32_t threads, uint32_t host_stacks, uint32_t workers,
                                              uint32_t stack_size, uint32_t deque_frames,
                                              uint32_t scratch_size, uint32_t spin_rounds,
                                              int32_t *rc) {
@@ -50,13 +52,23 @@ host_pool *WASM_EXPORT(weft_wasm_pool_create)(uint32_t threads, uint32_t workers
   if (deque_frames) cfg.deque_frames = deque_frames;
   cfg.scratch_size = scratch_size;
   cfg.spin_rounds = spin_rounds;
-  int r = weft_pool_create(&hp->pool, &cfg);
+  int r = weft__pool_create(&hp->pool, &cfg, host_stacks ? WEFT__HOST_STACKS : 0);
   if (rc) *rc = r;
   if (r) {
     free(hp);
     return NULL;
   }
   return hp;
+}
+
+/* The lowest address of worker `index`'s stack in its slice of the pool's
+ * region (weft_worker_stack), with its size in *size; 0 if there is none. */
+uint32_t WASM_EXPORT(weft_wasm_worker_stack)(host_pool *hp, uint32_t index, uint32_t *size) {
+  void *base;
+  size_t n;
+  if (!hp || weft__worker_stack(hp->pool, index, &base, &n)) return 0;
+  *size = (uint32_t)n;
+  return (uint32_t)(uintptr_t)base;
 }
 
 /* Runs worker `index` on the calling thread until the pool is destroyed. */

@@ -588,9 +588,9 @@ export async function createPool(options = {}) {
   pool._batchTask = ex.weft_wasm_batch_task();
 
   // The weft pool first. HOST mode starts and waits for nothing, and with
-  // host_stacks each worker's stack is kept in its slice of the pool's
-  // region, so the n JavaScript workers start on the stacks weft carved for
-  // them. The extra control thread (destroy runs there: it waits) is no
+  // host stacks (WEFT__HOST_STACKS, src/internal.h) each worker's stack is
+  // kept in its slice of the pool's region, so the n JavaScript workers
+  // start on the stacks weft carved for them. The extra control thread (destroy runs there: it waits) is no
   // weft worker; its small stack comes from the heap.
   const stackSize = options.stackSize || 256 * 1024;
   const tlsRoom = ex.__tls_size.value + ex.__tls_align.value + 16;

@@ -630,6 +630,27 @@ static void *enter_thread(void *p) {
   return NULL;
 }
 
+/* Starts n host threads, thread i entering as worker i of p. */
+static void start_host_threads(weft_pool p, enter_args *a, pthread_t *th, unsigned n) {
+  for (unsigned i = 0; i < n; i++) {
+    a[i].pool = p;
+    a[i].index = i;
+    a[i].rc = -1000;
+    a[i].mark = NULL;
+    ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
+  }
+}
+
+/* Joins them once p is destroyed: each entered before destroy began (OK)
+ * or after (EBADPOOL); with `all_ok`, every one must have entered. */
+static void join_host_threads(enter_args *a, pthread_t *th, unsigned n, bool all_ok) {
+  for (unsigned i = 0; i < n; i++) {
+    ASSERT_EQ(pthread_join(th[i], NULL), 0);
+    if (all_ok) ASSERT_OK(a[i].rc);
+    else ASSERT(a[i].rc == WEFT_OK || a[i].rc == WEFT_EBADPOOL);
+  }
+}
+
 static void index_task(weft_worker *w, void *p) {
   enter_args *a = p;
   ASSERT_UEQ(weft_worker_index(w), a->index);
@@ -688,12 +709,7 @@ TEST(host_enter_late) {
   ASSERT_ERR(weft_job_status(&s.job), WEFT_EPENDING);
   enter_args a[3];
   pthread_t th[3];
-  for (unsigned i = 0; i < 3; i++) {
-    a[i].pool = p;
-    a[i].index = i;
-    a[i].rc = -1000;
-    ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
-  }
+  start_host_threads(p, a, th, 3);
   ASSERT_OK(weft_wait(&s.job));
   ASSERT_EQ(s.r, fib_seq(20));
   ASSERT_OK(weft_pool_destroy(p));
@@ -753,13 +769,7 @@ TEST(host_threads_run_pool) {
   enter_args a[HW];
   pthread_t th[HW];
   memset(&hctx, 0, sizeof hctx);
-  for (unsigned i = 0; i < HW; i++) {
-    a[i].pool = p;
-    a[i].index = i;
-    a[i].rc = -1000;
-    a[i].mark = NULL;
-    ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
-  }
+  start_host_threads(p, a, th, HW);
   /* wait until each host thread has published its mark */
   for (unsigned i = 0; i < HW; i++) {
     while (!__atomic_load_n(&a[i].mark, __ATOMIC_ACQUIRE)) test_sleep_ms(1);
@@ -774,10 +784,7 @@ TEST(host_threads_run_pool) {
   test_log("tasks ran on %u of %u host threads", ran_on, HW);
   ASSERT_GE(ran_on, 1);
   ASSERT_OK(weft_pool_destroy(p));
-  for (unsigned i = 0; i < HW; i++) {
-    ASSERT_EQ(pthread_join(th[i], NULL), 0);
-    ASSERT_OK(a[i].rc);
-  }
+  join_host_threads(a, th, HW, true);
 }
 
 /* Destroy while nobody ever entered, and while entered workers sleep. */
@@ -792,19 +799,10 @@ TEST(host_destroy) {
     enter_args a[4];
     pthread_t th[4];
     unsigned nin = (unsigned)rep % 5; /* 0..4 workers entered */
-    for (unsigned i = 0; i < nin; i++) {
-      a[i].pool = p;
-      a[i].index = i;
-      a[i].rc = -1000;
-      ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
-    }
+    start_host_threads(p, a, th, nin);
     if (rep % 3 == 0) test_sleep_ms(2); /* let some fall asleep */
     ASSERT_OK(weft_pool_destroy(p));
-    for (unsigned i = 0; i < nin; i++) {
-      ASSERT_EQ(pthread_join(th[i], NULL), 0);
-      /* entered before destroy began: OK; after: EBADPOOL */
-      ASSERT(a[i].rc == WEFT_OK || a[i].rc == WEFT_EBADPOOL);
-    }
+    join_host_threads(a, th, nin, false);
   }
 }
 
@@ -908,20 +906,10 @@ TEST(worker_stacks) {
   get_stacks(p, 2, cfg.stack_size);
   enter_args a[2];
   pthread_t th[2];
-  for (unsigned i = 0; i < 2; i++) {
-    a[i].pool = p;
-    a[i].index = i;
-    a[i].rc = -1000;
-    a[i].mark = NULL;
-    ASSERT_EQ(pthread_create(&th[i], NULL, enter_thread, &a[i]), 0);
-  }
+  start_host_threads(p, a, th, 2);
   ASSERT_OK(sfib_run(p, &r, n));
   ASSERT_EQ(r, fib_seq(n));
   ASSERT_OK(weft_pool_destroy(p));
-  for (unsigned i = 0; i < 2; i++) {
-    ASSERT_EQ(pthread_join(th[i], NULL), 0);
-    /* entered before destroy began: OK; after (the job ran on the other): EBADPOOL */
-    ASSERT(a[i].rc == WEFT_OK || a[i].rc == WEFT_EBADPOOL);
-  }
+  join_host_threads(a, th, 2, false); /* one may come after the job ran */
   (void)sfib_task;
 }

@@ -581,6 +581,19 @@ def js_run_script(label, cmd, timeout):
     return rows, None
 
 
+def js_script_rows(script, cmd, timeout):
+    """Runs bench/js/<script> (js_run_script), reports a failure loudly and
+    prints its JSON rows as a table. Returns the rows."""
+    print()
+    rows, err = js_run_script("bench/js/" + script, cmd, timeout)
+    if err:
+        loud(err)
+    if rows:
+        print()
+        print_generic_rows(rows)
+    return rows
+
+
 def fmt_cell(v, commas=False):
     if isinstance(v, float):
         if v.is_integer() and abs(v) >= 1e6:
@@ -676,13 +689,7 @@ def js_suite(args, cfg):
             cmd.append(str(max(5, args.reps or 5)))
             if args.quick:
                 cmd.append(JS_QUICK_CASES)
-        print()
-        fj_rows, err = js_run_script("bench/js/fj.mjs", cmd, cfg["timeout"])
-        if err:
-            loud(err)
-        if fj_rows:
-            print()
-            print_generic_rows(fj_rows)
+        fj_rows = js_script_rows("fj.mjs", cmd, cfg["timeout"])
         info["fj"] = fj_rows
         rows += [dict(r, suite="js", script="fj.mjs") for r in fj_rows]
 
@@ -699,14 +706,8 @@ def js_suite(args, cfg):
             chain_args.append(str(args.reps or 3))
         scripts.append(("chain.mjs", chain_args))
     for script, sargs in scripts:
-        cmd = ["node", os.path.join(jsdir, script)] + sargs
-        print()
-        srows, err = js_run_script("bench/js/" + script, cmd, cfg["timeout"])
-        if err:
-            loud(err)
-        if srows:
-            print()
-            print_generic_rows(srows)
+        srows = js_script_rows(script, ["node", os.path.join(jsdir, script)] + sargs,
+                               cfg["timeout"])
         info["tasks"].append((script, srows))
         rows += [dict(r, suite="js", script=script) for r in srows]
     info["browser"] = js_browser(args, cfg)
@@ -743,13 +744,7 @@ def js_browser(args, cfg):
             cmd = ["chrt", "-o", "0"] + cmd
         if args.reps and not args.quick:
             cmd += ["--reps", str(args.reps)]
-        print()
-        srows, err = js_run_script("bench/js/" + script, cmd, cfg["timeout"])
-        if err:
-            loud(err)
-        if srows:
-            print()
-            print_generic_rows(srows)
+        srows = js_script_rows(script, cmd, cfg["timeout"])
         rows += [dict(r, suite="js", script=script) for r in srows]
     return rows
 

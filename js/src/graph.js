@@ -319,6 +319,25 @@ class GraphBase {
     return out;
   }
 
+  // The three ways to run, for both kinds of graph: _go(n, predicate, args)
+  // is Graph's promise run or TaskGraph's synchronous one (n 0: until).
+  run() {
+    return this._go(1, null, []);
+  }
+
+  // n runs in a row as one job, stopping at the first that fails.
+  runN(n) {
+    this._checkCount(n);
+    return this._go(n, null, []);
+  }
+
+  // Runs until task(...args, completed) returns non-zero; it is called on a
+  // worker before each run, completed = runs done so far.
+  runUntil(task, ...args) {
+    const t = this._predicate(task, args);
+    return this._go(0, t, args);
+  }
+
   _checkCount(n) {
     if (!Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER)
       throw new TypeError(`weft: runN(n): n must be a non-negative integer, got ${typeof n === 'number' ? n : typeof n}`);
@@ -410,27 +429,10 @@ export class Graph extends GraphBase {
     this._init(pool._rt, () => pool._alive());
   }
 
-  // One run. Resolves to { iterations, nodesRun, nodesSkipped }; rejects
+  // A run resolves to { iterations, nodesRun, nodesSkipped }; it rejects
   // with the first failing node's error (err.code 'ENODE_FAILED', err.node,
   // err.nodeName, err.status), 'ECANCELED', or a validation error.
-  run() {
-    return this._start(1, null, []);
-  }
-
-  // n runs in a row as one job, stopping at the first that fails.
-  runN(n) {
-    this._checkCount(n);
-    return this._start(n, null, []);
-  }
-
-  // Runs until task(...args, completed) returns non-zero; it is called on a
-  // worker before each run, completed = runs done so far.
-  runUntil(task, ...args) {
-    const t = this._predicate(task, args);
-    return this._start(0, t, args);
-  }
-
-  _start(n, t, args) {
+  _go(n, t, args) {
     try {
       this._usable();
     } catch (e) {
@@ -468,21 +470,9 @@ export class TaskGraph extends GraphBase {
     this._init(rt, () => {});
   }
 
-  run() {
-    return this._runIn(1, null, []);
-  }
-
-  runN(n) {
-    this._checkCount(n);
-    return this._runIn(n, null, []);
-  }
-
-  runUntil(task, ...args) {
-    const t = this._predicate(task, args);
-    return this._runIn(0, t, args);
-  }
-
-  _runIn(n, t, args) {
+  // Runs synchronously: returns the result or throws the error a Graph's
+  // promise would reject with.
+  _go(n, t, args) {
     this._usable();
     if (!this._ex.weft_wasm_current_worker())
       throw new Error('weft: a TaskGraph runs inside a task (the worker running it drives the run)');

@@ -367,20 +367,26 @@ for (const workers of [1, 2]) {
   });
 }
 
-test('graphs in the single-thread fallback give the same results', T, async () => {
-  const pool = await createPool({ singleThread: true, tasks: TASKS });
-  const rand = rng(99);
-  const n = 150;
+// Three runs of a seeded random stamp graph on `pool`, each checked edge by
+// edge; returns the stamp array (the graph is destroyed).
+async function stampRuns(pool, seed, n, what) {
+  const rand = rng(seed);
   const edges = randomDag(rand, n, 3);
   const seq = pool.alloc(Int32Array, 1 + 2 * n);
   const { g } = buildStampGraph(pool, rand, n, edges, seq);
   for (let rep = 0; rep < 3; rep++) {
     seq.fill(0);
     await g.run();
-    checkStamps(seq, n, edges, `single thread run ${rep}`);
+    checkStamps(seq, n, edges, `${what} run ${rep}`);
   }
-  assert.equal(await pool.run('subgraph', seq, 20, 2), 40);
   g.destroy();
+  return seq;
+}
+
+test('graphs in the single-thread fallback give the same results', T, async () => {
+  const pool = await createPool({ singleThread: true, tasks: TASKS });
+  const seq = await stampRuns(pool, 99, 150, 'single thread');
+  assert.equal(await pool.run('subgraph', seq, 20, 2), 40);
   await pool.destroy();
 });
 
@@ -414,16 +420,6 @@ test('a node\'s spawned child that throws rejects the run with its error', T, as
 test('graph runs complete by message too (no Atomics.waitAsync path)', T, async () => {
   const pool = await createPool({ workers: 2, tasks: TASKS, completion: 'message' });
   assert.equal(pool.completion, 'message');
-  const rand = rng(1234);
-  const n = 100;
-  const edges = randomDag(rand, n, 3);
-  const seq = pool.alloc(Int32Array, 1 + 2 * n);
-  const { g } = buildStampGraph(pool, rand, n, edges, seq);
-  for (let rep = 0; rep < 3; rep++) {
-    seq.fill(0);
-    await g.run();
-    checkStamps(seq, n, edges, `message completion run ${rep}`);
-  }
-  g.destroy();
+  await stampRuns(pool, 1234, 100, 'message completion');
   await pool.destroy();
 });

@@ -86,10 +86,7 @@ struct weft__pool {
   weft_config cfg;
   void *region;
   size_t region_size;
-  size_t slice_offset;       /* region layout (pool.c, plan): the first slice, */
-  size_t slice_size;         /* each slice's size, and the stack's offset and */
-  size_t stack_offset;       /* size in a slice (stack_size 0: no stacks) */
-  size_t stack_size;
+  size_t stack_size;         /* a slice's stack, right below its worker struct (0: none) */
   weft_worker **workers;     /* array in the region */
 
   /* Root jobs pushed by outside threads (Treiber stack; workers take all). */

@@ -181,9 +181,6 @@ int weft__pool_create(weft_pool *out, const weft_config *cfg_in, unsigned flags)
   p->nworkers = n;
   p->region = region;
   p->region_size = size;
-  p->slice_offset = L.header;
-  p->slice_size = L.slice;
-  p->stack_offset = L.guard;
   p->stack_size = L.stack;
   p->workers = (weft_worker **)(region + sizeof(weft__pool));
 
@@ -299,8 +296,7 @@ int weft__worker_stack(weft_pool h, unsigned index, void **base, size_t *size) {
   if (!p) return WEFT_EBADPOOL;
   int rc = WEFT_EINVAL;
   if (index < p->nworkers && p->stack_size) {
-    *base = (unsigned char *)p->region + p->slice_offset + (size_t)index * p->slice_size +
-            p->stack_offset;
+    *base = (unsigned char *)p->workers[index] - p->stack_size; /* [guard][stack][worker] */
     *size = p->stack_size;
     rc = WEFT_OK;
   }

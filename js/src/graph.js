@@ -109,7 +109,7 @@ class GraphBase {
     const t = rt.resolve(task);
     if (args.length > NODE_ARGS)
       throw new TypeError(`weft: a graph node takes at most ${NODE_ARGS} arguments, got ${args.length} (task '${task}')`);
-    checkArgs(task, args, (b) => rt.isPoolBuffer(b));
+    checkArgs(task, args, rt.isPoolBufferFn);
     writeBlock(this._memory, rt.staging, 0, t.id, args);
     const id = this._ex.weft_wasm_graph_add(this._hg, t.fn, rt.staging);
     if (id < 0) throw this._buildError(id, `add('${task}')`);
@@ -350,7 +350,7 @@ class GraphBase {
     const t = this._rt.resolve(task);
     if (args.length > UNTIL_ARGS)
       throw new TypeError(`weft: runUntil's task takes at most ${UNTIL_ARGS} arguments (then the count of runs done), got ${args.length}`);
-    checkArgs(task, args, (b) => this._rt.isPoolBuffer(b));
+    checkArgs(task, args, this._rt.isPoolBufferFn);
     return t;
   }
 

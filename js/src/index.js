@@ -281,10 +281,6 @@ export class Pool {
     if (this._state !== 'ready') throw new Error(`weft: the pool is ${this._state}`);
   }
 
-  _isPoolBuffer(b) {
-    return this._rt.isPoolBuffer(b);
-  }
-
   // A new, empty task graph on this pool (src/graph.js).
   graph() {
     this._alive();
@@ -297,7 +293,7 @@ export class Pool {
   run(name, ...args) {
     this._alive();
     const t = this._rt.resolve(name);
-    checkArgs(name, args, (b) => this._isPoolBuffer(b));
+    checkArgs(name, args, this._rt.isPoolBufferFn);
     const ex = this._ex;
     const L = this._rt.L;
     const r = ex.weft_wasm_run_new();
@@ -473,7 +469,7 @@ export class Pool {
   }
 
   free(view) {
-    if (!ArrayBuffer.isView(view) || !this._isPoolBuffer(view.buffer))
+    if (!ArrayBuffer.isView(view) || !this._rt.isPoolBuffer(view.buffer))
       throw new TypeError('weft: free(view): not a view allocated by this pool');
     if (this._state === 'destroyed') return;
     this._ex.weft_wasm_free(view.byteOffset);

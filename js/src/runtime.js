@@ -18,7 +18,6 @@ export class TaskRuntime {
     this.jsFns = [];
     this.tasks = new Map(); // name -> { fn: table index, id, js }
     this._buf = null; // memory.buffer when _dv was made (it changes on growth)
-    this._len = 0;    // its byteLength
     this._dv = null;
     this.isPoolBufferFn = (b) => this.isPoolBuffer(b);
   }
@@ -61,7 +60,6 @@ export class TaskRuntime {
     const b = this.memory.buffer;
     if (b !== this._buf) {
       this._buf = b;
-      this._len = b.byteLength;
       this._dv = new DataView(b);
       this.buffers.add(b);
     }
@@ -75,7 +73,7 @@ export class TaskRuntime {
   // still shows the same bytes, and only one that is too short (a block
   // allocated after another thread grew the memory) is made anew.
   view(end) {
-    if (end > this._len) this.buffer();
+    if (!this._dv || end > this._dv.byteLength) this.buffer();
     return this._dv;
   }
 

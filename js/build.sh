@@ -36,7 +36,7 @@ for s in "${srcs[@]}"; do
   "$CC" "${cflags[@]}" -c "$root/src/$s" -o "$obj/${s%.c}.o"
   objs+=("$obj/${s%.c}.o")
 done
-for s in prim host host_graph libc; do
+for s in prim host host_graph host_loop libc; do
   "$CC" "${cflags[@]}" -c "$root/src/wasm/$s.c" -o "$obj/wasm_$s.o"
   objs+=("$obj/wasm_$s.o")
 done
@@ -54,6 +54,6 @@ mkdir -p "$(dirname "$out")"
   --initial-memory=$INITIAL --max-memory=$MAXIMUM --stack-first -z stack-size=$STACK \
   --export=__stack_pointer --export=__tls_base --export=__tls_size --export=__tls_align \
   --export=__wasm_init_tls --export=__heap_base \
-  --export-table --allow-undefined-file=<(printf 'now_ms\ncore_count\njs_call\n') \
+  --export-table --allow-undefined-file=<(printf 'now_ms\ncore_count\njs_call\njs_chunk\n') \
   -o "$out" "${objs[@]}"
 echo "built $out ($(stat -c %s "$out") bytes)"

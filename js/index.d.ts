@@ -39,6 +39,33 @@ export interface WorkerStats {
   leapfrogs: number; sleeps: number; overflows: number; roots: number;
 }
 
+/** Options of for / reduce (pool and ctx). */
+export interface LoopOptions {
+  /** Items per chunk: chunks are [begin + k grain, begin + (k + 1) grain). 0 or undefined: adaptive. */
+  grain?: number | undefined;
+}
+
+/** Options of reduce (pool and ctx). */
+export interface ReduceOptions extends LoopOptions {
+  /** How chunks' numbers combine: 'sum' (default), 'min', 'max', or the name of a task (ctx, a, b) => number. */
+  combine?: 'sum' | 'min' | 'max' | (string & {}) | undefined;
+  /** The result of an empty range (default 0; Infinity for 'min', -Infinity for 'max'). */
+  identity?: number | undefined;
+}
+
+/** A loop's chunk task: called once per chunk [lo, hi) with the loop's arguments. */
+export type ChunkTask = (ctx: TaskContext, lo: number, hi: number, ...args: any[]) => number | void;
+
+/** The error a run rejects with when a task threw: the task's error, its type kept. */
+export interface TaskError extends Error {
+  /** The task that threw. */
+  task: string;
+  /** A loop's chunk that threw: [lo, hi). */
+  range?: [number, number];
+  /** The stack on the worker. */
+  taskStack: string;
+}
+
 /** What a JavaScript task receives as its first argument. */
 export interface TaskContext {
   /** Index of the worker running the task. */
@@ -53,6 +80,13 @@ export interface TaskContext {
   sync(): number;
   /** A task graph built and run inside this task (synchronous runs). Destroy it when done. */
   graph(): TaskGraph;
+  /**
+   * Calls task `name` once per chunk of [begin, end) as (ctx, lo, hi, ...args), on this and idle
+   * workers; returns when all ran. Throws if a chunk threw or the run was cancelled.
+   */
+  for(name: string, begin: number, end: number, options?: LoopOptions | null, ...args: TaskArg[]): void;
+  /** As for(), combining the chunks' numbers in a fixed order (independent of the schedule). */
+  reduce(name: string, begin: number, end: number, options?: ReduceOptions | null, ...args: TaskArg[]): number;
   f64(ptr: number, n: number): Float64Array;
   f32(ptr: number, n: number): Float32Array;
   i32(ptr: number, n: number): Int32Array;
@@ -83,6 +117,14 @@ export interface Pool {
    */
   map(name: string, argsList: ReadonlyArray<TaskArg | readonly TaskArg[]> | NumberArray,
     options?: { grain?: number | undefined }): Promise<Float64Array>;
+  /**
+   * Calls task `name` once per chunk of [begin, end) as (ctx, lo, hi, ...args) on the workers (one
+   * call per chunk; the loop over the items is the task's). Arguments are passed once for the loop.
+   * Rejects with the first chunk's error (a TaskError with its range). Bad ranges throw at once.
+   */
+  for(name: string, begin: number, end: number, options?: LoopOptions | null, ...args: TaskArg[]): Promise<void>;
+  /** As for(), combining the chunks' numbers in a fixed order: the result does not depend on the schedule. */
+  reduce(name: string, begin: number, end: number, options?: ReduceOptions | null, ...args: TaskArg[]): Promise<number>;
   alloc<T extends Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array | Float64Array>(
     type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number }, n: number): T;
   free(view: ArrayBufferView): void;

@@ -57,7 +57,7 @@ async function seqKernels() {
   const stub = () => { throw new Error('fj.mjs: a sequential kernel called an import'); };
   const ex = module && (await WebAssembly.instantiate(module, {
     env: { memory: new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true }) },
-    weft: { now_ms: stub, core_count: stub, js_call: stub } })).exports;
+    weft: { now_ms: stub, core_count: stub, js_call: stub, js_chunk: stub } })).exports;
   if (ex && !ex.weft_wasm_seq_fib) return warn('weft.wasm has no weft_wasm_seq_* exports (rebuild: bash js/build.sh)');
   if (why) return warn(why);
   return { fib: ex.weft_wasm_seq_fib, nqueens: ex.weft_wasm_seq_nqueens, tree: ex.weft_wasm_seq_tree,

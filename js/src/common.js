@@ -16,6 +16,14 @@ export const MAX_ARGS = 5;
 // noticeRoot); task modules are limited to 65535 names, ids 0..65534.
 export const NOTICE_ROOT = 0xffff;
 
+// Loops (src/wasm/host_loop.c): sizeof(wasm_loop), kinds, combines.
+export const LOOP_SIZE = 112;
+export const LOOP_FOR = 0;
+export const LOOP_REDUCE = 1;
+export const LOOP_MAP = 2;
+export const COMBINES = { sum: 0, min: 1, max: 2 };
+export const COMBINE_TASK = 3;
+
 // Argument tags (3 bits each): 0 none, 1 number, 2.. typed array views.
 export const VIEW_TYPES = [null, null, Int8Array, Uint8Array, Int32Array, Uint32Array,
   Float32Array, Float64Array];
@@ -106,4 +114,14 @@ export function checkArgs(name, args, isPoolBuffer) {
     throw new TypeError(`weft: argument ${i} of task '${name}' must be a number or a typed ` +
       `array view of the pool's memory (pool.alloc), got ${what}`);
   }
+}
+
+// Checks a loop's range: integers, 0 <= begin <= end <= 2^32 - 1.
+export function checkRange(what, begin, end) {
+  for (const [k, v] of [['begin', begin], ['end', end]]) {
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw new TypeError(`weft: ${what}: ${k} must be an integer, got ${typeof v === 'number' ? v : typeof v}`);
+    if (v < 0 || v > 0xffffffff) throw new RangeError(`weft: ${what}: ${k} must be in 0..2^32-1, got ${v}`);
+  }
+  if (begin > end) throw new RangeError(`weft: ${what}: begin (${begin}) is after end (${end})`);
 }

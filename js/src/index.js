@@ -11,7 +11,7 @@
 // job's state word changes (Atomics.waitAsync). See js/README.md.
 
 import {
-  BLOCK_SIZE, NOTICE_ROOT, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
+  BLOCK_SIZE, NOTICE_ROOT, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
   readUtf8, writeBlock, readCString,
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
@@ -233,9 +233,11 @@ export async function isolationProblem() {
 
 function makeError(info) {
   const Ctor = ERROR_TYPES[info.name] || Error;
-  const e = new Ctor(`${info.message} (in task '${info.task}')`);
+  const where = info.range ? `in task '${info.task}', chunk [${info.range[0]}, ${info.range[1]})` : `in task '${info.task}'`;
+  const e = new Ctor(`${info.message} (${where})`);
   if (!ERROR_TYPES[info.name]) e.name = info.name;
   e.task = info.task;
+  if (info.range) e.range = info.range;
   e.taskStack = info.stack;
   return e;
 }
@@ -355,6 +357,53 @@ export class Pool {
       for (let i = 0; i < n; i++) out[i] = v.getFloat64(blocks + i * BLOCK_SIZE + 8, true);
       return out;
     }, () => ex.weft_wasm_free(blocks));
+  }
+
+  // Runs task `name` once per chunk of [begin, end) on the workers, as
+  // (ctx, lo, hi, ...args): the loop over the items is the task's own.
+  // Arguments (numbers, views of the pool's memory) are passed once for the
+  // whole loop. options.grain: the largest chunk; without it chunks are
+  // adaptive (split further only where workers are idle). Resolves once
+  // every chunk ran; rejects with the first chunk's error (its range in
+  // err.range).
+  for(name, begin, end, options, ...args) {
+    return this._loop(LOOP_FOR, name, begin, end, options, args).then(() => undefined);
+  }
+
+  // As for(), each chunk returning a number, combined by options.combine
+  // ('sum' (default), 'min', 'max', or the name of a task (ctx, a, b) => c)
+  // over chunks that depend only on the range and options.grain (without a
+  // grain: min(n, 256) equal chunks) in a fixed tree: the result does not
+  // depend on the schedule. An empty range gives options.identity (default:
+  // 0, Infinity for 'min', -Infinity for 'max').
+  reduce(name, begin, end, options, ...args) {
+    return this._loop(LOOP_REDUCE, name, begin, end, options, args);
+  }
+
+  _loop(kind, name, begin, end, options, args, out = null, cleanup = null) {
+    this._alive();
+    const r = this._ex.weft_wasm_run_new();
+    if (!r) throw new Error('weft: out of memory');
+    let loop, value;
+    try {
+      ({ loop, value } = this._rt.newLoop(kind, name, begin, end, options, args, r, out));
+    } catch (e) {
+      this._ex.weft_wasm_run_free(r);
+      throw e;
+    }
+    if (!loop) {
+      this._ex.weft_wasm_run_free(r);
+      if (cleanup) cleanup();
+      return Promise.resolve(value);
+    }
+    const L = this._rt.L;
+    const dv = new DataView(this._memory.buffer);
+    const b = r + L.block;
+    dv.setUint32(b + 8, loop, true); // loop_root's slot 0 (the rest is zero)
+    return this._submit(r, this._loopTask, (v) => v.getFloat64(b + 8, true), () => {
+      this._ex.weft_wasm_loop_free(loop);
+      if (cleanup) cleanup();
+    });
   }
 
   // Completion 'message': moves the run's root block to a block of its own
@@ -572,6 +621,9 @@ export async function createPool(options = {}) {
       js_call: () => {
         throw new Error('weft: a task ran on the main thread');
       },
+      js_chunk: () => {
+        throw new Error('weft: a task ran on the main thread');
+      },
     },
   });
   const ex = inst.exports;
@@ -582,6 +634,7 @@ export async function createPool(options = {}) {
   ex.weft_wasm_set_no_wait(1);
   rt.attach(ex);
   pool._batchTask = ex.weft_wasm_batch_task();
+  pool._loopTask = ex.weft_wasm_loop_task();
 
   // The weft pool first. HOST mode starts and waits for nothing, and with
   // host stacks (WEFT__HOST_STACKS, src/internal.h) each worker's stack is
@@ -677,7 +730,8 @@ async function createSolo(options, reason) {
   pool._rt = rt;
   const inst = await WebAssembly.instantiate(module, {
     env: { memory },
-    weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b) },
+    weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b),
+      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi) },
   });
   const ex = inst.exports;
   pool._ex = ex;
@@ -686,6 +740,7 @@ async function createSolo(options, reason) {
   rt.attach(ex);
   if (tasksUrl) rt.setTasks(await import(tasksUrl));
   pool._batchTask = ex.weft_wasm_batch_task();
+  pool._loopTask = ex.weft_wasm_loop_task();
   const rcp = ex.weft_wasm_alloc(4, 4);
   const hp = ex.weft_wasm_pool_create(THREADS_CALLER, 0, 1, options.stackSize || 1 << 20,
     options.dequeFrames || 16384, options.scratchSize ?? 1 << 20, 0, rcp);

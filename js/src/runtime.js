@@ -4,7 +4,10 @@
 // context (spawn, sync, memory views). Used by every worker, and by the main
 // thread in the single-thread fallback.
 
-import { BLOCK_SIZE, NOTICE_ROOT, checkArgs, readArgs, readCString, writeBlock } from './common.js';
+import {
+  BLOCK_SIZE, NOTICE_ROOT, VIEW_TYPES, LOOP_SIZE, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, COMBINES, COMBINE_TASK,
+  checkArgs, checkRange, viewTag, readArgs, readCString, writeBlock,
+} from './common.js';
 import { TaskGraph } from './graph.js';
 
 const NODE_TAG = 0x8000; // src/wasm/host.h, WASM_TAG_NODE
@@ -20,6 +23,9 @@ export class TaskRuntime {
     this._buf = null; // memory.buffer when _dv was made (it changes on growth)
     this._dv = null;
     this.isPoolBufferFn = (b) => this.isPoolBuffer(b);
+    this._loopSerial = 0; // the loop whose arguments _loopArgs holds (jsChunk)
+    this._loopArgs = null;
+    this._loopOut = null;
   }
 
   // Called once the instance has its own stack and TLS.
@@ -94,7 +100,7 @@ export class TaskRuntime {
   }
 
   // The first failure of a run: cancel the rest, keep the error.
-  recordError(run, err, taskName) {
+  recordError(run, err, taskName, range) {
     const i32 = this.i32();
     Atomics.store(i32, (run + this.L.cancel) >> 2, 1);
     if (Atomics.compareExchange(i32, (run + this.L.error) >> 2, 0, 1) !== 0) return;
@@ -105,9 +111,10 @@ export class TaskRuntime {
         message: err && err.message !== undefined ? String(err.message) : String(err),
         stack: (err && typeof err.stack === 'string' && err.stack) || '',
         task: taskName,
+        range,
       });
     } catch {
-      info = JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '', task: taskName });
+      info = JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '', task: taskName, range });
     }
     const bytes = new TextEncoder().encode(info);
     const p = this.ex.weft_wasm_alloc(bytes.length, 1);
@@ -118,6 +125,54 @@ export class TaskRuntime {
       dv.setUint32(run + this.L.errLen, bytes.length, true);
     }
     Atomics.store(this.i32(), (run + this.L.error) >> 2, 2);
+  }
+
+  // Checks a loop's range, options and arguments, and builds it in memory
+  // (src/wasm/host_loop.c) for run `run` (the block's run word). Throws
+  // TypeError / RangeError. Returns { loop: 0, value } for an empty range
+  // (nothing to run: value is a reduction's identity), else { loop }.
+  // `out`: map's results column (a view of the memory).
+  newLoop(kind, name, begin, end, options, args, run, out = null) {
+    const what = kind === LOOP_REDUCE ? 'reduce' : kind === LOOP_MAP ? 'map' : 'for';
+    const t = this.resolve(name);
+    checkRange(what, begin, end);
+    if (options !== undefined && options !== null && typeof options !== 'object')
+      throw new TypeError(`weft: ${what}(name, begin, end, options, ...args): options must be an object or undefined, got ${typeof options}`);
+    const o = options || {};
+    const grain = o.grain ?? 0;
+    if (typeof grain !== 'number' || !Number.isInteger(grain) || grain < 0 || grain > 0xffffffff)
+      throw new TypeError(`weft: ${what}: options.grain must be an integer in 0..2^32-1 (0: adaptive), got ${String(grain)}`);
+    if (kind !== LOOP_MAP) {
+      checkArgs(name, args, this.isPoolBufferFn);
+      if (!t.js && args.length > 3)
+        throw new TypeError(`weft: ${what}: C task '${name}' gets (lo, hi) and at most 3 arguments, got ${args.length}`);
+    }
+    let comb = 0, combFn = 0, combId = 0, identity = 0;
+    if (kind === LOOP_REDUCE) {
+      const c = o.combine ?? 'sum';
+      if (typeof c !== 'string') throw new TypeError(`weft: reduce: options.combine must be 'sum', 'min', 'max' or a task name, got ${typeof c}`);
+      if (c in COMBINES) {
+        comb = COMBINES[c];
+        identity = c === 'min' ? Infinity : c === 'max' ? -Infinity : 0;
+      } else {
+        const ct = this.resolve(c);
+        comb = COMBINE_TASK;
+        combFn = ct.fn;
+        combId = ct.id;
+      }
+      if (o.identity !== undefined) {
+        if (typeof o.identity !== 'number') throw new TypeError('weft: reduce: options.identity must be a number');
+        identity = o.identity;
+      }
+    }
+    if (begin === end) return { loop: 0, value: identity };
+    const outPtr = out ? out.byteOffset : 0;
+    const outTag = out ? viewTag(out) : 0;
+    const loop = this.ex.weft_wasm_loop_new(kind, t.fn, t.js ? 1 : 0, begin, end, grain, 0, comb, combFn, combId,
+      outPtr, outTag);
+    if (!loop) throw new Error('weft: out of memory');
+    writeBlock(this.memory, loop, run, t.id, args, this.view(loop + LOOP_SIZE));
+    return { loop };
   }
 
   // The js_call import: runs the JavaScript task of the block at `block` on
@@ -160,6 +215,87 @@ export class TaskRuntime {
       : typeof result === 'boolean' ? +result : 0;
     dv.setFloat64(block + 8, out, true);
   }
+}
+
+// The js_chunk import: runs items [lo, hi) of the loop at `loop`
+// (src/wasm/host_loop.c) on worker `w`: for and reduce call the task once,
+// (ctx, lo, hi, ...args); map calls it per item with one number per column
+// and stores the results. Returns the chunk's number (reduce) or 0. The
+// loop's arguments are decoded once per loop and worker, not per chunk.
+TaskRuntime.prototype.jsChunk = function jsChunk(w, loop, lo, hi) {
+  const dv = this.view(loop + LOOP_SIZE);
+  const run = dv.getUint32(loop, true);
+  const id = dv.getUint16(loop + 4, true);
+  const kind = dv.getUint32(loop + 48, true);
+  const serial = dv.getUint32(loop + 52, true);
+  if (serial !== this._loopSerial) {
+    this._loopArgs = readArgs(this.memory, loop, this._buf, dv);
+    this._loopOut = kind === LOOP_MAP ? new VIEW_TYPES[dv.getUint32(loop + 60, true)](this.buffer(),
+      dv.getUint32(loop + 56, true), dv.getUint32(loop + 76, true)) : null;
+    this._loopSerial = serial;
+  }
+  const args = this._loopArgs;
+  const fn = this.jsFns[id];
+  const ctx = new TaskContext(this, w, run);
+  let result = 0;
+  try {
+    if (kind !== LOOP_MAP) {
+      result = args.length === 0 ? fn(ctx, lo, hi) : args.length === 1 ? fn(ctx, lo, hi, args[0])
+        : args.length === 2 ? fn(ctx, lo, hi, args[0], args[1]) : fn(ctx, lo, hi, ...args);
+      if (result && typeof result.then === 'function')
+        throw new TypeError(`weft: task '${this.jsNames[id]}' returned a promise; tasks must be synchronous`);
+      result = kind === LOOP_REDUCE ? toNumber(result) : 0;
+    } else {
+      mapItems(fn, ctx, args, this._loopOut, lo, hi);
+    }
+  } catch (e) {
+    this.recordError(run, e, this.jsNames[id], [lo, hi]);
+    result = 0;
+  }
+  while (ctx._pending > 0) {
+    try {
+      ctx.sync();
+    } catch (e) {
+      this.recordError(run, e, this.jsNames[id], [lo, hi]);
+      break;
+    }
+  }
+  return result;
+};
+
+// A task's result as the number weft stores.
+function toNumber(r) {
+  return typeof r === 'number' ? r : typeof r === 'bigint' ? Number(r) : typeof r === 'boolean' ? +r : 0;
+}
+
+// map over columns: out[i] = fn(ctx, cols[0][i], cols[1][i], ...).
+function mapItems(fn, ctx, cols, out, lo, hi) {
+  let r;
+  if (cols.length === 1) {
+    const a = cols[0];
+    for (let i = lo; i < hi; i++) {
+      r = fn(ctx, a[i]);
+      out[i] = typeof r === 'number' ? r : checkItem(r);
+    }
+  } else if (cols.length === 2) {
+    const a = cols[0], b = cols[1];
+    for (let i = lo; i < hi; i++) {
+      r = fn(ctx, a[i], b[i]);
+      out[i] = typeof r === 'number' ? r : checkItem(r);
+    }
+  } else {
+    const xs = new Array(cols.length);
+    for (let i = lo; i < hi; i++) {
+      for (let k = 0; k < cols.length; k++) xs[k] = cols[k][i];
+      r = fn(ctx, ...xs);
+      out[i] = typeof r === 'number' ? r : checkItem(r);
+    }
+  }
+}
+
+function checkItem(r) {
+  if (r && typeof r.then === 'function') throw new TypeError('weft: a map task returned a promise; tasks must be synchronous');
+  return toNumber(r);
 }
 
 // A root submitted with completion 'message' (no Atomics.waitAsync on the
@@ -213,6 +349,32 @@ export class TaskContext {
     const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
     if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
     this._pending++;
+  }
+
+  // Runs task `name` once per chunk of [begin, end), as (ctx, lo, hi,
+  // ...args), on this and the other workers, and returns when every chunk
+  // ran. options.grain: the largest chunk (default: adaptive). Throws if a
+  // chunk threw (the run's error is that chunk's) or the run was cancelled.
+  for(name, begin, end, options, ...args) {
+    this._loop(LOOP_FOR, name, begin, end, options, args);
+  }
+
+  // As for(), each chunk returning a number; returns them combined
+  // (options.combine: 'sum' (default), 'min', 'max' or a task (ctx, a, b))
+  // in an order that depends only on the range and options.grain.
+  reduce(name, begin, end, options, ...args) {
+    return this._loop(LOOP_REDUCE, name, begin, end, options, args);
+  }
+
+  _loop(kind, name, begin, end, options, args) {
+    const rt = this._rt;
+    const { loop, value } = rt.newLoop(kind, name, begin, end, options, args, this._run);
+    if (!loop) return value;
+    const v = rt.ex.weft_wasm_loop_run(this._w, loop);
+    rt.ex.weft_wasm_loop_free(loop);
+    if (this.cancelled)
+      throw new Error(`weft: ${kind === LOOP_REDUCE ? 'reduce' : 'for'} of '${name}' over [${begin}, ${end}) did not complete: a task of this run failed`);
+    return v;
   }
 
   // A task graph built and run inside this task (synchronous runs; see

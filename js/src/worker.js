@@ -17,7 +17,8 @@ async function init(msg) {
   const rt = new TaskRuntime(memory);
   const imports = {
     env: { memory },
-    weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b) },
+    weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b),
+      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi) },
   };
   const inst = await WebAssembly.instantiate(module, imports);
   ex = inst.exports;

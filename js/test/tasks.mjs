@@ -78,3 +78,73 @@ export function stack_probe(ctx) {
   for (let k = 0; k < 20000; k++) x += Math.sqrt(k);
   return x > 0 ? ctx._rt.ex.__stack_pointer.value * 1024 + ctx.worker : -1;
 }
+
+// ---- loops (pool.for / pool.reduce / ctx.for / ctx.reduce): (ctx, lo, hi, ...args)
+
+// y[i] += a * x[i] for i in [lo, hi)
+export function axpy(ctx, lo, hi, a, x, y) {
+  for (let i = lo; i < hi; i++) y[i] += a * x[i];
+}
+
+// The sum of x[lo, hi).
+export function sum_range(ctx, lo, hi, x) {
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += x[i];
+  return s;
+}
+
+// Marks each item: seen[i] += 1 (a loop must call every item exactly once);
+// returns the chunk's length.
+export function mark(ctx, lo, hi, seen) {
+  for (let i = lo; i < hi; i++) seen[i] += 1;
+  return hi - lo;
+}
+
+// Records each chunk: chunks[2k], chunks[2k+1] = lo, hi (k from the counter chunks[0]... see test).
+export function log_chunk(ctx, lo, hi, log) {
+  const k = Atomics.add(log, 0, 1);
+  log[1 + 2 * k] = lo;
+  log[2 + 2 * k] = hi;
+  return hi - lo;
+}
+
+// Throws in the chunk that holds item `bad`.
+export function throws_at(ctx, lo, hi, bad) {
+  if (bad >= lo && bad < hi) throw new RangeError(`item ${bad} is bad`);
+  return hi - lo;
+}
+
+// An order-sensitive combine (not associative): shows the combine tree.
+export function mix(ctx, a, b) {
+  return (a * 7 + b) % 1000003;
+}
+
+// A chunk's "hash" for mix: lo * 3 + hi.
+export function lohi(ctx, lo, hi) {
+  return lo * 3 + hi;
+}
+
+// A task that runs loops inside itself: fills v[i] = i * k by ctx.for, then
+// returns the sum by ctx.reduce (each over [0, v.length)).
+export function nested_loops(ctx, v, k, grain) {
+  ctx.for('scale_idx', 0, v.length, { grain }, v, k);
+  return ctx.reduce('sum_range', 0, v.length, { grain }, v);
+}
+
+export function scale_idx(ctx, lo, hi, v, k) {
+  for (let i = lo; i < hi; i++) v[i] = i * k;
+}
+
+// A task whose nested loop has a chunk that throws.
+export function nested_throw(ctx, n, bad) {
+  ctx.for('throws_at', 0, n, undefined, bad);
+  return 1;
+}
+
+// map over columns
+export function sq(ctx, x) {
+  return x * x;
+}
+export function lin3(ctx, a, b, c) {
+  return a * 100 + b * 10 + c;
+}

@@ -113,3 +113,22 @@ export function misuse(ctx: TaskContext): number {
 
 // The function type the declarations give a task.
 export const viaTaskType: Task = (ctx, n: number) => ctx.sync() + n;
+
+// Loop chunk tasks: (ctx, lo, hi, ...args), and loops inside tasks.
+export function axpy(ctx: TaskContext, lo: number, hi: number, a: number, x: Float64Array, y: Float64Array): void {
+  void ctx;
+  for (let i = lo; i < hi; i++) y[i] = (y[i] ?? 0) + a * (x[i] ?? 0);
+}
+export function sum_range(_ctx: TaskContext, lo: number, hi: number, x: Float64Array): number {
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += x[i] ?? 0;
+  return s;
+}
+export function loops(ctx: TaskContext, x: Float64Array): number {
+  ctx.for('axpy', 0, x.length, { grain: 100 }, 2, x, x);
+  const s: number = ctx.reduce('sum_range', 0, x.length, { combine: 'sum' }, x);
+  // @ts-expect-error ctx.for returns nothing
+  const bad: number = ctx.for('axpy', 0, 1);
+  void bad;
+  return s;
+}

@@ -6,7 +6,7 @@
 
 import {
   canShareMemory, createPool, Graph, isNode, isolationProblem, Pool,
-  type GraphBuilder, type GraphError, type GraphResult, type PoolOptions, type Task, type TaskArg,
+  type ChunkTask, type GraphBuilder, type GraphError, type TaskError, type GraphResult, type PoolOptions, type Task, type TaskArg,
   type WorkerStats,
 } from '../../index.js';
 import * as taskModule from './tasks.js';
@@ -14,6 +14,8 @@ import { assertType, type Equal } from './check.js';
 
 // The task module's exports are Tasks.
 const tasks: Record<string, Task> = { ...taskModule };
+// Chunk tasks are ChunkTasks.
+export const chunkTasks: ChunkTask[] = [taskModule.axpy, taskModule.sum_range];
 
 export async function usage(): Promise<void> {
   // ------------------------------------------------------------ the module
@@ -98,6 +100,27 @@ export async function usage(): Promise<void> {
   await pool.run('fill', f64, 0.5);
   await pool.run('vsum', f64, f32, i32, u32, i8);
   await pool.run('inspect', u8.byteOffset, 10);
+
+  // for / reduce: a chunk task over [begin, end), arguments once per loop.
+  const done: void = await pool.for('axpy', 0, f64.length, undefined, 2, f64, f64);
+  await pool.for('axpy', 0, 10, { grain: 4 }, 2, f64, f64);
+  await pool.for('axpy', 0, 10, null);
+  const total: number = await pool.reduce('sum_range', 0, f64.length, { combine: 'max', grain: undefined }, f64);
+  await pool.reduce('sum_range', 0, 10, { combine: 'mix', identity: 0 }, f64);
+  try {
+    await pool.for('axpy', 0, 10);
+  } catch (e) {
+    const te = e as TaskError;
+    const range: [number, number] | undefined = te.range;
+    void [range, te.task];
+  }
+  // @ts-expect-error options is an object, not a grain
+  await pool.for('axpy', 0, 10, 4);
+  // @ts-expect-error begin is a number
+  await pool.for('axpy', '0', 10);
+  // @ts-expect-error identity is a number
+  await pool.reduce('sum_range', 0, 10, { identity: '0' });
+  void [done, total];
   // @ts-expect-error a DataView is not a task argument
   await pool.run('vsum', new DataView(f64.buffer));
 

@@ -53,6 +53,14 @@ export interface ReduceOptions extends LoopOptions {
   identity?: number | undefined;
 }
 
+/** Options of mapColumns (and map over one column). */
+export interface MapOptions<O extends NumberArray = Float64Array> {
+  /** Where the results go (at least as long as the columns). Default: a new Float64Array. */
+  out?: O | undefined;
+  /** Items per chunk (default: adaptive). */
+  grain?: number | undefined;
+}
+
 /** A loop's chunk task: called once per chunk [lo, hi) with the loop's arguments. */
 export type ChunkTask = (ctx: TaskContext, lo: number, hi: number, ...args: any[]) => number | void;
 
@@ -115,8 +123,17 @@ export interface Pool {
    * Runs a task once per entry of argsList, as one job; results in order. An entry is an argument
    * list, or a single argument (a number or a view); argsList may be a typed array of numbers.
    */
-  map(name: string, argsList: ReadonlyArray<TaskArg | readonly TaskArg[]> | NumberArray,
+  map(name: string, argsList: ReadonlyArray<TaskArg | readonly TaskArg[]>,
     options?: { grain?: number | undefined }): Promise<Float64Array>;
+  /** A typed array as argsList is one column: as mapColumns(name, [column], options). */
+  map<O extends NumberArray = Float64Array>(name: string, column: NumberArray, options?: MapOptions<O>): Promise<O>;
+  /**
+   * Calls task `name` once per item i as (ctx, columns[0][i], columns[1][i], ...) (1 to 5 columns of
+   * equal length), as one job; results go to options.out (default: a new Float64Array), which the
+   * promise gives. Columns in the pool's memory are read in place, others copied in once.
+   */
+  mapColumns<O extends NumberArray = Float64Array>(name: string, columns: readonly NumberArray[],
+    options?: MapOptions<O>): Promise<O>;
   /**
    * Calls task `name` once per chunk of [begin, end) as (ctx, lo, hi, ...args) on the workers (one
    * call per chunk; the loop over the items is the task's). Arguments are passed once for the loop.

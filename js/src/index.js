@@ -12,7 +12,7 @@
 
 import {
   BLOCK_SIZE, NOTICE_ROOT, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
-  readUtf8, writeBlock, readCString,
+  readUtf8, writeBlock, readCString, viewTag,
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
 import { Graph } from './graph.js';
@@ -76,10 +76,11 @@ function release() {
   }
 }
 
-// Resolves once i32[idx] !== value. Never blocks the calling thread.
-async function waitWhile(memory, idx, value) {
+// Resolves once i32[idx] !== value. Never blocks the calling thread. rt: the
+// main thread's TaskRuntime (its kept views spare the slow memory.buffer).
+async function waitWhile(rt, idx, value) {
   for (;;) {
-    const i32 = new Int32Array(memory.buffer);
+    const i32 = rt.int32(4 * idx + 4);
     if (Atomics.load(i32, idx) !== value) return;
     const r = Atomics.waitAsync(i32, idx, value);
     if (r.async) await r.value;
@@ -242,6 +243,15 @@ function makeError(info) {
   return e;
 }
 
+// A typed array of numbers (not BigInt, not a DataView).
+function isNumberArray(v) {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
+function describe(v) {
+  return v === null ? 'null' : ArrayBuffer.isView(v) ? v.constructor.name : Array.isArray(v) ? 'an Array' : typeof v;
+}
+
 function checkInt(name, v, lo, hi) {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isInteger(v))
@@ -307,8 +317,11 @@ export class Pool {
   // Runs task `name` once per entry of argsList (each an array of
   // arguments, or a single number) as ONE job: the blocks go to wasm in one
   // array, a parallel-for spreads them over the workers. Resolves to a
-  // Float64Array of the results, in order.
-  map(name, argsList, { grain = 0 } = {}) {
+  // Float64Array of the results, in order. A typed array as argsList is one
+  // column: as mapColumns(name, [argsList], options).
+  map(name, argsList, options = {}) {
+    if (ArrayBuffer.isView(argsList) && !(argsList instanceof DataView)) return this.mapColumns(name, [argsList], options);
+    const { grain = 0 } = options || {};
     this._alive();
     const t = this._rt.resolve(name);
     if (!Array.isArray(argsList) && !ArrayBuffer.isView(argsList))
@@ -332,7 +345,7 @@ export class Pool {
     }
     // One view for the whole batch (after the allocations, which may have
     // grown the memory): memory.buffer is slow to read on a shared memory.
-    const dv = new DataView(this._memory.buffer);
+    const dv = this._rt.view(blocks + n * BLOCK_SIZE);
     for (let i = 0; i < n; i++) {
       const a = argsList[i], at = blocks + i * BLOCK_SIZE;
       if (typeof a === 'number') {
@@ -380,30 +393,95 @@ export class Pool {
     return this._loop(LOOP_REDUCE, name, begin, end, options, args);
   }
 
-  _loop(kind, name, begin, end, options, args, out = null, cleanup = null) {
+  _loop(kind, name, begin, end, options, args, out = null, cleanup = null, read = null) {
     this._alive();
     const r = this._ex.weft_wasm_run_new();
-    if (!r) throw new Error('weft: out of memory');
+    if (!r) {
+      if (cleanup) cleanup();
+      throw new Error('weft: out of memory');
+    }
     let loop, value;
     try {
       ({ loop, value } = this._rt.newLoop(kind, name, begin, end, options, args, r, out));
     } catch (e) {
       this._ex.weft_wasm_run_free(r);
+      if (cleanup) cleanup();
       throw e;
     }
     if (!loop) {
       this._ex.weft_wasm_run_free(r);
+      const v = read ? read() : value;
       if (cleanup) cleanup();
-      return Promise.resolve(value);
+      return Promise.resolve(v);
     }
     const L = this._rt.L;
-    const dv = new DataView(this._memory.buffer);
     const b = r + L.block;
+    const dv = this._rt.view(r + L.runSize);
     dv.setUint32(b + 8, loop, true); // loop_root's slot 0 (the rest is zero)
-    return this._submit(r, this._loopTask, (v) => v.getFloat64(b + 8, true), () => {
+    return this._submit(r, this._loopTask, read || ((v) => v.getFloat64(b + 8, true)), () => {
       this._ex.weft_wasm_loop_free(loop);
       if (cleanup) cleanup();
     });
+  }
+
+  // Runs task `name` once per item i of the columns (typed arrays of equal
+  // length, one per argument, up to 5) as (ctx, col0[i], col1[i], ...), as
+  // one job, and stores the results in options.out (a typed array of at
+  // least that length; default a new Float64Array), which it resolves to.
+  // No per-item work on this thread: columns that are views of the pool's
+  // memory are read in place, others copied in once; a JavaScript task is
+  // called in a loop over each chunk on the worker.
+  mapColumns(name, columns, options = {}) {
+    this._alive();
+    const t = this._rt.resolve(name);
+    if (!Array.isArray(columns) || columns.length < 1 || columns.length > 5)
+      throw new TypeError('weft: mapColumns(name, columns): columns must be an array of 1 to 5 typed arrays');
+    const o = options || {};
+    const n = columns[0] && columns[0].length;
+    columns.forEach((c, k) => {
+      if (!isNumberArray(c)) throw new TypeError(`weft: map '${name}': column ${k} must be a typed array of numbers, got ${describe(c)}`);
+      if (c.length !== n) throw new RangeError(`weft: map '${name}': column ${k} has ${c.length} items, column 0 has ${n}`);
+    });
+    let out = o.out;
+    if (out === undefined || out === null) out = new Float64Array(n);
+    else if (!isNumberArray(out)) throw new TypeError(`weft: map '${name}': options.out must be a typed array of numbers, got ${describe(out)}`);
+    else if (out.length < n) throw new RangeError(`weft: map '${name}': options.out has ${out.length} items, needs ${n}`);
+    // What is not a view of the pool's memory is given a copy there (one
+    // block for all), of the same type where tasks take it (Float64Array
+    // otherwise: those values convert exactly).
+    const isPool = this._rt.isPoolBufferFn;
+    const all = [...columns, out];
+    const type = (v) => (viewTag(v) ? v.constructor : Float64Array);
+    const here = all.map((v) => viewTag(v) !== 0 && isPool(v.buffer));
+    let bytes = 0;
+    for (let k = 0; k < all.length; k++) if (!here[k]) bytes += Math.ceil((n * type(all[k]).BYTES_PER_ELEMENT) / 8) * 8;
+    let block = 0;
+    if (bytes) {
+      block = this._ex.weft_wasm_alloc(bytes, 16);
+      if (!block) throw new Error('weft: out of memory');
+    }
+    const buf = block ? this._rt.view(block + bytes).buffer : null;
+    const views = [];
+    for (let k = 0, at = block; k < all.length; k++) {
+      const v = all[k];
+      if (here[k]) {
+        views.push(v);
+        continue;
+      }
+      const T = type(v);
+      const c = new T(buf, at, n);
+      at += Math.ceil((n * T.BYTES_PER_ELEMENT) / 8) * 8;
+      if (k < columns.length) c.set(v.length === n ? v : v.subarray(0, n));
+      views.push(c);
+    }
+    const cols = views.slice(0, columns.length);
+    const outView = views[columns.length];
+    const free = block ? () => this._ex.weft_wasm_free(block) : null;
+    return this._loop(LOOP_MAP, name, 0, n, o.grain === undefined ? undefined : { grain: o.grain }, cols, outView, free,
+      () => {
+        if (outView !== out) out.set(outView.subarray(0, n));
+        return out;
+      });
   }
 
   // Completion 'message': moves the run's root block to a block of its own
@@ -413,9 +491,8 @@ export class Pool {
     const L = this._rt.L;
     const inner = this._ex.weft_wasm_alloc(BLOCK_SIZE, 16);
     if (!inner) return 0;
-    const u8 = new Uint8Array(this._memory.buffer);
-    u8.copyWithin(inner, r + L.block, r + L.block + BLOCK_SIZE);
-    const dv = new DataView(this._memory.buffer);
+    const dv = this._rt.view(Math.max(inner + BLOCK_SIZE, r + L.runSize));
+    new Uint8Array(dv.buffer).copyWithin(inner, r + L.block, r + L.block + BLOCK_SIZE);
     const b = r + L.block;
     dv.setUint32(inner, r, true);
     dv.setUint32(b, r, true);
@@ -479,17 +556,18 @@ export class Pool {
         await Promise.race([notice, this._failed]);
         await pollWhile(this._memory, (r + L.state) >> 2, 2);
       } else {
-        await Promise.race([waitWhile(this._memory, (r + L.state) >> 2, 2), this._failed]);
+        await Promise.race([waitWhile(this._rt, (r + L.state) >> 2, 2), this._failed]);
       }
-      const i32 = new Int32Array(this._memory.buffer);
-      if (Atomics.load(i32, (r + L.error) >> 2) !== 0) {
+      if (Atomics.load(this._rt.int32(r + L.runSize), (r + L.error) >> 2) !== 0) {
         const dv = new DataView(this._memory.buffer);
         const p = dv.getUint32(r + L.errPtr, true);
         const info = p ? JSON.parse(readUtf8(this._memory, p, dv.getUint32(r + L.errLen, true)))
           : { name: 'Error', message: 'a task failed (no memory for its error)', task: '?' };
         throw makeError(info);
       }
-      return read(new DataView(this._memory.buffer));
+      // Every block a read looks at was allocated by this thread, which
+      // keeps its view reaching them (rt.view after each allocation).
+      return read(this._rt.view(r + L.runSize));
     } finally {
       // A failed worker leaves its run unfinished: its memory stays put.
       if (!this._broken) {

@@ -83,6 +83,15 @@ export class TaskRuntime {
     return this._dv;
   }
 
+  // An Int32Array of the memory that reaches at least byte `end` (as view()).
+  int32(end) {
+    if (!this._i32 || this._i32.buffer !== this._buf || end > this._i32.byteLength) {
+      this.view(end);
+      this._i32 = new Int32Array(this._buf);
+    }
+    return this._i32;
+  }
+
   isPoolBuffer(b) {
     return b === this._buf || this.buffers.has(b) || b === this.buffer();
   }

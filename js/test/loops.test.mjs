@@ -166,3 +166,67 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
     });
   });
 }
+
+describe('map over typed-array columns', () => {
+  let pool;
+  before(async () => {
+    pool = await createPool({ workers: 2, tasks: TASKS });
+  });
+  after(async () => {
+    await pool.destroy();
+  });
+
+  test('one column, sizes 0, 1, odd, large: JavaScript and C tasks against the oracle', { timeout: 60000 }, async () => {
+    for (const n of [0, 1, 255, 256, 257, 10001, 1e6]) {
+      const a = new Float64Array(n).map((_, i) => i * 0.5 - 3);
+      const got = await pool.map('sq', a);
+      assert.ok(got instanceof Float64Array && got.length === n);
+      for (let i = 0; i < n; i++) if (got[i] !== a[i] * a[i]) assert.fail(`sq n ${n}: [${i}] = ${got[i]}`);
+      const c = await pool.mapColumns('add', [a, a], { grain: 100 });
+      for (let i = 0; i < n; i++) if (c[i] !== 2 * a[i]) assert.fail(`add n ${n}: [${i}] = ${c[i]}`);
+    }
+  });
+
+  test('mixed column types, in-pool and ordinary arrays, results into a typed array of any type', async () => {
+    const n = 1001;
+    const a = new Float32Array(n).map((_, i) => i / 4);
+    const b = new Int16Array(n).map((_, i) => -i);       // a type tasks do not take: converted
+    const c = pool.alloc(Uint8Array, n).map((_, i) => i & 255);
+    const cIn = pool.alloc(Uint8Array, n);
+    cIn.set(c);
+    const oracle = (i) => a[i] * 100 + b[i] * 10 + cIn[i];
+    for (const task of ['lin3']) {
+      const f64 = await pool.mapColumns(task, [a, b, cIn]);
+      for (let i = 0; i < n; i++) assert.equal(f64[i], oracle(i));
+      const out = new Int32Array(n + 5).fill(7);
+      assert.equal(await pool.mapColumns(task, [a, b, cIn], { out }), out);
+      for (let i = 0; i < n; i++) assert.equal(out[i], Math.trunc(oracle(i)) | 0);
+      assert.equal(out[n], 7, 'beyond n untouched');
+      const pout = pool.alloc(Float32Array, n);
+      await pool.mapColumns(task, [a, b, cIn], { out: pout });
+      for (let i = 0; i < n; i++) assert.equal(pout[i], Math.fround(oracle(i)));
+      pool.free(pout);
+    }
+    // a C task: columns converted to numbers, results stored as JavaScript would
+    const u8 = new Uint8Array(n);
+    await pool.mapColumns('add', [a, b], { out: u8 });
+    for (let i = 0; i < n; i++) assert.equal(u8[i], new Uint8Array([a[i] + b[i]])[0]);
+    const i8 = pool.alloc(Int8Array, n);
+    await pool.mapColumns('add', [a, b], { out: i8 });
+    for (let i = 0; i < n; i++) assert.equal(i8[i], new Int8Array([a[i] + b[i]])[0], `i8[${i}]`);
+    pool.free(i8);
+    pool.free(cIn);
+  });
+
+  test('map over columns: errors', async () => {
+    const a = new Float64Array(10);
+    assert.throws(() => pool.mapColumns('sq', [a, new Float64Array(9)]), RangeError);
+    assert.throws(() => pool.mapColumns('sq', [a], { out: new Float64Array(9) }), RangeError);
+    assert.throws(() => pool.mapColumns('sq', [[1, 2]]), TypeError);
+    assert.throws(() => pool.mapColumns('sq', []), TypeError);
+    assert.throws(() => pool.mapColumns('sq', [new BigInt64Array(2)]), TypeError);
+    assert.throws(() => pool.mapColumns('sq', [a], { out: [] }), TypeError);
+    await assert.rejects(pool.mapColumns('boom', [new Float64Array([0, 1, 2, 3])]), (e) => e.task === 'boom' && e instanceof RangeError && Array.isArray(e.range));
+    assert.equal((await pool.map('sq', new Int32Array([3])))[0], 9);
+  });
+});

@@ -121,6 +121,16 @@ export async function usage(): Promise<void> {
   // @ts-expect-error identity is a number
   await pool.reduce('sum_range', 0, 10, { identity: '0' });
   void [done, total];
+
+  // map over typed-array columns
+  const sq: Float64Array = await pool.map('sq', new Float64Array(10));
+  const cols: Int32Array = await pool.mapColumns('add', [new Float64Array(4), new Uint8Array(4)], { out: new Int32Array(4) });
+  const cols2: Float64Array = await pool.mapColumns('add', [f64, i32], { grain: 64 });
+  // @ts-expect-error columns are typed arrays
+  await pool.mapColumns('add', [[1, 2]]);
+  // @ts-expect-error the result has out's type
+  const cols3: Float32Array = await pool.mapColumns('add', [f64], { out: new Int32Array(4) });
+  void [sq, cols, cols2, cols3];
   // @ts-expect-error a DataView is not a task argument
   await pool.run('vsum', new DataView(f64.buffer));
 

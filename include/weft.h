@@ -36,8 +36,11 @@ extern "C" {
 #define WEFT_API
 #endif
 
+/* Must agree with the VERSION file and js/package.json (configuring checks,
+ * see cmake/version.cmake). */
 #define WEFT_VERSION_MAJOR 0
-#define WEFT_VERSION_MINOR 1
+#define WEFT_VERSION_MINOR 2
+#define WEFT_VERSION_PATCH 0
 
 /* ------------------------------------------------------------------ errors */
 

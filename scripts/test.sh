@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Builds weft several ways and runs every test: the full suite in Release,
+# the C++ header's tests (g++ there, clang++ in the sanitizer builds), a
+# consumer project against an installed prefix (scripts/consumer.sh),
 # the full suite on the portable POSIX backend, on aarch64 under qemu-user
 # and on Windows under wine (SUPPORTED_PLATFORMS.md), the concurrency tests
 # under ThreadSanitizer, the whole suite under AddressSanitizer +
@@ -18,6 +20,9 @@ step "Release build + full test suite"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/release -j"$jobs" >/dev/null
 (cd build/release && ctest --output-on-failure -j1) || fail=1
+
+step "Packaging: cmake --install, then a consumer outside the tree via find_package, pkg-config and FetchContent"
+bash scripts/consumer.sh build/release || fail=1
 
 step "Portable POSIX backend (src/posix, emulated wait-on-address): full test suite"
 t0=$SECONDS
@@ -75,13 +80,15 @@ windows_step || fail=1
 echo "(windows step: $((SECONDS - t0)) s)"
 
 step "ThreadSanitizer: concurrency tests"
-cmake -S . -B build/tsan -DWEFT_SANITIZE=thread -DCMAKE_C_COMPILER=clang >/dev/null
+cmake -S . -B build/tsan -DWEFT_SANITIZE=thread -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build build/tsan -j"$jobs" >/dev/null
 (cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
    ctest --output-on-failure -L concurrency -j1) || fail=1
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer: full suite"
-cmake -S . -B build/asan -DWEFT_SANITIZE=address -DCMAKE_C_COMPILER=clang >/dev/null
+cmake -S . -B build/asan -DWEFT_SANITIZE=address -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build build/asan -j"$jobs" >/dev/null
 (cd build/asan && ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ctest --output-on-failure -j1) || fail=1

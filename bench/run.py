@@ -3,8 +3,9 @@
 
 Suites (--suite, default all of them, in this order):
 
-  forkjoin  fib, nqueens, tree, sort on seq / weft / weft-struct / weft-clang /
-            omp / omp-clang / tbb (bench/*.c*). Every (bench, impl, workers)
+  forkjoin  fib, nqueens, tree, sort on seq / weft / weft-struct / weft-cpp
+            (include/weft.hpp) / weft-clang / omp / omp-clang / tbb
+            (bench/*.c*). Every (bench, impl, workers)
             combination is one process of the matching binary with
             `<bench> <n> <workers> <reps> <budget_seconds>`; the binary prints
             one JSON line per timed repetition; this script takes the median
@@ -49,11 +50,12 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BENCHES = ["fib", "nqueens", "tree", "sort"]
-IMPLS = ["seq", "weft", "weft-struct", "weft-clang", "omp", "omp-clang", "tbb"]
+IMPLS = ["seq", "weft", "weft-struct", "weft-cpp", "weft-clang", "omp", "omp-clang", "tbb"]
 BINARIES = {
     "seq": "bench_seq",
     "weft": "bench_weft",
     "weft-struct": "bench_weft_struct",
+    "weft-cpp": "bench_weft_cpp",
     "weft-clang": "bench_weft_clang",
     "omp": "bench_omp_gcc",
     "omp-clang": "bench_omp_clang",
@@ -290,14 +292,17 @@ def forkjoin_suite(args, cfg, available, mach):
                   flush=True)
 
     results = {}  # (bench, impl, workers) -> dict
+    combos = [("seq", 1)] + [(i, w) for i in available if i != "seq" for w in workers]
+    total, done = len(benches) * len(combos), 0
     for bench in benches:
         n = sizes[bench]
-        combos = [("seq", 1)] + [(i, w) for i in available if i != "seq" for w in workers]
         ref = None
         for impl, w in combos:
             binary = os.path.join(bindir, BINARIES[impl])
             la = loadavg()
-            print(f"  {bench:8s} {impl:10s} workers={w:<3d} n={n} ...", end="", flush=True)
+            done += 1
+            print(f"  [fork-join {done}/{total}] {bench:8s} {impl:10s} workers={w:<3d} n={n} ...",
+                  end="", flush=True)
             recs, err = run_one(binary, bench, n, w, reps, budget, args.timeout)
             if err:
                 print(" FAILED")
@@ -356,19 +361,23 @@ def forkjoin_suite(args, cfg, available, mach):
         row["speedup_1w"] = round(one / row["median_ms"], 4) if one and impl != "seq" else None
 
     # per-spawn overhead
-    overhead = None
-    if ("fib", "seq", 1) in results and ("fib", "weft", 1) in results:
+    # per-spawn overhead over seq: weft (WEFT_TASK_1) and weft-cpp (weft.hpp)
+    overheads = {}
+    for impl in ("weft", "weft-cpp"):
+        if ("fib", "seq", 1) not in results or ("fib", impl, 1) not in results:
+            continue
         s = results[("fib", "seq", 1)]["median_ms"]
-        wrow = results[("fib", "weft", 1)]
+        wrow = results[("fib", impl, 1)]
         if s is not None and wrow["median_ms"] is not None:
             n = sizes["fib"]
             spawns = fib(n + 1) - 1
-            overhead = (wrow["median_ms"] - s) * 1e6 / spawns
-            wrow["per_spawn_overhead_ns"] = round(overhead, 3)
+            overheads[impl] = (wrow["median_ms"] - s) * 1e6 / spawns
+            wrow["per_spawn_overhead_ns"] = round(overheads[impl], 3)
             wrow["expected_spawns"] = spawns
             if "spawns" in wrow and wrow["spawns"] != spawns:
-                print(f"NOTE: weft reported {wrow['spawns']} spawns for fib({n}), expected "
+                print(f"NOTE: {impl} reported {wrow['spawns']} spawns for fib({n}), expected "
                       f"fib({n + 1})-1 = {spawns}")
+    overhead = overheads.get("weft")
 
     # table
     print()
@@ -396,10 +405,10 @@ def forkjoin_suite(args, cfg, available, mach):
     if any(r.get("reps", reps) < reps for r in results.values() if r.get("median_ms") is not None):
         print(f"* fewer than {reps} reps: a rep took long enough to hit the "
               f"{budget:g} s per-combination budget (--budget)")
-    if overhead is not None:
+    for impl, ovh in overheads.items():
         n = sizes["fib"]
-        print(f"per-spawn overhead (weft 1 worker vs seq, fib({n}), {fib(n + 1) - 1} spawns): "
-              f"{overhead:.2f} ns")
+        print(f"per-spawn overhead ({impl} 1 worker vs seq, fib({n}), {fib(n + 1) - 1} spawns): "
+              f"{ovh:.2f} ns")
     if idle is not None:
         print(f"idle pool ({idle['workers']} workers, {idle['seconds']:.2f} s): "
               f"{idle['cpu_pct_one_core']:.3f}% of one core (target < 1%)")
@@ -418,7 +427,8 @@ def forkjoin_suite(args, cfg, available, mach):
                "n": None, "median_ms": None, "result": None}
         row.update({k: v for k, v in idle.items() if k not in row})
         out.append(row)
-    return out, {"results": results, "idle": idle, "overhead": overhead}
+    return out, {"results": results, "idle": idle, "overhead": overhead,
+                 "overheads": overheads}
 
 
 # --------------------------------------------------------------------------
@@ -452,12 +462,16 @@ def graph_suite(args, cfg, available):
             + f"; {reps} builds x {args.runs_per_build or 3} runs (median), budget {budget:g} s "
             f"per combination, workers {workers}")
     rows = []  # dicts per (bench, impl, workers, phase)
+    total = len(benches) * sum(len(workers) if i != "seq" else 1 for i in available)
+    done = 0
     for bench in benches:
         for impl in available:
             binary = os.path.join(bindir, f"graph_{impl}")
             for w in (workers if impl != "seq" else [1]):
                 t0 = time.monotonic()
-                print(f"  {bench:9s} {impl:5s} workers={w:<3d} ...", end="", flush=True)
+                done += 1
+                print(f"  [graph {done}/{total}] {bench:9s} {impl:5s} workers={w:<3d} ...", end="",
+                      flush=True)
                 recs, err = graph_run_one(binary, bench, sizes[bench], w, reps, budget,
                                           cfg["timeout"], args.runs_per_build)
                 if err:
@@ -785,10 +799,15 @@ def summary(workers, fj, gr, js):
             n = next(r["n"] for k, r in res.items() if k[0] == bench)
             note = ""
             if bench == "fib" and fj.get("overhead") is not None:
-                note = f"{fj['overhead']:.2f} ns per spawn over seq"
+                note = f"{fj['overhead']:.2f} ns per spawn over seq (WEFT_TASK_1)"
             line("fork-join", f"{bench}({n})", "ms", ms("seq", 1) or "-",
                  per_w(lambda w: ms("weft", w)), per_w(lambda w: ms("omp", w)),
                  per_w(lambda w: ms("tbb", w)), note=note)
+            cpp = fj.get("overheads", {}).get("weft-cpp")
+            if bench == "fib" and any(k[1] == "weft-cpp" for k in res):
+                line("fork-join", f"fib({n}) in C++ (weft.hpp lambdas)", "ms", ms("seq", 1) or "-",
+                     per_w(lambda w: ms("weft-cpp", w)),
+                     note="" if cpp is None else f"{cpp:.2f} ns per spawn over seq")
         if fj.get("idle") is not None:
             line("fork-join", "idle pool", "% of a core",
                  weft=f"{fj['idle']['cpu_pct_one_core']:.3f}", note="target < 1%")

@@ -5,7 +5,7 @@
 #include <vector>
 #include <weft.hpp>
 
-static long fib(weft::worker *w, long n) {
+static long fib(weft::worker *w, long n) noexcept {
   if (n < 2) return n;
   auto x = weft::spawn(w, [n](weft::worker *w) { return fib(w, n - 1); });
   long y = fib(w, n - 2);

@@ -26,7 +26,7 @@ static int g_failed;
 static long fib_seq(long n) { return n < 2 ? n : fib_seq(n - 1) + fib_seq(n - 2); }
 
 // The README's fib.
-static long fib(weft::worker *w, long n) {
+static long fib(weft::worker *w, long n) noexcept {
   if (n < 2) return n;
   auto x = weft::spawn(w, [n](weft::worker *w) { return fib(w, n - 1); });
   long y = fib(w, n - 2);

@@ -17,6 +17,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool } from '../../js/src/index.js';
 import { GRAPH_TASKS, QUICK_SHAPES, SHAPES, measureGraph } from './browser/graph.js';
+import { TEST_WASM } from './browser/stats.js';
 import { chromiumSession, chromeVersion, median, nativeGraph, parseOptions } from './bench_common.mjs';
 
 const o = parseOptions('browser_graph', { workers: 2, reps: 15, runs: 3, quick: false,
@@ -34,7 +35,7 @@ try {
     for (const r of info.rows) results.push({ where: 'chromium', run, ...r });
     for (const w of counts) {
       const built = []; // [shape, its build row]
-      const pool = await createPool({ workers: w, tasks: GRAPH_TASKS });
+      const pool = await createPool({ wasm: TEST_WASM, workers: w, tasks: GRAPH_TASKS });
       try {
         for (const shape of shapes) {
           const rows = await measureGraph(pool, shape, o.reps);

@@ -12,6 +12,7 @@
 import { createPool } from '../../js/src/index.js';
 import { PmPool } from './pm_pool.mjs';
 import Piscina from 'piscina';
+import { TEST_WASM } from './browser/stats.js';
 
 const workers = +(process.argv[2] || 2);
 const reps = +(process.argv[3] || 7);
@@ -44,7 +45,7 @@ async function measure(name, tasks, fn, n = reps) {
 }
 
 // ---- weft
-const pool = await createPool({ workers, tasks: TASKS });
+const pool = await createPool({ wasm: TEST_WASM, workers, tasks: TASKS });
 
 const NC = 2_000_000;
 await measure('weft: C tasks spawned from a C task (spawn, sync)', NC, () => pool.run('chain', NC));

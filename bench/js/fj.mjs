@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve, dirname, join } from 'node:path';
 import { createPool } from '../../js/src/index.js';
 import { MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES } from '../../js/src/common.js';
-import { warmUp } from './browser/stats.js';
+import { TEST_WASM, warmUp } from './browser/stats.js';
 
 const nativeBin = process.argv[2] || new URL('../../build-jsbench/bench/bench_weft', import.meta.url).pathname;
 const wArg = process.argv[3] || '1,2';
@@ -42,7 +42,7 @@ const cases = (process.argv[5] || 'fib:30,fib:34,nqueens:11,tree:2000')
 const ROUNDS = Math.max(2, Math.ceil(reps / 2)); // blocks of about 2 runs per side
 const clangBin = join(dirname(nativeBin), 'bench_weft_clang');
 const haveClang = existsSync(clangBin);
-const wasm = process.env.WEFT_WASM ? pathToFileURL(resolve(process.env.WEFT_WASM)) : undefined;
+const wasm = process.env.WEFT_WASM ? pathToFileURL(resolve(process.env.WEFT_WASM)) : TEST_WASM;
 const seqBin = join(dirname(nativeBin), 'bench_seq');
 const seqClangBin = join(dirname(nativeBin), 'bench_seq_clang');
 const haveSeqClang = haveClang && existsSync(seqClangBin);
@@ -53,7 +53,7 @@ const haveSeqClang = haveClang && existsSync(seqClangBin);
 async function seqKernels() {
   const why = !existsSync(seqBin) ? `${seqBin} missing (cmake --build <dir> --target bench_seq)` : null;
   const module = why ? null
-    : await WebAssembly.compile(readFileSync(wasm || new URL('../../js/dist/weft.wasm', import.meta.url)));
+    : await WebAssembly.compile(readFileSync(wasm));
   const stub = () => { throw new Error('fj.mjs: a sequential kernel called an import'); };
   const ex = module && (await WebAssembly.instantiate(module, {
     env: { memory: new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true }) },
@@ -79,7 +79,7 @@ function native(bench, n, workers, k, bin = nativeBin) {
 
 const rows = [];
 for (const workers of workerList) {
-  const pool = await createPool({ workers, ...(wasm ? { wasm } : {}) });
+  const pool = await createPool({ workers, wasm });
   for (const [bench, n] of cases) {
     await warmUp(() => pool.run(bench, n)); // until TurboFan code runs (stats.js)
     if (seq) await warmUp(async () => seq[bench](n)); // the sequential kernel too (this thread)

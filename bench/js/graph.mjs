@@ -12,13 +12,14 @@
 import { createPool } from '../../js/src/index.js';
 import { GRAPH_TASKS, SHAPES, measureGraph } from './browser/graph.js';
 import { nativeGraph } from './bench_common.mjs';
+import { TEST_WASM } from './browser/stats.js';
 
 const reps = +(process.argv[2] || 15);
 const nativeBin = process.argv[3] || new URL('../../build-jsbench/bench/graph/graph_weft', import.meta.url).pathname;
 
 const rows = [];
 for (const workers of [1, 2]) {
-  const pool = await createPool({ workers, tasks: GRAPH_TASKS });
+  const pool = await createPool({ wasm: TEST_WASM, workers, tasks: GRAPH_TASKS });
   for (const shape of SHAPES) {
     for (const r of await measureGraph(pool, shape, reps)) {
       if (r.phase === 'run') {

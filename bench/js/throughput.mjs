@@ -7,6 +7,7 @@
 import { createPool } from '../../js/src/index.js';
 import { PmPool } from './pm_pool.mjs';
 import Piscina from 'piscina';
+import { TEST_WASM } from './browser/stats.js';
 
 const workers = +(process.argv[2] || 2);
 const N = +(process.argv[3] || 200000);
@@ -27,7 +28,7 @@ async function best(fn, reps = 3) {
 }
 
 // ---- weft
-const pool = await createPool({ workers });
+const pool = await createPool({ wasm: TEST_WASM, workers });
 const expect = (N * (N - 1)) / 2 + N;
 const spawnedN = N * 20;
 const expectSpawned = (spawnedN * (spawnedN - 1)) / 2 + spawnedN;

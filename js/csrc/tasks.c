@@ -1,6 +1,6 @@
 /*
- * tasks.c - C tasks compiled into weft.wasm and callable from JavaScript by
- * name (pool.run('fib', 30), ctx.spawn('fib', 20)). Every one is a weft_fn
+ * tasks.c - test and benchmark C tasks, compiled into dist/weft-test.wasm
+ * only (js/build.sh), callable from JavaScript by name (pool.run('fib', 30), ctx.spawn('fib', 20)). Every one is a weft_fn
  * over the 48-byte task block of src/wasm/host.c: its arguments are the f64
  * (or view) slots, its result goes to slot 0 as an f64.
  *
@@ -29,12 +29,6 @@ static double arg_f64(const block_t *b, int i) {
   return d;
 }
 static void set_result(block_t *b, double d) { memcpy(&b->slot[0], &d, sizeof d); }
-static void arg_view(const block_t *b, int i, uint32_t *ptr, uint32_t *len) {
-  uint32_t v[2];
-  memcpy(v, &b->slot[i], sizeof v);
-  *ptr = v[0];
-  *len = v[1];
-}
 
 /* ------------------------------------------------------------------- fib */
 
@@ -106,41 +100,7 @@ double WASM_EXPORT(weft_wasm_seq_tree)(uint32_t b0) {
 }
 uint32_t WASM_EXPORT(weft_wasm_seq_tree_depth)(void) { return seq_tree_depth; }
 
-/* ------------------------------------------------------- views and loops */
-
-typedef struct {
-  const double *a;
-  uint32_t lo, hi;
-  double sum;
-} vsum_t;
-
-static void vsum_task(weft_worker *w, void *p) {
-  vsum_t *s = p;
-  if (s->hi - s->lo <= 1024) {
-    double t = 0;
-    for (uint32_t i = s->lo; i < s->hi; i++) t += s->a[i];
-    s->sum = t;
-    return;
-  }
-  uint32_t mid = s->lo + (s->hi - s->lo) / 2;
-  vsum_t l = {s->a, s->lo, mid, 0}, r = {s->a, mid, s->hi, 0};
-  WEFT_SPAWN(w, vsum_task, &r);
-  vsum_task(w, &l);
-  WEFT_SYNC(w, &r);
-  s->sum = l.sum + r.sum;
-}
-
-/* vsum(Float64Array view): the sum of its elements, by recursive halving. */
-static void vsum_root(weft_worker *w, void *p) {
-  block_t *b = p;
-  uint32_t ptr, len;
-  arg_view(b, 0, &ptr, &len);
-  vsum_t s = {(const double *)(uintptr_t)ptr, 0, len, 0};
-  vsum_task(w, &s);
-  set_result(b, s.sum);
-}
-
-/* add(a, b): a + b. The tiny task of the throughput benchmarks. */
+/* a + b: the tiny task adds spawns (the task 'add' is csrc/builtin.c's). */
 static void add_task(weft_worker *w, void *p) {
   block_t *b = p;
   set_result(b, arg_f64(b, 0) + arg_f64(b, 1));
@@ -203,7 +163,7 @@ typedef struct {
 
 static const ctask table[] = {
     {"fib", fib_root},     {"nqueens", nqueens_root}, {"tree", tree_root},
-    {"vsum", vsum_root},   {"add", add_task},         {"adds", adds_root},
+    {"adds", adds_root},
     {"worker", worker_task}, {0, 0}};
 
 /* The C tasks: an array of {const char *name, weft_fn fn}, ended by {0, 0}. */

@@ -36,8 +36,14 @@ export class TaskRuntime {
     const L = new Uint32Array(this.memory.buffer, ex.weft_wasm_layout(), 8);
     this.L = { state: L[0], cancel: L[1], error: L[2], errPtr: L[3], errLen: L[4], block: L[5],
       runSize: L[6], statsSize: L[7] };
-    // C tasks: {const char *name, weft_fn fn} pairs, ended by {0, 0}
-    // (csrc/tasks.c, and csrc/graph_tasks.c: nodes for graphs).
+    // C tasks: every export weft_task_NAME (WEFT_JS_TASK(NAME) of
+    // include/weft_task.h) gives task NAME's weft_fn; and the test build's
+    // tables of {const char *name, weft_fn fn} pairs, ended by {0, 0}
+    // (csrc/tasks.c, csrc/graph_tasks.c).
+    for (const k of Object.keys(ex)) {
+      if (k.startsWith('weft_task_') && typeof ex[k] === 'function')
+        this.tasks.set(k.slice(10), { fn: ex[k](), id: 0, js: false });
+    }
     for (const list of [ex.weft_wasm_ctasks, ex.weft_wasm_graph_ctasks]) {
       if (!list) continue;
       const dv = new DataView(this.memory.buffer);

@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { createPool } from '../src/index.js';
 
 const TASKS = new URL('./tasks.mjs', import.meta.url);
+// The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
+const WASM = new URL('../dist/weft-test.wasm', import.meta.url);
+
 
 function fibSeq(n) {
   let a = 0, b = 1;
@@ -14,7 +17,7 @@ function fibSeq(n) {
 }
 
 test('completion: message gives the same results as waitAsync', { timeout: 60000 }, async () => {
-  const pool = await createPool({ workers: 2, tasks: TASKS, completion: 'message' });
+  const pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS, completion: 'message' });
   try {
     assert.equal(pool.completion, 'message');
     assert.equal(await pool.run('fib', 25), fibSeq(25));                // a C root
@@ -35,12 +38,12 @@ test('completion: message gives the same results as waitAsync', { timeout: 60000
 });
 
 test('completion: bad values are a TypeError', async () => {
-  await assert.rejects(createPool({ completion: 'poll' }), TypeError);
-  await assert.rejects(createPool({ completion: 1 }), TypeError);
+  await assert.rejects(createPool({ wasm: WASM, completion: 'poll' }), TypeError);
+  await assert.rejects(createPool({ wasm: WASM, completion: 1 }), TypeError);
 });
 
 test('completion: auto picks waitAsync where it exists', { timeout: 30000 }, async () => {
-  const pool = await createPool({ workers: 1 });
+  const pool = await createPool({ wasm: WASM, workers: 1 });
   try {
     assert.equal(pool.completion, 'waitAsync');
     assert.equal(await pool.run('fib', 15), fibSeq(15));
@@ -50,7 +53,7 @@ test('completion: auto picks waitAsync where it exists', { timeout: 30000 }, asy
 });
 
 test('a worker that dies during a run rejects the run (completion: message)', { timeout: 60000 }, async () => {
-  const pool = await createPool({ workers: 1, tasks: new URL('./dying-tasks.mjs', import.meta.url), completion: 'message' });
+  const pool = await createPool({ wasm: WASM, workers: 1, tasks: new URL('./dying-tasks.mjs', import.meta.url), completion: 'message' });
   try {
     await assert.rejects(pool.run('die'), /worker 0 exited/);
     // The pool is broken now: later runs reject too instead of waiting.

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createPool } from '../src/index.js';
 
 const TASKS = new URL('./graph-tasks.mjs', import.meta.url);
+// The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
+const WASM = new URL('../dist/weft-test.wasm', import.meta.url);
 const T = { timeout: 120000 };
 
 // xorshift32: the DAGs are the same on every run of the suite.
@@ -74,7 +76,7 @@ for (const workers of [1, 2]) {
   describe(`graphs on ${workers} worker(s)`, T, () => {
     let pool;
     before(async () => {
-      pool = await createPool({ workers, tasks: TASKS });
+      pool = await createPool({ wasm: WASM, workers, tasks: TASKS });
     });
     after(async () => {
       await pool.destroy();
@@ -384,14 +386,14 @@ async function stampRuns(pool, seed, n, what) {
 }
 
 test('graphs in the single-thread fallback give the same results', T, async () => {
-  const pool = await createPool({ singleThread: true, tasks: TASKS });
+  const pool = await createPool({ wasm: WASM, singleThread: true, tasks: TASKS });
   const seq = await stampRuns(pool, 99, 150, 'single thread');
   assert.equal(await pool.run('subgraph', seq, 20, 2), 40);
   await pool.destroy();
 });
 
 test('graph methods after pool.destroy() throw', T, async () => {
-  const pool = await createPool({ workers: 1, tasks: TASKS });
+  const pool = await createPool({ wasm: WASM, workers: 1, tasks: TASKS });
   const g = pool.graph();
   g.add('nop');
   await g.run();
@@ -402,7 +404,7 @@ test('graph methods after pool.destroy() throw', T, async () => {
 });
 
 test('a node\'s spawned child that throws rejects the run with its error', T, async () => {
-  const pool = await createPool({ workers: 2, tasks: TASKS });
+  const pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS });
   const g = pool.graph();
   const a = g.add('spawnsBoom', 11);
   const b = g.add('nop');
@@ -418,7 +420,7 @@ test('a node\'s spawned child that throws rejects the run with its error', T, as
 });
 
 test('graph runs complete by message too (no Atomics.waitAsync path)', T, async () => {
-  const pool = await createPool({ workers: 2, tasks: TASKS, completion: 'message' });
+  const pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS, completion: 'message' });
   assert.equal(pool.completion, 'message');
   await stampRuns(pool, 1234, 100, 'message completion');
   await pool.destroy();

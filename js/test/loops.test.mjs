@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { createPool } from '../src/index.js';
 
 const TASKS = new URL('./tasks.mjs', import.meta.url);
+// The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
+const WASM = new URL('../dist/weft-test.wasm', import.meta.url);
+
 const GRAIN = 1000;
 // Sizes: empty, one item, around the grain, odd, and 10^7.
 const SIZES = [0, 1, GRAIN - 1, GRAIN, GRAIN + 1, 12345, 1e7];
@@ -30,8 +33,8 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
     let pool, x, y, seen;
     const N = 1e7;
     before(async () => {
-      pool = await createPool(mode === 'single thread' ? { singleThread: true, tasks: TASKS }
-        : { workers: 2, tasks: TASKS, completion: mode });
+      pool = await createPool(mode === 'single thread' ? { wasm: WASM, singleThread: true, tasks: TASKS }
+        : { wasm: WASM, workers: 2, tasks: TASKS, completion: mode });
       x = pool.alloc(Float64Array, N + 8);
       y = pool.alloc(Float64Array, N + 8);
       seen = pool.alloc(Uint8Array, N + 8);
@@ -170,7 +173,7 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
 describe('map over typed-array columns', () => {
   let pool;
   before(async () => {
-    pool = await createPool({ workers: 2, tasks: TASKS });
+    pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS });
   });
   after(async () => {
     await pool.destroy();
@@ -191,7 +194,7 @@ describe('map over typed-array columns', () => {
     const n = 1001;
     const a = new Float32Array(n).map((_, i) => i / 4);
     const b = new Int16Array(n).map((_, i) => -i);       // a type tasks do not take: converted
-    const c = pool.alloc(Uint8Array, n).map((_, i) => i & 255);
+    const c = new Uint8Array(n).map((_, i) => i & 255);
     const cIn = pool.alloc(Uint8Array, n);
     cIn.set(c);
     const oracle = (i) => a[i] * 100 + b[i] * 10 + cIn[i];

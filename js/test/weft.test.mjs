@@ -5,11 +5,14 @@ import { createPool } from '../src/index.js';
 import { fibSeq, treeSeq } from './browser/oracles.js'; // the browser suite's oracles
 
 const TASKS = new URL('./tasks.mjs', import.meta.url);
+// The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
+const WASM = new URL('../dist/weft-test.wasm', import.meta.url);
+
 
 describe('a pool of 2 workers', () => {
   let pool;
   before(async () => {
-    pool = await createPool({ workers: 2, tasks: TASKS });
+    pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS });
   });
   after(async () => {
     await pool.destroy();
@@ -178,22 +181,22 @@ describe('a pool of 2 workers', () => {
 });
 
 test('createPool checks its options', async () => {
-  await assert.rejects(createPool({ workers: 0 }), RangeError);
-  await assert.rejects(createPool({ workers: 'two' }), TypeError);
-  await assert.rejects(createPool({ stackSize: 1.5 }), TypeError);
+  await assert.rejects(createPool({ wasm: WASM, workers: 0 }), RangeError);
+  await assert.rejects(createPool({ wasm: WASM, workers: 'two' }), TypeError);
+  await assert.rejects(createPool({ wasm: WASM, stackSize: 1.5 }), TypeError);
   await assert.rejects(createPool(null), TypeError);
 });
 
 test('a worker that fails to load fails pool creation with the reason', async () => {
-  await assert.rejects(createPool({ workers: 2, tasks: new URL('./broken-tasks.mjs', import.meta.url) }),
+  await assert.rejects(createPool({ wasm: WASM, workers: 2, tasks: new URL('./broken-tasks.mjs', import.meta.url) }),
     /broken on purpose/);
-  await assert.rejects(createPool({ workers: 1, tasks: new URL('./missing-tasks.mjs', import.meta.url) }),
+  await assert.rejects(createPool({ wasm: WASM, workers: 1, tasks: new URL('./missing-tasks.mjs', import.meta.url) }),
     /cannot import task module/);
 });
 
 test('repeated create/destroy', async () => {
   for (let i = 0; i < 8; i++) {
-    const pool = await createPool({ workers: 1 + (i % 3), tasks: TASKS });
+    const pool = await createPool({ wasm: WASM, workers: 1 + (i % 3), tasks: TASKS });
     assert.equal(await pool.run('fib', 15 + i), fibSeq(15 + i));
     assert.equal(await pool.run('jfib', 10), fibSeq(10));
     await pool.destroy();
@@ -203,7 +206,7 @@ test('repeated create/destroy', async () => {
 });
 
 test('destroy waits for runs in flight', async () => {
-  const pool = await createPool({ workers: 2 });
+  const pool = await createPool({ wasm: WASM, workers: 2 });
   const p = pool.run('fib', 27);
   const d = pool.destroy();
   assert.equal(await p, fibSeq(27));
@@ -211,7 +214,7 @@ test('destroy waits for runs in flight', async () => {
 });
 
 test('single-thread mode gives the same results', async () => {
-  const pool = await createPool({ singleThread: true, tasks: TASKS });
+  const pool = await createPool({ wasm: WASM, singleThread: true, tasks: TASKS });
   assert.equal(pool.fallback, true);
   assert.equal(pool.workers, 1);
   assert.equal(await pool.run('fib', 20), fibSeq(20));

@@ -3,7 +3,7 @@
 // `workers`, warm-up runs until the optimizing tier is in (stats.js
 // warmUp), then `reps` runs of the C task fib(n) (one spawn per call with
 // n >= 2: fib(n+1) - 1 spawns), each checked against a loop. Wall time is submit to promise, as an application sees it.
-import { median, warmUp } from './stats.js';
+import { TEST_WASM, median, warmUp } from './stats.js';
 
 function fibSeq(n) {
   let a = 0, b = 1;
@@ -13,7 +13,7 @@ function fibSeq(n) {
 
 
 export async function measureFib(createPool, { workers, n = 30, reps = 9, completion } = {}) {
-  const pool = await createPool({ workers, completion });
+  const pool = await createPool({ wasm: TEST_WASM, workers, completion });
   try {
     const want = fibSeq(n);
     const spawns = fibSeq(n + 1) - 1;

@@ -1,3 +1,7 @@
+// The test build of weft.wasm (js/build.sh), which holds the benchmark C
+// tasks (fib, nop, adds, chain, ...); the same URL in the page and in Node.
+export const TEST_WASM = new URL('../../../js/dist/weft-test.wasm', import.meta.url);
+
 // Median of a list of numbers (the mean of the two middle ones for an even
 // count); shared by the browser benchmarks in the page and in Node.
 export const median = (xs) => {

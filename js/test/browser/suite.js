@@ -6,6 +6,8 @@ import { createPool, isolationProblem, canShareMemory } from '../../src/index.js
 import { fibSeq, nqueensSeq, treeSeq } from './oracles.js';
 
 const TASKS = new URL('./page-tasks.js', import.meta.url);
+// The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
+const WASM = new URL('../../dist/weft-test.wasm', import.meta.url);
 const BROKEN = new URL('../broken-tasks.mjs', import.meta.url);
 const MISSING = new URL('../missing-tasks.mjs', import.meta.url);
 
@@ -37,7 +39,7 @@ function throwsSync(f, Type, what) {
 }
 
 async function withPool(options, f) {
-  const pool = await createPool(options);
+  const pool = await createPool({ wasm: WASM, ...options });
   try {
     return await f(pool);
   } finally {
@@ -132,7 +134,7 @@ export const tests = {
 
   async createDestroy() {
     for (let i = 0; i < 6; i++) {
-      const pool = await createPool({ workers: 1 + (i % 3), tasks: TASKS });
+      const pool = await createPool({ wasm: WASM, workers: 1 + (i % 3), tasks: TASKS });
       eq(await pool.run('fib', 15 + i), fibSeq(15 + i), `cycle ${i}: fib`);
       eq(await pool.run('jfib', 10), fibSeq(10), `cycle ${i}: jfib`);
       await pool.destroy();
@@ -140,7 +142,7 @@ export const tests = {
       await pool.destroy();
     }
     // destroy waits for a run in flight
-    const pool = await createPool({ workers: 2 });
+    const pool = await createPool({ wasm: WASM, workers: 2 });
     const p = pool.run('fib', 25);
     const d = pool.destroy();
     eq(await p, fibSeq(25), 'a run in flight at destroy');
@@ -149,15 +151,15 @@ export const tests = {
   },
 
   async workerLoadFailure() {
-    const a = await rejects(createPool({ workers: 2, tasks: BROKEN }), (e) => /broken on purpose/.test(e.message),
+    const a = await rejects(createPool({ wasm: WASM, workers: 2, tasks: BROKEN }), (e) => /broken on purpose/.test(e.message),
       'a task module that throws');
-    const b = await rejects(createPool({ workers: 1, tasks: MISSING }), (e) => /cannot import task module/.test(e.message),
+    const b = await rejects(createPool({ wasm: WASM, workers: 1, tasks: MISSING }), (e) => /cannot import task module/.test(e.message),
       'a task module that does not exist');
     const c = await rejects(createPool({ workers: 1, wasm: new URL('./page-tasks.js', import.meta.url) }),
       (e) => e instanceof WebAssembly.CompileError, 'a wasm URL that is not wasm');
-    await rejects(createPool({ workers: 0 }), (e) => e instanceof RangeError, 'workers: 0');
-    await rejects(createPool({ workers: 'two' }), (e) => e instanceof TypeError, "workers: 'two'");
-    await rejects(createPool({ completion: 'poll' }), (e) => e instanceof TypeError, "completion: 'poll'");
+    await rejects(createPool({ wasm: WASM, workers: 0 }), (e) => e instanceof RangeError, 'workers: 0');
+    await rejects(createPool({ wasm: WASM, workers: 'two' }), (e) => e instanceof TypeError, "workers: 'two'");
+    await rejects(createPool({ wasm: WASM, completion: 'poll' }), (e) => e instanceof TypeError, "completion: 'poll'");
     // Still fine afterwards.
     await withPool({ workers: 2 }, async (pool) => eq(await pool.run('fib', 20), fibSeq(20), 'fib(20)'));
     return { messages: [a.message, b.message, c.message] };
@@ -239,7 +241,7 @@ export const tests = {
       check(problem.includes(h), `the message names '${h}': ${problem}`);
     check(/the page .* no cross-origin-opener-policy header/.test(problem), `the page's missing COOP: ${problem}`);
     check(/the worker script .* no cross-origin-embedder-policy header/.test(problem), `the worker's missing COEP: ${problem}`);
-    const e = await rejects(createPool({ workers: 2, fallback: false }), (x) => x.message === problem,
+    const e = await rejects(createPool({ wasm: WASM, workers: 2, fallback: false }), (x) => x.message === problem,
       'fallback: false rejects with the explanation');
     return withPool({ workers: 2, tasks: TASKS }, async (pool) => {
       eq(pool.fallback, true, 'fallback');

@@ -26,14 +26,16 @@ Suites (--suite, default all of them, in this order):
             beside Node and the native bench_weft / graph_weft.
 
 Every row of every suite is written as one JSON line (with a "suite" field)
-to --out. The run ends with one summary table of all suites.
+to --out, and SVG plots of them beside it (bench/plots.py: OUT-forkjoin.svg,
+OUT-graph.svg, OUT-js.svg; --no-plots to skip). The run ends with one summary
+table of all suites.
 
 Exit status: 0 if every run succeeded and every result matched, 1 otherwise
 (mismatch, crash, timeout, failed self-check, missing required binary, a
 JavaScript benchmark that failed). Missed performance targets are reported,
 not failures.
 
-Standard library only. See docs/BENCHMARKS.md.
+Standard library only, except the plots (matplotlib). See docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -929,6 +931,28 @@ def summary(workers, fj, gr, js):
     print("; ".join(notes) + ". Full tables above; every row is in the JSON lines file.")
 
 
+def write_plots(jsonl, prefix):
+    """PREFIX-*.svg beside the JSON lines, by bench/plots.py: with this Python,
+    or Debian's (python3-matplotlib) when this one has no matplotlib (a
+    pyenv or venv python3 first on PATH). Without matplotlib: a loud line,
+    not a failure."""
+    script = os.path.join(REPO, "bench", "plots.py")
+    err = ""
+    for py in dict.fromkeys([sys.executable, "/usr/bin/python3"]):
+        if not os.path.exists(py):
+            continue
+        r = subprocess.run([py, script, jsonl, prefix], capture_output=True, text=True)
+        if r.returncode == 0:
+            for p in r.stdout.split():
+                print(f"wrote {os.path.relpath(p)}")
+            return
+        err = (r.stderr.strip().splitlines() or ["?"])[-1]
+        if "No module named 'matplotlib'" not in err:
+            break
+    loud(f"plots not written: {err} (bash scripts/setup.sh installs python3-matplotlib)",
+         fail="matplotlib" not in err)
+
+
 # --------------------------------------------------------------------------
 
 def main():
@@ -958,6 +982,8 @@ def main():
                     help="graph: timed runs of each built graph (default 3; sets GB_RUNS)")
     ap.add_argument("--out", default=os.path.join(REPO, "bench", "results", "latest.jsonl"),
                     help="JSON lines output (default bench/results/latest.jsonl)")
+    ap.add_argument("--no-plots", action="store_true",
+                    help="do not write the SVG plots beside --out (bench/plots.py)")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
                     help="CMake build directory (default build-bench)")
     ap.add_argument("--no-build", action="store_true",
@@ -1096,6 +1122,8 @@ def main():
             for row in out_rows:
                 f.write(json.dumps(dict(row, machine=mach)) + "\n")
         print(f"wrote {len(out_rows)} lines to {args.out}")
+        if not args.no_plots:
+            write_plots(args.out, os.path.splitext(os.path.abspath(args.out))[0])
 
     if failures:
         print(f"\n{len(failures)} FAILURE(S):")

@@ -346,13 +346,11 @@ class pool {
 
   /* Waits for submitted jobs and stops the workers. Destroying a pool from
    * one of its own tasks is a bug (WEFT_EDEADLK): std::terminate. */
-  ~pool() {
-    if (p_.id != 0 && weft_pool_destroy(p_) == WEFT_EDEADLK) std::terminate();
-  }
+  ~pool() { release(); }
   pool(pool &&o) noexcept : p_(o.p_) { o.p_.id = 0; }
   pool &operator=(pool &&o) noexcept {
     if (this != &o) {
-      this->~pool();
+      release();
       p_ = o.p_;
       o.p_.id = 0;
     }
@@ -414,6 +412,10 @@ class pool {
   }
 
  private:
+  void release() noexcept {
+    if (p_.id != 0 && weft_pool_destroy(p_) == WEFT_EDEADLK) std::terminate();
+    p_.id = 0;
+  }
   weft_pool p_{};
 };
 
@@ -469,17 +471,14 @@ class graph {
       detail::check(rc, "weft_graph_create");
     }
   }
-  ~graph() {
-    weft_graph_destroy(g_);
-    delete st_;
-  }
+  ~graph() { release(); }
   graph(graph &&o) noexcept : g_(o.g_), st_(o.st_) {
     o.g_ = nullptr;
     o.st_ = nullptr;
   }
   graph &operator=(graph &&o) noexcept {
     if (this != &o) {
-      this->~graph();
+      release();
       g_ = o.g_;
       st_ = o.st_;
       o.g_ = nullptr;
@@ -560,6 +559,13 @@ class graph {
   }
 
  private:
+  void release() noexcept {
+    weft_graph_destroy(g_);  // NULL is ignored
+    delete st_;
+    g_ = nullptr;
+    st_ = nullptr;
+  }
+
   weft_graph_result finish(int rc, const weft_graph_result &res) {
     std::exception_ptr ex;
     {

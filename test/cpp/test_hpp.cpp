@@ -287,6 +287,17 @@ static void test_errors() {
     code = e.code();
   }
   CHECK(code == WEFT_EBADPOOL);
+  // move-assignment releases the old pool and graph and takes the other's
+  weft::pool c(2);
+  c = std::move(b);
+  CHECK(c.workers() == 1 && c.run([] { return 7; }) == 7);
+  weft::graph g1, g2;
+  int hits = 0;
+  int *hp = &hits;
+  g2.add([hp] { ++*hp; });
+  g1 = std::move(g2);
+  g1.run(c);
+  CHECK(hits == 1 && g2.get() == nullptr);
 }
 
 struct test_case {

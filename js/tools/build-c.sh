@@ -15,7 +15,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"   # the package (js/)
 # The C sources: in the repository, the parent folder; in the npm package,
 # c/ (copied there by tools/pack-c.sh when the package is packed).
-if [ -d "$here/c/src" ]; then core="$here/c"; else core="$(cd "$here/.." && pwd)"; fi
+if [ -f "$here/../src/wasm/host.c" ]; then core="$(cd "$here/.." && pwd)"; else core="$here/c"; fi
 CC="${CC:-clang}"
 WASM_LD="${WASM_LD:-wasm-ld}"
 OPT="${OPT:--O2}"
@@ -72,8 +72,9 @@ cc() {  # source; compiles it to the next object
   "$CC" "${cflags[@]}" "${extra[@]}" -c "$1" -o "$o" || { echo "weft-build-c: $1 did not compile" >&2; exit 1; }
   objs+=("$o")
 }
-for s in error deque pool worker sleep submit loop scratch stats graph; do cc "$core/src/$s.c"; done
-for s in prim host host_graph host_loop libc; do cc "$core/src/wasm/$s.c"; done
+# The core is every src/*.c (the platform backends live in subfolders; the
+# wasm one is src/wasm/*.c).
+for s in "$core"/src/*.c "$core"/src/wasm/*.c; do cc "$s"; done
 cc "$here/csrc/builtin.c"
 for f in "${files[@]}"; do cc "$f"; done
 

@@ -54,14 +54,21 @@ extern "C" {
 #define WEFT_ETHREAD (-6)    /* the platform could not start a worker thread */
 #define WEFT_EDEADLK (-7)    /* a pool's own worker tried to destroy/wait on it */
 #define WEFT_ENOTASK (-8)    /* sync with no outstanding spawn in this task */
-#define WEFT_EPENDING (-9)   /* a job is still running (weft_job_status) */
+#define WEFT_EPENDING (-9)   /* a job is still running (weft_job_status), or a
+                                launched task has not completed */
+/* Launched-task codes (see "launched tasks" below). */
+#define WEFT_ESTALE (-10)    /* a task handle that was released (its record reused),
+                                never valid, or of another pool */
+#define WEFT_EFAILED (-11)   /* the task's body returned non-zero (see weft_task_info) */
+#define WEFT_EALREADY (-12)  /* an event triggered twice */
 /* Task graph codes (see "task graphs" below); -10..-15 are left for the core. */
 #define WEFT_ECYCLE (-16)       /* the graph has a cycle (a self-edge is a cycle of 1) */
 #define WEFT_EFOREIGN (-17)     /* a node handle of another graph, or no node at all */
 #define WEFT_EBUSY (-18)        /* the graph is running (or being validated);
                                    a host worker index entered already */
 #define WEFT_ENODE_FAILED (-19) /* a node returned a non-zero status: see the result */
-#define WEFT_ECANCELED (-20)    /* the run was stopped by weft_graph_cancel */
+#define WEFT_ECANCELED (-20)    /* the run was stopped by weft_graph_cancel; a launched
+                                   task was canceled, or a prerequisite failed */
 
 /* Returns a static, human-readable description of an error code. Never NULL;
  * unknown codes give "unknown weft error". */
@@ -511,6 +518,150 @@ WEFT_API int weft_graph_cancel(weft_graph *g);
  * *needed (may be NULL) gets the full size including the NUL: the output was
  * cut when *needed > cap. Errors: WEFT_EINVAL (g NULL, buf NULL with cap > 0). */
 WEFT_API int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *needed);
+
+/* --------------------------------------------------------- launched tasks
+ *
+ * Tasks launched on the fly, each after a list of prerequisites, while the
+ * program is still discovering its work (docs/TASKS.md has the full rules
+ * and the protocol behind them):
+ *
+ *   weft_task load, step;
+ *   weft_launch(pool, load_fn, &file, sizeof file, NULL, 0, &load);
+ *   weft_launch(pool, step_fn, &cfg, sizeof cfg, &load, 1, &step); // after load
+ *   weft_task_wait(step);                 // sleeps (outside) or works (inside)
+ *   weft_task_release(load); weft_task_release(step);
+ *
+ * A handle is a value (generation, pool, record). A record is recycled once
+ * its task completed and every handle to it was released; a handle used
+ * after that gives WEFT_ESTALE, it never reaches the record's next task.
+ *
+ * Rules:
+ *  - A task runs once every prerequisite has completed. Naming one that has
+ *    already completed is fine. Launching works from any thread, inside
+ *    tasks of the pool (fastest: no pool pin, records from the worker's own
+ *    free list) and outside it.
+ *  - Failure: a body that returns non-zero completes FAILED (WEFT_EFAILED).
+ *    A task whose prerequisite failed or was canceled never runs: it
+ *    completes CANCELED (WEFT_ECANCELED), and so on down every chain. Every
+ *    handle tells the first failure that reached it (weft_task_info: origin
+ *    task and its status).
+ *  - Cancel: weft_task_cancel on a task that has not started completes it
+ *    CANCELED at once (its successors see it); a running task finishes.
+ *  - Events: handles with no function that a thread completes by hand
+ *    (weft_event_trigger); tasks list them as prerequisites.
+ *  - Pipes: tasks launched into one pipe start in launch order and never
+ *    overlap; a pipe member's failure does not cancel the next member.
+ *  - Nested completion: a task launched with WEFT_LAUNCH_CHILD from inside a
+ *    task (or a handle attached with weft_task_attach) is waited for by the
+ *    calling task's completion: a successor of the parent sees it done.
+ *  - Destroy waits for every launched task that can still run; tasks that
+ *    wait on events nobody triggered are canceled by it. */
+
+/* A launched task or event. Zero is never valid. */
+typedef struct weft_task {
+  uint64_t id;
+} weft_task;
+
+/* A launched task's body. `args` is the task's own copy of the argument
+ * block, where it may leave a result (weft_task_result copies it out).
+ * Returns 0 on success; any other value fails the task. */
+typedef int (*weft_task_fn)(weft_worker *w, void *args);
+
+typedef struct weft_pipe weft_pipe;
+
+/* weft_launch_opts.flags */
+#define WEFT_LAUNCH_CHILD 1u /* the calling task's completion waits for this one */
+
+typedef struct weft_launch_opts {
+  const weft_task *after; /* prerequisites (may be NULL when nafter == 0) */
+  size_t nafter;
+  weft_pipe *pipe;        /* NULL: none */
+  unsigned flags;         /* WEFT_LAUNCH_* */
+} weft_launch_opts;
+
+/* Launches fn(w, copy of the `size` bytes at args) to run once all `nafter`
+ * prerequisites have completed. *out (may be NULL: nobody will ask about
+ * the task) gets a handle the caller owns and must give back with
+ * weft_task_release. Errors (nothing is launched; *out = {0}): WEFT_EINVAL
+ * (fn NULL, args NULL with size > 0, after NULL with nafter > 0),
+ * WEFT_E2BIG (size > WEFT_ARGS_MAX), WEFT_ESTALE (a prerequisite handle is
+ * stale or of another pool), WEFT_EBADPOOL, WEFT_ENOMEM (the task table is
+ * full: WEFT_TASKS_MAX records alive). */
+WEFT_API int weft_launch(weft_pool pool, weft_task_fn fn, const void *args, size_t size,
+                         const weft_task *after, size_t nafter, weft_task *out);
+
+/* weft_launch with options (opts may be NULL). Errors: as weft_launch, plus
+ * WEFT_EINVAL (WEFT_LAUNCH_CHILD outside a launched task's body, an unknown
+ * flag, a pipe of another pool). */
+WEFT_API int weft_launch_ex(weft_pool pool, weft_task_fn fn, const void *args, size_t size,
+                            const weft_launch_opts *opts, weft_task *out);
+
+/* Most records alive at once in one pool (handles index 24 bits). */
+#define WEFT_TASKS_MAX ((1u << 24) - 4096u)
+
+/* Creates an event: a handle with no function, completed by
+ * weft_event_trigger. The caller owns the handle (release it).
+ * Errors: WEFT_EINVAL (out NULL), WEFT_EBADPOOL, WEFT_ENOMEM. */
+WEFT_API int weft_event_create(weft_pool pool, weft_task *out);
+
+/* Completes an event from any thread: status 0 completes it DONE, any other
+ * value FAILED with that status (its successors are canceled). Tasks that
+ * wait for it may start before this returns. Errors: WEFT_ESTALE,
+ * WEFT_EINVAL (a task handle, not an event), WEFT_EALREADY (triggered or
+ * canceled before). */
+WEFT_API int weft_event_trigger(weft_task ev, int status);
+
+/* Cancels a task or event that has not started: it completes CANCELED now.
+ * Returns 1 if it did, 0 if too late (started or completed: nothing
+ * changes), WEFT_ESTALE. */
+WEFT_API int weft_task_cancel(weft_task t);
+
+/* WEFT_OK (completed, done), WEFT_EPENDING, WEFT_EFAILED, WEFT_ECANCELED,
+ * or WEFT_ESTALE. Never blocks. */
+WEFT_API int weft_task_status(weft_task t);
+
+/* What a completed handle knows about failure. */
+typedef struct weft_task_info {
+  int state;        /* as weft_task_status */
+  int status;       /* the origin's body's return value, or WEFT_ECANCELED
+                       for a hand cancel; 0 when state is WEFT_OK */
+  weft_task origin; /* the task (or event) that failed or was canceled first:
+                       the handle itself when it failed itself; {0} if none */
+} weft_task_info;
+
+/* Fills *out. Errors: WEFT_EINVAL (out NULL), WEFT_ESTALE. A pending task
+ * gives state WEFT_EPENDING and returns WEFT_OK. */
+WEFT_API int weft_task_info_get(weft_task t, weft_task_info *out);
+
+/* Waits for the task to complete and returns its state (WEFT_OK,
+ * WEFT_EFAILED, WEFT_ECANCELED). Outside the pool it sleeps on the
+ * platform's wait-on-address; on a worker of the pool it never blocks: a
+ * task that is ready but not started runs right there, otherwise the worker
+ * runs other tasks until it completes. Errors: WEFT_ESTALE, WEFT_EDEADLK
+ * (called from a worker of a WEFT_THREADS_CALLER pool's ... see docs). */
+WEFT_API int weft_task_wait(weft_task t);
+
+/* Copies `size` bytes of the completed task's argument block (its result)
+ * to out. Errors: WEFT_EINVAL (out NULL with size > 0, size >
+ * WEFT_ARGS_MAX, an event), WEFT_EPENDING (not completed), WEFT_ESTALE. */
+WEFT_API int weft_task_result(weft_task t, void *out, size_t size);
+
+/* Gives the handle back. The task still runs; the record is recycled once
+ * it has completed and every handle is released. Errors: WEFT_ESTALE. */
+WEFT_API int weft_task_release(weft_task t);
+
+/* From inside a launched task's body: makes the task's completion wait for
+ * `t` as well (a child; a failed child fails the parent). Errors:
+ * WEFT_EINVAL (w NULL, not inside a launched task), WEFT_ESTALE. */
+WEFT_API int weft_task_attach(weft_worker *w, weft_task t);
+
+/* A pipe: its tasks start in launch order and never run at the same time.
+ * Errors: WEFT_EINVAL (out NULL), WEFT_EBADPOOL, WEFT_ENOMEM. */
+WEFT_API int weft_pipe_create(weft_pool pool, weft_pipe **out);
+
+/* Frees a pipe. Tasks already launched into it keep their order. NULL is
+ * ignored. */
+WEFT_API void weft_pipe_destroy(weft_pipe *pipe);
 
 /* --------------------------------------------------- inline fast paths
  *

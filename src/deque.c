@@ -84,6 +84,9 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args) {
   fn(w, args);
   while (w->overflow != w->task_overflow_base || w->hot.top > w->task_base)
     weft__sync_slow(w, NULL, 0);
+  /* Tasks it launched that became ready: to the shared stack, not run
+   * here, so a root job is done when its own function is. */
+  if (w->lt_ready) weft__tasks_publish(w);
   /* Before the caller's release (DONE / job state): a finished job's
    * spawns are all in the stats its waiter reads. */
   weft__publish_spawns(w);

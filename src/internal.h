@@ -72,6 +72,15 @@ struct weft_worker {
   uint64_t st_sleeps, st_overflows, st_roots;
   uint64_t st_spawns;        /* hot.spawns as last published (weft__publish_spawns) */
 
+  /* Launched tasks (task.c), owner-only: ready records not yet dispatched
+   * (a LIFO through next[0]), the worker's free records, the launched task
+   * whose body runs here, and launches minus completions not yet added to
+   * pool.lt_live. */
+  uint32_t lt_ready;
+  uint32_t lt_free, lt_nfree;
+  uint32_t lt_cur;
+  int64_t lt_delta;
+
   weft__thread thread;
   _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
 };
@@ -105,6 +114,19 @@ struct weft__pool {
   _Atomic(const void *) solo_owner;
   /* WEFT_THREADS_HOST: threads inside weft_worker_enter. */
   _Atomic uint32_t entered;
+
+  /* Launched tasks (task.c). Records live in chunks that are never freed
+   * before the pool: a stale handle can always be read, never crash. */
+  uint32_t slot;                /* the pool's handle slot (task handles carry it) */
+  uint32_t lt_gen_base;         /* first generation of fresh records */
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t lt_ready;  /* shared ready stack (Treiber) */
+  alignas(WEFT__CACHE_LINE) _Atomic uint64_t lt_batches; /* free batches: tag << 32 | head */
+  _Atomic uint32_t lt_nchunks;  /* chunks carved (or being carved) so far */
+  alignas(WEFT__CACHE_LINE) _Atomic int64_t lt_live;     /* launched, not completed (flushed) */
+  _Atomic uint32_t lt_quiet;    /* bumped by a worker going to sleep during destroy */
+  _Atomic uint32_t ext_lock;    /* guards ext_free for threads that are not workers */
+  uint32_t ext_free, ext_nfree;
+  struct weft__trec *_Atomic lt_chunks[4096];
 };
 
 /* Relaxed single-writer counter bump (readers use relaxed loads). */
@@ -189,6 +211,18 @@ void weft__wake_all(weft__pool *p);
 bool weft__take_jobs(weft_worker *w);
 /* WEFT_THREADS_CALLER: runs the submitted job on the calling thread. */
 int weft__solo_run(weft__pool *p, weft_job *job);
+
+/* task.c */
+void weft__tasks_drain(weft_worker *w);   /* runs the worker's ready launched tasks */
+bool weft__tasks_take(weft_worker *w);    /* takes the shared ready stack and runs it */
+void weft__tasks_flush(weft_worker *w);   /* adds lt_delta to pool.lt_live */
+void weft__tasks_publish(weft_worker *w); /* moves the ready list to the shared stack */
+void weft__tasks_quiesce(weft__pool *p);  /* destroy: waits for launched tasks */
+void weft__tasks_free(weft__pool *p);     /* destroy: releases the record chunks */
+
+/* pool.c: pins the pool now living in handle slot `slot` (NULL if none) and
+ * sets *h to its handle, for weft__pool_unpin. */
+weft__pool *weft__pool_pin_slot(uint32_t slot, weft_pool *h);
 
 /* scratch.c */
 int weft__scratch_push(weft_worker *w, size_t size, size_t align, void **out);

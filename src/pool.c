@@ -49,6 +49,13 @@ weft__pool *weft__pool_pin(weft_pool h) {
   return atomic_load_explicit(&s->pool, memory_order_relaxed);
 }
 
+weft__pool *weft__pool_pin_slot(uint32_t slot, weft_pool *h) {
+  if (slot >= MAX_POOLS) return NULL;
+  uint64_t v = atomic_load_explicit(&slots[slot].state, memory_order_acquire);
+  h->id = ((v >> 32) << 32) | (slot + 1);
+  return weft__pool_pin(*h);
+}
+
 void weft__pool_unpin(weft_pool h) {
   uint32_t idx, gen;
   if (decode(h, &idx, &gen)) atomic_fetch_sub_explicit(&slots[idx].state, 1, memory_order_release);
@@ -183,6 +190,7 @@ int weft__pool_create(weft_pool *out, const weft_config *cfg_in, unsigned flags)
   p->region_size = size;
   p->stack_size = L.stack;
   p->workers = (weft_worker **)(region + sizeof(weft__pool));
+  p->slot = idx;
 
   for (unsigned i = 0; i < n; i++) {
     unsigned char *slice = region + L.header + (size_t)i * L.slice;
@@ -208,6 +216,9 @@ int weft__pool_create(weft_pool *out, const weft_config *cfg_in, unsigned flags)
   /* Workers compare ids to detect self-deadlock, so the id is fixed before
    * they start; the handle is published only once they all run. */
   p->id = next_id(idx);
+  /* Task records of a pool that reuses this slot start at a far-off
+   * generation, so an old pool's task handle does not match by chance. */
+  p->lt_gen_base = (uint32_t)(p->id >> 32) * 0x9e3779b1u | 1u;
 
   unsigned started = 0;
   if (cfg.threads != WEFT_THREADS_POOL) goto publish; /* no thread to start or wait for */
@@ -256,7 +267,10 @@ int weft_pool_destroy(weft_pool h) {
   while ((live = atomic_load_explicit(&p->live_jobs, memory_order_seq_cst)) != 0)
     weft__prim_wait32((uint32_t *)&p->live_jobs, live);
 
+  if (atomic_load_explicit(&p->lt_nchunks, memory_order_seq_cst)) weft__tasks_quiesce(p);
+
   stop_workers(p, p->cfg.threads == WEFT_THREADS_POOL ? p->nworkers : 0);
+  weft__tasks_free(p);
   weft__prim_release(p->region, p->region_size);
   atomic_store_explicit(&s->pool, NULL, memory_order_relaxed);
   unclaim_slot(idx);

@@ -14,6 +14,7 @@
 
 void weft__sleep(weft_worker *w) {
   weft__pool *p = w->pool;
+  weft__tasks_flush(w); /* destroy reads pool.lt_live once every worker sleeps */
   uint32_t old = atomic_fetch_add_explicit(&p->sleep, 1, memory_order_seq_cst);   /* S1 */
   uint32_t seq0 = old >> WEFT__SLEEP_COUNT_BITS;
   /* S2: an unconditional seq_cst RMW; a relaxed "already set" read could
@@ -27,6 +28,11 @@ void weft__sleep(weft_worker *w) {
     if ((now >> WEFT__SLEEP_COUNT_BITS) == seq0) {                                   /* S4 */
       WEFT__COUNT(w->st_sleeps);
       if (p->cfg.profiler.sleep) p->cfg.profiler.sleep(p->cfg.profiler.user, w->index);
+      if (atomic_load_explicit(&p->destroying, memory_order_seq_cst)) {
+        /* Destroy waits for the pool to go quiet (weft__tasks_quiesce). */
+        atomic_fetch_add_explicit(&p->lt_quiet, 1, memory_order_seq_cst);
+        weft__prim_wake32((uint32_t *)&p->lt_quiet, 1);
+      }
       weft__prim_wait32((uint32_t *)&p->sleep, now);
       if (p->cfg.profiler.wake) p->cfg.profiler.wake(p->cfg.profiler.user, w->index);
     }

@@ -8,6 +8,7 @@ _Thread_local weft_worker *weft__tls_worker;
 
 bool weft__work_visible(weft__pool *p) {
   if (atomic_load_explicit(&p->inject, memory_order_seq_cst)) return true;
+  if (atomic_load_explicit(&p->lt_ready, memory_order_seq_cst)) return true;
   if (atomic_load_explicit(&p->stopping, memory_order_seq_cst)) return true;
   for (unsigned i = 0; i < p->nworkers; i++) {
     uint64_t v = atomic_load_explicit(&p->workers[i]->ts, memory_order_seq_cst);
@@ -27,6 +28,15 @@ void weft__worker_main(void *arg) {
   unsigned fails = 0;
   for (;;) {
     if (atomic_load_explicit(&p->inject, memory_order_relaxed) && weft__take_jobs(w)) {
+      fails = 0;
+      continue;
+    }
+    if (w->lt_ready) {
+      weft__tasks_drain(w);
+      fails = 0;
+      continue;
+    }
+    if (atomic_load_explicit(&p->lt_ready, memory_order_relaxed) && weft__tasks_take(w)) {
       fails = 0;
       continue;
     }

@@ -7,14 +7,15 @@
 TEST(strerror_codes) {
   static const int codes[] = {WEFT_EINVAL,   WEFT_E2BIG,  WEFT_ENOMEM,
                               WEFT_EBADPOOL, WEFT_ELIMIT, WEFT_ETHREAD,
-                              WEFT_EDEADLK,  WEFT_ENOTASK, WEFT_EPENDING};
+                              WEFT_EDEADLK,  WEFT_ENOTASK, WEFT_EPENDING,
+                              WEFT_ESTALE,   WEFT_EFAILED, WEFT_EALREADY};
   const size_t n = sizeof codes / sizeof codes[0];
 
   /* The documented text for unknown codes, for several unknown values. */
   const char *unknown = weft_strerror(-1000);
   ASSERT_STR_EQ(unknown, "unknown weft error");
   ASSERT_STR_EQ(weft_strerror(1), "unknown weft error");
-  ASSERT_STR_EQ(weft_strerror(-10), "unknown weft error");
+  ASSERT_STR_EQ(weft_strerror(-13), "unknown weft error");
   ASSERT_STR_EQ(weft_strerror(INT_MIN), "unknown weft error");
   ASSERT_STR_EQ(weft_strerror(INT_MAX), "unknown weft error");
 

@@ -1,0 +1,1054 @@
+/*
+ * task.c - launched tasks: records, handles, prerequisites, events, pipes,
+ * completion, and the dispatch loop that runs ready tasks on a worker.
+ *
+ * The protocol, its invariants and the proof sketch (lost successors,
+ * stale handles, recycling) are in docs/TASKS.md; the spin model is
+ * model/task.pml. In brief:
+ *  - A record's `head` packs its generation with its waiter list. A
+ *    successor links itself into a prerequisite's list with one CAS that
+ *    also checks the generation; completion swaps the list for SEALED with
+ *    one exchange. Every link therefore either lands before the seal (and
+ *    the completer walks it) or sees SEALED (and the launcher counts the
+ *    prerequisite as completed): no successor is lost, none is counted twice.
+ *  - `pending` counts what a task still waits for, plus a launch guard; the
+ *    thread whose decrement reaches zero makes it ready.
+ *  - Running is claimed by CAS on `state` (NEW -> RUNNING): the dispatcher,
+ *    a waiter running the task inline and weft_task_cancel race there, and
+ *    exactly one wins.
+ *  - `refs` holds bits, one per holder: the scheduler (dropped when the
+ *    record leaves the ready queues), completion (dropped when it completes),
+ *    the user's handle, a pipe. The record is recycled when the last bit goes:
+ *    its generation is bumped first, so a stale handle never matches again.
+ */
+#include "task.h"
+
+#include <stdio.h>
+
+#define R_SCHED 1u
+#define R_DONE 2u
+#define R_USER 4u
+#define R_PIPE 8u
+
+#define BATCH 256u                       /* records moved between free lists */
+#define DEQUE_RESERVE 256                /* frames left free for nested code */
+#define DEPTH_BYTES ((size_t)8192)       /* stack per nested dispatch loop */
+#define DEPTH_MIN 4u
+#define DEPTH_MAX 512u
+#define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
+
+struct weft_pipe {
+  uint64_t pool_id;
+  _Atomic uint64_t last; /* the newest member (holding R_PIPE), 0 none */
+};
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__wasm__)
+#define TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define TLS_IE
+#endif
+static _Thread_local unsigned tls_depth TLS_IE; /* dispatch loops on this stack */
+
+#ifndef WEFT__LIKELY
+#define WEFT__LIKELY(x) (x)
+#define WEFT__UNLIKELY(x) (x)
+#endif
+
+/* ---------------------------------------------------------------- records */
+
+static inline weft__trec *rec(weft__pool *p, uint32_t i) {
+  weft__trec *c = atomic_load_explicit(&p->lt_chunks[i >> WEFT__CHUNK_SHIFT], memory_order_acquire);
+  return c + (i & (WEFT__CHUNK - 1));
+}
+
+static inline uint32_t gen_of(uint64_t head) { return (uint32_t)(head >> 32); }
+
+static inline uint64_t make_id(const weft__pool *p, uint32_t gen, uint32_t i) {
+  return ((uint64_t)gen << 32) | ((uint64_t)p->slot << 24) | i;
+}
+
+static inline uint64_t id_of(weft__pool *p, uint32_t i, weft__trec *r) {
+  return make_id(p, gen_of(atomic_load_explicit(&r->head, memory_order_relaxed)), i);
+}
+
+/* The record a handle names, if its generation still matches. */
+static weft__trec *lookup(weft__pool *p, uint64_t id, uint32_t *idx) {
+  uint32_t i = (uint32_t)id & WEFT__IDX_MASK;
+  if (i == 0 || ((id >> 24) & 0xffu) != p->slot) return NULL;
+  weft__trec *c = atomic_load_explicit(&p->lt_chunks[i >> WEFT__CHUNK_SHIFT], memory_order_acquire);
+  if (!c) return NULL;
+  weft__trec *r = c + (i & (WEFT__CHUNK - 1));
+  if (gen_of(atomic_load_explicit(&r->head, memory_order_acquire)) != (uint32_t)(id >> 32))
+    return NULL;
+  *idx = i;
+  return r;
+}
+
+/* A new chunk: its records go onto *list. */
+static int carve(weft__pool *p, uint32_t *list, uint32_t *n) {
+  uint32_t c = atomic_fetch_add_explicit(&p->lt_nchunks, 1, memory_order_relaxed);
+  if (c >= WEFT__MAX_CHUNKS) return WEFT_ENOMEM;
+  size_t bytes = (size_t)WEFT__CHUNK * sizeof(weft__trec);
+  weft__trec *chunk = weft__prim_reserve(bytes);
+  if (!chunk) return WEFT_ENOMEM;
+  if (weft__prim_commit(chunk, bytes)) {
+    weft__prim_release(chunk, bytes);
+    return WEFT_ENOMEM;
+  }
+  uint32_t base = c << WEFT__CHUNK_SHIFT, first = c == 0 ? 1 : 0; /* index 0 is never a task */
+  for (uint32_t k = first; k < WEFT__CHUNK; k++) {
+    weft__trec *r = &chunk[k];
+    atomic_init(&r->head, (uint64_t)p->lt_gen_base << 32);
+    atomic_init(&r->state, WEFT__T_FREE);
+    r->next[0] = k + 1 < WEFT__CHUNK ? base + k + 1 : *list;
+  }
+  *list = base + first;
+  *n += WEFT__CHUNK - first;
+  atomic_store_explicit(&p->lt_chunks[c], chunk, memory_order_release);
+  return 0;
+}
+
+/* A batch from the shared stack (tagged head: no ABA), else a new chunk. */
+static int refill(weft__pool *p, uint32_t *list, uint32_t *n) {
+  uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_acquire);
+  while ((uint32_t)h) {
+    uint32_t b = (uint32_t)h;
+    uint32_t nb = (uint32_t)atomic_load_explicit(&rec(p, b)->origin, memory_order_relaxed);
+    uint64_t nh = (((h >> 32) + 1) << 32) | nb;
+    if (atomic_compare_exchange_weak_explicit(&p->lt_batches, &h, nh, memory_order_acquire,
+                                              memory_order_acquire)) {
+      *list = b;
+      *n = BATCH;
+      return 0;
+    }
+  }
+  return carve(p, list, n);
+}
+
+static void give_batch(weft__pool *p, uint32_t *list, uint32_t *n) {
+  uint32_t head = *list, tail = head;
+  for (uint32_t k = 1; k < BATCH; k++) tail = rec(p, tail)->next[0];
+  *list = rec(p, tail)->next[0];
+  *n -= BATCH;
+  rec(p, tail)->next[0] = 0;
+  uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_relaxed);
+  for (;;) {
+    atomic_store_explicit(&rec(p, head)->origin, (uint32_t)h, memory_order_relaxed);
+    uint64_t nh = (((h >> 32) + 1) << 32) | head;
+    if (atomic_compare_exchange_weak_explicit(&p->lt_batches, &h, nh, memory_order_release,
+                                              memory_order_relaxed))
+      return;
+  }
+}
+
+static void ext_lock(weft__pool *p) {
+  unsigned spins = 0;
+  while (atomic_exchange_explicit(&p->ext_lock, 1, memory_order_acquire))
+    if (++spins % 64 == 0) weft__prim_yield(); else weft__cpu_relax();
+}
+
+static void ext_unlock(weft__pool *p) { atomic_store_explicit(&p->ext_lock, 0, memory_order_release); }
+
+/* A free record: from the worker's list, or (other threads) the pool's. */
+static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
+  uint32_t i;
+  if (w) {
+    if (!w->lt_free && refill(p, &w->lt_free, &w->lt_nfree)) return 0;
+    i = w->lt_free;
+    w->lt_free = rec(p, i)->next[0];
+    w->lt_nfree--;
+    return i;
+  }
+  ext_lock(p);
+  if (!p->ext_free && refill(p, &p->ext_free, &p->ext_nfree)) {
+    ext_unlock(p);
+    return 0;
+  }
+  i = p->ext_free;
+  p->ext_free = rec(p, i)->next[0];
+  p->ext_nfree--;
+  ext_unlock(p);
+  return i;
+}
+
+/* Recycles a record nobody holds any more: the generation moves first, so a
+ * stale handle stops matching before the record can be handed out again. */
+static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+  uint32_t gen = gen_of(atomic_load_explicit(&r->head, memory_order_relaxed)) + 1;
+  if (gen == 0) gen = 1;
+  atomic_store_explicit(&r->state, WEFT__T_FREE, memory_order_relaxed);
+  atomic_store_explicit(&r->head, (uint64_t)gen << 32, memory_order_release);
+  if (w) {
+    r->next[0] = w->lt_free;
+    w->lt_free = i;
+    if (++w->lt_nfree >= 2 * BATCH) give_batch(p, &w->lt_free, &w->lt_nfree);
+    return;
+  }
+  ext_lock(p);
+  r->next[0] = p->ext_free;
+  p->ext_free = i;
+  if (++p->ext_nfree >= 2 * BATCH) give_batch(p, &p->ext_free, &p->ext_nfree);
+  ext_unlock(p);
+}
+
+/* Drops holder bits; the last one recycles the record. When the bits are
+ * all ours (no handle, no pipe: nobody else can drop anything) no atomic
+ * read-modify-write is needed. */
+static void drop(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t bits) {
+  uint32_t v = atomic_load_explicit(&r->refs, memory_order_acquire);
+  if (v != bits) {
+    v = atomic_fetch_and_explicit(&r->refs, ~bits, memory_order_acq_rel);
+    if ((v & ~bits) != 0) return;
+  }
+  free_rec(p, w, i, r);
+}
+
+/* ------------------------------------------------------------ scheduling */
+
+static void lt_frame(weft_worker *w, void *args);
+
+/* Adds the chain first..last (linked by next[0]) to the shared ready stack. */
+static void push_shared(weft__pool *p, uint32_t first, uint32_t last) {
+  uint32_t h = atomic_load_explicit(&p->lt_ready, memory_order_relaxed);
+  do {
+    rec(p, last)->next[0] = h;
+  } while (!atomic_compare_exchange_weak_explicit(&p->lt_ready, &h, first, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+  weft__wake_one(p); /* seq_cst publish, then the sleep word: DESIGN.md's rule */
+}
+
+/* Gives the worker's ready list to the other workers. */
+static void flush_local(weft_worker *w) {
+  uint32_t first = w->lt_ready;
+  if (!first) return;
+  weft__pool *p = w->pool;
+  uint32_t last = first;
+  while (rec(p, last)->next[0]) last = rec(p, last)->next[0];
+  w->lt_ready = 0;
+  push_shared(p, first, last);
+}
+
+/* Task i is ready (its pending count reached zero). */
+static void make_ready(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+  if (w) {
+    r->next[0] = w->lt_ready;
+    w->lt_ready = i;
+  } else {
+    push_shared(p, i, i);
+  }
+}
+
+static void set_origin(weft__trec *t, uint64_t origin, int status) {
+  uint64_t none = 0;
+  if (atomic_compare_exchange_strong_explicit(&t->origin, &none, origin, memory_order_relaxed,
+                                              memory_order_relaxed))
+    atomic_store_explicit(&t->origin_status, status, memory_order_relaxed);
+}
+
+static void count_done(weft__pool *p, weft_worker *w) {
+  if (w) w->lt_delta--;
+  else atomic_fetch_sub_explicit(&p->lt_live, 1, memory_order_relaxed);
+}
+
+/* Completes record i with final state st: wakes its successors (and its
+ * parent), then drops the completion bit. Iterative over parents. */
+static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t st) {
+  for (;;) {
+    atomic_store_explicit(&r->state, st, memory_order_release);
+    uint64_t old = atomic_exchange_explicit(
+        &r->head, (atomic_load_explicit(&r->head, memory_order_relaxed) & ~(uint64_t)0xffffffffu) |
+                      WEFT__H_SEALED,
+        memory_order_acq_rel);
+    int failed = st != WEFT__T_DONE;
+    uint64_t origin = 0;
+    int ostatus = 0;
+    if (failed) {
+      origin = atomic_load_explicit(&r->origin, memory_order_relaxed);
+      ostatus = atomic_load_explicit(&r->origin_status, memory_order_relaxed);
+    }
+    for (uint32_t l = (uint32_t)old & WEFT__H_LINKS; l;) {
+      uint32_t li = l - 1, ti = li >> 2, j = li & 3u;
+      weft__trec *t = rec(p, ti);
+      l = t->next[j]; /* before the decrement: t may run and be recycled after it */
+      if (failed && !(t->order_mask & (1u << j))) set_origin(t, origin, ostatus);
+      if (atomic_fetch_sub_explicit(&t->pending, 1, memory_order_acq_rel) == 1)
+        make_ready(p, w, ti, t);
+    }
+    if (old & WEFT__H_WAITER) weft__prim_wake32((uint32_t *)&r->state, 1);
+    count_done(p, w);
+    uint32_t pi = r->parent;
+    drop(p, w, i, r, R_DONE);
+    if (!pi) return;
+    /* A child: the parent waits for it (its body's count is in pending). */
+    weft__trec *pr = rec(p, pi);
+    if (failed) set_origin(pr, origin, ostatus);
+    if (atomic_fetch_sub_explicit(&pr->pending, 1, memory_order_acq_rel) != 1) return;
+    i = pi;
+    r = pr;
+    st = atomic_load_explicit(&pr->origin, memory_order_relaxed) ? WEFT__T_FAILED : WEFT__T_DONE;
+  }
+}
+
+/* Runs record i if this thread wins the claim. Returns 1 if it did. The
+ * caller's scheduler bit is not touched here. */
+static int exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+  uint32_t s = WEFT__T_NEW;
+  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+                                               memory_order_acquire, memory_order_relaxed))
+    return 0;
+  if (WEFT__UNLIKELY(r->kind != WEFT__K_TASK)) { /* a join: passes its prerequisites on */
+    finish(p, w, i, r, atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_CANCELED
+                                                                              : WEFT__T_DONE);
+    return 1;
+  }
+  if (WEFT__UNLIKELY(atomic_load_explicit(&r->origin, memory_order_relaxed) != 0)) {
+    finish(p, w, i, r, WEFT__T_CANCELED); /* a prerequisite failed: never runs */
+    return 1;
+  }
+  atomic_store_explicit(&r->pending, 1, memory_order_relaxed); /* the body */
+  r->has_children = 0;
+  uint32_t saved = w->lt_cur;
+  w->lt_cur = i;
+  int rc = r->fn(w, r->args.b);
+  w->lt_cur = saved;
+  if (WEFT__UNLIKELY(rc != 0)) set_origin(r, id_of(p, i, r), rc);
+  if (r->has_children &&
+      atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1)
+    return 1; /* the last child completes it */
+  finish(p, w, i, r,
+         atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_FAILED : WEFT__T_DONE);
+  return 1;
+}
+
+/* A record taken off a ready queue: run it (unless canceled or run by a
+ * waiter already) and drop the scheduler's bit. */
+static inline void dispatch_one(weft__pool *p, weft_worker *w, uint32_t i) {
+  weft__trec *r = rec(p, i);
+  exec(p, w, i, r);
+  drop(p, w, i, r, R_SCHED);
+}
+
+static unsigned depth_limit(const weft__pool *p) {
+  size_t lim = p->cfg.stack_size / DEPTH_BYTES;
+  if (lim < DEPTH_MIN) lim = DEPTH_MIN;
+  if (lim > DEPTH_MAX) lim = DEPTH_MAX;
+  return (unsigned)lim;
+}
+
+#ifdef WEFT__HAVE_INLINE
+static inline int spawn_rec(weft_worker *w, uint32_t i) {
+  weft__frame *f = weft__push_frame(w);
+  if (WEFT__UNLIKELY(!f)) return -1;
+  memcpy(f->u.args, &i, sizeof i);
+  f->fn = lt_frame;
+  weft__push_commit(w, f);
+  return 0;
+}
+
+static inline uint32_t pop_rec(weft_worker *w) {
+  weft__frame *f = weft__pop_private(w);
+  if (WEFT__UNLIKELY(!f)) return 0;
+  uint32_t i;
+  memcpy(&i, f->u.args, sizeof i);
+  return i;
+}
+#else
+static int spawn_rec(weft_worker *w, uint32_t i) { return weft_spawn(w, lt_frame, &i, sizeof i); }
+static uint32_t pop_rec(weft_worker *w) {
+  (void)w;
+  return 0;
+}
+#endif
+
+/* The dispatch loop: runs `cur` (if any), then whatever became ready on
+ * this worker. One ready task continues in the loop; the others are pushed
+ * as frames that thieves can take, or, too deep or with the deque nearly
+ * full, onto the shared stack. When nothing is ready it takes its own
+ * frames back (a chain is a loop, not a recursion) and finally looks at the
+ * shared stack. Returns with every frame it pushed joined. */
+static void lt_loop(weft_worker *w, uint32_t cur) {
+  weft__pool *p = w->pool;
+  unsigned spawned = 0;
+  unsigned d = ++tls_depth;
+  const int deep = d >= depth_limit(p);
+  for (;;) {
+    if (cur) {
+      dispatch_one(p, w, cur);
+      cur = 0;
+    }
+    uint32_t l = w->lt_ready;
+    if (l) {
+      w->lt_ready = 0;
+      cur = l;
+      l = rec(p, l)->next[0];
+      while (l) {
+        uint32_t nx = rec(p, l)->next[0];
+        const weft__hot *h = (const weft__hot *)w;
+        if (!deep && h->end - h->top > DEQUE_RESERVE && spawn_rec(w, l) == 0) spawned++;
+        else push_shared(p, l, l);
+        l = nx;
+      }
+      continue;
+    }
+    while (spawned > 0) {
+      spawned--;
+      if ((cur = pop_rec(w)) != 0) break;
+      weft__sync_slow(w, NULL, 0); /* stolen, or shared: joined the slow way */
+    }
+    if (cur) continue;
+    if (atomic_load_explicit(&p->lt_ready, memory_order_relaxed)) {
+      uint32_t all = atomic_exchange_explicit(&p->lt_ready, 0, memory_order_acquire);
+      if (all) {
+        w->lt_ready = all;
+        continue;
+      }
+    }
+    break;
+  }
+  tls_depth = d - 1;
+}
+
+static void lt_frame(weft_worker *w, void *args) {
+  uint32_t i;
+  memcpy(&i, args, sizeof i);
+  lt_loop(w, i);
+}
+
+void weft__tasks_drain(weft_worker *w) {
+  if (w->lt_ready) lt_loop(w, 0);
+}
+
+bool weft__tasks_take(weft_worker *w) {
+  weft__pool *p = w->pool;
+  uint32_t all = atomic_exchange_explicit(&p->lt_ready, 0, memory_order_acquire);
+  if (!all) return false;
+  /* Appended: the worker's own ready list stays ahead. */
+  if (w->lt_ready) {
+    uint32_t last = w->lt_ready;
+    while (rec(p, last)->next[0]) last = rec(p, last)->next[0];
+    rec(p, last)->next[0] = all;
+  } else {
+    w->lt_ready = all;
+  }
+  lt_loop(w, 0);
+  return true;
+}
+
+void weft__tasks_publish(weft_worker *w) { flush_local(w); }
+
+void weft__tasks_flush(weft_worker *w) {
+  if (w->lt_delta) {
+    atomic_fetch_add_explicit(&w->pool->lt_live, w->lt_delta, memory_order_seq_cst);
+    w->lt_delta = 0;
+  }
+}
+
+/* --------------------------------------------------------------- contexts */
+
+typedef struct ctx_t {
+  weft__pool *p;
+  weft_worker *w; /* the calling thread's worker of p, or NULL */
+  weft_pool pinned;
+  int pin;
+} ctx_t;
+
+static int enter_pool(weft_pool pool, ctx_t *c) {
+  weft_worker *self = weft__tls_worker;
+  c->pin = 0;
+  if (self && self->pool->id == pool.id) {
+    c->p = self->pool;
+    c->w = self;
+    return 0;
+  }
+  c->p = weft__pool_pin(pool);
+  if (!c->p) return WEFT_EBADPOOL;
+  c->w = NULL;
+  c->pinned = pool;
+  c->pin = 1;
+  return 0;
+}
+
+/* The pool a handle names (its slot), pinned unless it is the caller's. */
+static int enter_handle(uint64_t id, ctx_t *c) {
+  if (id == 0) return WEFT_ESTALE;
+  uint32_t slot = (uint32_t)(id >> 24) & 0xffu;
+  weft_worker *self = weft__tls_worker;
+  c->pin = 0;
+  if (self && self->pool->slot == slot) {
+    c->p = self->pool;
+    c->w = self;
+    return 0;
+  }
+  c->p = weft__pool_pin_slot(slot, &c->pinned);
+  if (!c->p) return WEFT_ESTALE;
+  c->w = NULL;
+  c->pin = 1;
+  return 0;
+}
+
+static void leave(ctx_t *c) {
+  if (c->pin) weft__pool_unpin(c->pinned);
+}
+
+/* ----------------------------------------------------------------- launch */
+
+/* Links slot j of record i (the successor) into prerequisite pi's waiter
+ * list. Returns 1 if linked (pi will decrement i), 0 if pi had completed
+ * (or was recycled: then it had completed too); in that case its failure,
+ * unless the slot only orders, is copied into i. */
+static int link_after(weft__pool *p, uint32_t i, weft__trec *r, unsigned j, uint64_t pid) {
+  uint32_t pi = (uint32_t)pid & WEFT__IDX_MASK;
+  weft__trec *pr = rec(p, pi);
+  uint32_t gen = (uint32_t)(pid >> 32);
+  uint32_t link = ((i << 2) | j) + 1;
+  uint64_t h = atomic_load_explicit(&pr->head, memory_order_acquire);
+  for (;;) {
+    if (gen_of(h) != gen) return 0; /* recycled: it completed, and was released */
+    if (h & WEFT__H_SEALED) break;
+    r->next[j] = (uint32_t)h & WEFT__H_LINKS;
+    uint64_t nh = (h & ~(uint64_t)WEFT__H_LINKS) | link;
+    if (atomic_compare_exchange_weak_explicit(&pr->head, &h, nh, memory_order_acq_rel,
+                                              memory_order_acquire))
+      return 1;
+  }
+  /* Completed before we could link: the acquire above saw its outcome. */
+  uint32_t st = atomic_load_explicit(&pr->state, memory_order_relaxed);
+  if (st != WEFT__T_DONE && !(r->order_mask & (1u << j)))
+    set_origin(r, atomic_load_explicit(&pr->origin, memory_order_relaxed),
+               atomic_load_explicit(&pr->origin_status, memory_order_relaxed));
+  return 0;
+}
+
+static int validate_after(weft__pool *p, const weft_task *after, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    uint32_t i;
+    if (!lookup(p, after[k].id, &i)) return WEFT_ESTALE;
+  }
+  return 0;
+}
+
+typedef struct spec_t {
+  uint8_t kind;
+  weft_task_fn fn;
+  const void *args;
+  size_t size;
+  const uint64_t *after; /* ids */
+  size_t nafter;         /* <= WEFT__SLOTS (minus one with a pipe) */
+  weft_pipe *pipe;
+  uint32_t parent;
+  uint32_t hold;         /* holder bits besides the scheduler's and completion's */
+} spec_t;
+
+/* Creates, links and (if nothing is pending) readies one record. */
+static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) {
+  weft__pool *p = c->p;
+  uint32_t i = alloc_rec(p, c->w);
+  if (!i) return WEFT_ENOMEM;
+  weft__trec *r = rec(p, i);
+  uint32_t gen = gen_of(atomic_load_explicit(&r->head, memory_order_relaxed));
+  unsigned n = (unsigned)s->nafter;
+  r->fn = s->fn;
+  /* kind and prereq are read by waiters that reach this record through a
+   * stale index (help()): relaxed atomics, so that race is a defined one. */
+  __atomic_store_n(&r->kind, s->kind, __ATOMIC_RELAXED);
+  for (unsigned j = 0; j < WEFT__SLOTS; j++)
+    __atomic_store_n(&r->prereq[j], j < n ? (uint32_t)s->after[j] & WEFT__IDX_MASK : 0,
+                     __ATOMIC_RELAXED);
+  r->parent = s->parent;
+  r->order_mask = 0;
+  r->has_children = 0;
+  atomic_store_explicit(&r->origin, 0, memory_order_relaxed);
+  atomic_store_explicit(&r->origin_status, 0, memory_order_relaxed);
+  uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
+  if (s->pipe) bits |= R_PIPE;
+  atomic_store_explicit(&r->refs, bits, memory_order_relaxed);
+  if (s->size) memcpy(r->args.b, s->args, s->size);
+  if (s->size < WEFT_ARGS_MAX) memset(r->args.b + s->size, 0, WEFT_ARGS_MAX - s->size);
+  /* pending before state: a waiter that sees NEW (acquire) sees this count,
+   * and with it every field above, before it may claim the record. The
+   * guard (+1) keeps the record from becoming ready, and from being run and
+   * recycled, while we are still linking it. */
+  uint32_t count = s->kind == WEFT__K_EVENT ? 1u : (n == 0 && !s->pipe) ? 0u
+                                                 : n + (s->pipe ? 1u : 0u) + 1u;
+  atomic_store_explicit(&r->pending, count, memory_order_relaxed);
+  atomic_store_explicit(&r->state, WEFT__T_NEW, memory_order_release);
+  uint64_t id = make_id(p, gen, i);
+  if (c->w) c->w->lt_delta++;
+  else atomic_fetch_add_explicit(&p->lt_live, 1, memory_order_relaxed);
+  *out_i = i;
+  *out_id = id;
+  if (s->kind == WEFT__K_EVENT) return 0; /* its trigger completes it */
+  if (count == 0) {
+    make_ready(p, c->w, i, r);
+    return 0;
+  }
+  uint32_t done = 1; /* the guard */
+  for (unsigned j = 0; j < n; j++)
+    if (!link_after(p, i, r, j, s->after[j])) done++;
+  if (s->pipe) {
+    unsigned j = n;
+    r->order_mask |= (uint8_t)(1u << j);
+    uint64_t prev = atomic_exchange_explicit(&s->pipe->last, id, memory_order_acq_rel);
+    if (prev) {
+      uint32_t pi = (uint32_t)prev & WEFT__IDX_MASK;
+      __atomic_store_n(&r->prereq[j], pi, __ATOMIC_RELAXED);
+      if (!link_after(p, i, r, j, prev)) done++;
+      drop(p, c->w, pi, rec(p, pi), R_PIPE); /* the pipe's hold passed to us */
+    } else {
+      done++;
+    }
+  }
+  if (atomic_fetch_sub_explicit(&r->pending, done, memory_order_acq_rel) == done)
+    make_ready(p, c->w, i, r);
+  return 0;
+}
+
+/* A hidden join of n prerequisite ids: one record that completes when all
+ * have (and carries the first failure on). Returns its id, held (R_USER)
+ * until the caller has linked to it. */
+static int join_of(ctx_t *c, const uint64_t *ids, size_t n, uint64_t *out) {
+  uint64_t part[WEFT__SLOTS];
+  size_t k = 0;
+  if (n <= WEFT__SLOTS) {
+    for (; k < n; k++) part[k] = ids[k];
+  } else {
+    size_t per = (n + WEFT__SLOTS - 1) / WEFT__SLOTS;
+    for (size_t at = 0; at < n; at += per, k++) {
+      size_t m = n - at < per ? n - at : per;
+      int rc = join_of(c, ids + at, m, &part[k]);
+      if (rc) {
+        while (k-- > 0) weft_task_release((weft_task){part[k]});
+        return rc;
+      }
+    }
+  }
+  spec_t s = {WEFT__K_JOIN, NULL, NULL, 0, part, k, NULL, 0, R_USER};
+  uint32_t i;
+  int rc = create(c, &s, &i, out);
+  if (n > WEFT__SLOTS)
+    for (size_t q = 0; q < k; q++) {
+      uint32_t qi = (uint32_t)part[q] & WEFT__IDX_MASK;
+      drop(c->p, c->w, qi, rec(c->p, qi), R_USER);
+    }
+  return rc;
+}
+
+/* Launches a record after `nafter` user handles (already validated). */
+static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafter,
+                       weft_task *out) {
+  uint64_t ids[WEFT__SLOTS];
+  uint64_t joined = 0;
+  size_t room = WEFT__SLOTS - (s->pipe ? 1u : 0u);
+  if (nafter <= room) {
+    for (size_t k = 0; k < nafter; k++) ids[k] = after[k].id;
+    s->nafter = nafter;
+  } else {
+    /* More than fit: one hidden join of them all (a tree of joins). The
+     * ids are copied in groups, so no array of the caller's size is needed. */
+    int rc = join_of(c, (const uint64_t *)(const void *)after, nafter, &joined);
+    if (rc) return rc;
+    ids[0] = joined;
+    s->nafter = 1;
+  }
+  s->after = ids;
+  if (out) s->hold |= R_USER;
+  uint32_t i;
+  uint64_t id;
+  int rc = create(c, s, &i, &id);
+  if (joined) {
+    uint32_t ji = (uint32_t)joined & WEFT__IDX_MASK;
+    drop(c->p, c->w, ji, rec(c->p, ji), R_USER);
+  }
+  if (rc) return rc;
+  if (out) out->id = id;
+  /* A task launched from a body that never spawns would sit in the local
+   * list until the body returns: hand it out if other workers ask. */
+  if (c->w && c->w->lt_ready && WEFT__UNLIKELY(__atomic_load_n(&c->w->hot.signal, __ATOMIC_RELAXED)))
+    flush_local(c->w);
+  return 0;
+}
+
+_Static_assert(sizeof(weft_task) == sizeof(uint64_t), "a handle is its id");
+
+int weft_launch_ex(weft_pool pool, weft_task_fn fn, const void *args, size_t size,
+                   const weft_launch_opts *opts, weft_task *out) {
+  if (out) out->id = 0;
+  weft_launch_opts none = {NULL, 0, NULL, 0};
+  if (!opts) opts = &none;
+  if (!fn || (!args && size) || (!opts->after && opts->nafter) || (opts->flags & ~WEFT_LAUNCH_CHILD))
+    return WEFT_EINVAL;
+  if (size > WEFT_ARGS_MAX) return WEFT_E2BIG;
+  ctx_t c;
+  int rc = enter_pool(pool, &c);
+  if (rc) return rc;
+  spec_t s = {WEFT__K_TASK, fn, args, size, NULL, 0, opts->pipe, 0, 0};
+  if ((opts->pipe && opts->pipe->pool_id != pool.id) ||
+      ((opts->flags & WEFT_LAUNCH_CHILD) && (!c.w || !c.w->lt_cur))) {
+    rc = WEFT_EINVAL;
+  } else if ((rc = validate_after(c.p, opts->after, opts->nafter)) == 0) {
+    if (opts->flags & WEFT_LAUNCH_CHILD) {
+      weft__trec *pr = rec(c.p, c.w->lt_cur);
+      atomic_fetch_add_explicit(&pr->pending, 1, memory_order_relaxed);
+      pr->has_children = 1;
+      s.parent = c.w->lt_cur;
+    }
+    rc = launch_spec(&c, &s, opts->after, opts->nafter, out);
+    if (rc && s.parent) atomic_fetch_sub_explicit(&rec(c.p, s.parent)->pending, 1, memory_order_relaxed);
+  }
+  leave(&c);
+  return rc;
+}
+
+int weft_launch(weft_pool pool, weft_task_fn fn, const void *args, size_t size,
+                const weft_task *after, size_t nafter, weft_task *out) {
+  weft_launch_opts o = {after, nafter, NULL, 0};
+  return weft_launch_ex(pool, fn, args, size, &o, out);
+}
+
+int weft_event_create(weft_pool pool, weft_task *out) {
+  if (!out) return WEFT_EINVAL;
+  out->id = 0;
+  ctx_t c;
+  int rc = enter_pool(pool, &c);
+  if (rc) return rc;
+  spec_t s = {WEFT__K_EVENT, NULL, NULL, 0, NULL, 0, NULL, 0, R_USER};
+  uint32_t i;
+  uint64_t id;
+  rc = create(&c, &s, &i, &id);
+  if (rc == 0) out->id = id;
+  leave(&c);
+  return rc;
+}
+
+int weft_task_attach(weft_worker *w, weft_task t) {
+  if (!w || !w->lt_cur || weft__tls_worker != w) return WEFT_EINVAL;
+  ctx_t c = {w->pool, w, {0}, 0};
+  uint32_t ti;
+  if (!lookup(c.p, t.id, &ti)) return WEFT_ESTALE;
+  weft__trec *pr = rec(c.p, w->lt_cur);
+  atomic_fetch_add_explicit(&pr->pending, 1, memory_order_relaxed);
+  pr->has_children = 1;
+  spec_t s = {WEFT__K_JOIN, NULL, NULL, 0, &t.id, 1, NULL, w->lt_cur, 0};
+  uint32_t i;
+  uint64_t id;
+  int rc = create(&c, &s, &i, &id);
+  if (rc) atomic_fetch_sub_explicit(&pr->pending, 1, memory_order_relaxed);
+  return rc;
+}
+
+/* ------------------------------------------------------------ completion */
+
+int weft_event_trigger(weft_task ev, int status) {
+  ctx_t c;
+  int rc = enter_handle(ev.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, ev.id, &i);
+  if (!r) {
+    rc = WEFT_ESTALE;
+  } else if (r->kind != WEFT__K_EVENT) {
+    rc = WEFT_EINVAL;
+  } else {
+    uint32_t s = WEFT__T_NEW;
+    if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+                                                 memory_order_acquire, memory_order_relaxed)) {
+      rc = WEFT_EALREADY;
+    } else {
+      if (status) set_origin(r, ev.id, status);
+      finish(c.p, c.w, i, r, status ? WEFT__T_FAILED : WEFT__T_DONE);
+    }
+  }
+  leave(&c);
+  return rc;
+}
+
+/* 1 if this call canceled record i, 0 if it had started or completed. */
+static int cancel_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint64_t id) {
+  uint32_t s = WEFT__T_NEW;
+  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+                                               memory_order_acquire, memory_order_relaxed))
+    return 0;
+  set_origin(r, id, WEFT_ECANCELED);
+  /* Still linked or queued: the scheduler's bit stays until it leaves. */
+  finish(p, w, i, r, WEFT__T_CANCELED);
+  return 1;
+}
+
+int weft_task_cancel(weft_task t) {
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  rc = r ? cancel_rec(c.p, c.w, i, r, t.id) : WEFT_ESTALE;
+  leave(&c);
+  return rc;
+}
+
+static int state_code(uint32_t st) {
+  switch (st) {
+    case WEFT__T_DONE: return WEFT_OK;
+    case WEFT__T_FAILED: return WEFT_EFAILED;
+    case WEFT__T_CANCELED: return WEFT_ECANCELED;
+    default: return WEFT_EPENDING;
+  }
+}
+
+static inline int is_final(uint32_t st) {
+  return st == WEFT__T_DONE || st == WEFT__T_FAILED || st == WEFT__T_CANCELED;
+}
+
+int weft_task_status(weft_task t) {
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  rc = r ? state_code(atomic_load_explicit(&r->state, memory_order_acquire)) : WEFT_ESTALE;
+  leave(&c);
+  return rc;
+}
+
+int weft_task_info_get(weft_task t, weft_task_info *out) {
+  if (!out) return WEFT_EINVAL;
+  memset(out, 0, sizeof *out);
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  if (!r) {
+    rc = WEFT_ESTALE;
+  } else {
+    out->state = state_code(atomic_load_explicit(&r->state, memory_order_acquire));
+    if (out->state != WEFT_OK && out->state != WEFT_EPENDING) {
+      out->origin.id = atomic_load_explicit(&r->origin, memory_order_relaxed);
+      out->status = atomic_load_explicit(&r->origin_status, memory_order_relaxed);
+    }
+  }
+  leave(&c);
+  return rc;
+}
+
+int weft_task_result(weft_task t, void *out, size_t size) {
+  if ((!out && size) || size > WEFT_ARGS_MAX) return WEFT_EINVAL;
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  if (!r) rc = WEFT_ESTALE;
+  else if (r->kind != WEFT__K_TASK) rc = WEFT_EINVAL;
+  else if (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) rc = WEFT_EPENDING;
+  else if (size) memcpy(out, r->args.b, size);
+  leave(&c);
+  return rc;
+}
+
+int weft_task_release(weft_task t) {
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  if (!r) {
+    rc = WEFT_ESTALE;
+  } else {
+    /* Always the atomic way: a second release of the same handle must see
+     * the bit gone and free nothing. */
+    uint32_t v = atomic_fetch_and_explicit(&r->refs, ~R_USER, memory_order_acq_rel);
+    if (!(v & R_USER)) rc = WEFT_ESTALE;
+    else if ((v & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
+  }
+  leave(&c);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ waits */
+
+/* Runs record i inline if it is ready and unstarted; otherwise, down to
+ * HELP_DEPTH levels, its unstarted prerequisites. The indices may be stale
+ * (a prerequisite that completed and was recycled): then the claim fails on
+ * a free record, or runs some other ready task early, which is harmless. */
+static int help(weft__pool *p, weft_worker *w, uint32_t i, unsigned depth) {
+  if (!i) return 0;
+  weft__trec *r = rec(p, i);
+  if (atomic_load_explicit(&r->state, memory_order_acquire) != WEFT__T_NEW ||
+      __atomic_load_n(&r->kind, __ATOMIC_RELAXED) == WEFT__K_EVENT)
+    return 0;
+  if (atomic_load_explicit(&r->pending, memory_order_acquire) == 0) return exec(p, w, i, r);
+  if (depth >= HELP_DEPTH) return 0;
+  int did = 0;
+  for (unsigned j = 0; j < WEFT__SLOTS; j++)
+    did |= help(p, w, __atomic_load_n(&r->prereq[j], __ATOMIC_RELAXED), depth + 1);
+  return did;
+}
+
+/* On a worker of the pool: never block; run the task, its prerequisites,
+ * or anything else, until it completes. */
+static void wait_working(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+  unsigned idle = 0;
+  while (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) {
+    int did = help(p, w, i, 0);
+    if (w->lt_ready) {
+      lt_loop(w, 0);
+      did = 1;
+    }
+    if (!did && atomic_load_explicit(&p->lt_ready, memory_order_relaxed)) did = weft__tasks_take(w);
+    if (!did && atomic_load_explicit(&p->inject, memory_order_relaxed)) did = weft__take_jobs(w);
+    if (!did) did = weft__steal_random(w) > 0;
+    if (did) {
+      idle = 0;
+    } else if (++idle > 64) {
+      weft__prim_yield();
+    } else {
+      weft__cpu_relax();
+    }
+  }
+}
+
+typedef struct wait_job {
+  weft__trec *r;
+  uint32_t i;
+} wait_job;
+
+static void wait_job_fn(weft_worker *w, void *a) {
+  wait_job *j = a;
+  wait_working(w->pool, w, j->i, j->r);
+}
+
+int weft_task_wait(weft_task t) {
+  ctx_t c;
+  int rc = enter_handle(t.id, &c);
+  if (rc) return rc;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  if (!r) {
+    leave(&c);
+    return WEFT_ESTALE;
+  }
+  if (c.w) {
+    wait_working(c.p, c.w, i, r);
+  } else if (c.p->cfg.threads == WEFT_THREADS_CALLER) {
+    wait_job j = {r, i}; /* no thread runs the pool: this one does */
+    if ((rc = weft_run(c.pinned, wait_job_fn, &j)) != 0) {
+      leave(&c);
+      return rc;
+    }
+  } else {
+    for (unsigned k = 0; k < 2000; k++) {
+      if (is_final(atomic_load_explicit(&r->state, memory_order_acquire))) break;
+      weft__cpu_relax();
+    }
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+    while (!(h & (WEFT__H_SEALED | WEFT__H_WAITER)) && gen_of(h) == (uint32_t)(t.id >> 32))
+      if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
+                                                memory_order_acq_rel, memory_order_acquire))
+        break;
+    /* The completer stores the final state before it seals the head, and
+     * wakes after: a wait that starts before the store sleeps until the wake. */
+    uint32_t st;
+    while (!is_final(st = atomic_load_explicit(&r->state, memory_order_acquire)))
+      weft__prim_wait32((uint32_t *)&r->state, st);
+  }
+  rc = state_code(atomic_load_explicit(&r->state, memory_order_acquire));
+  leave(&c);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ pipes */
+
+int weft_pipe_create(weft_pool pool, weft_pipe **out) {
+  if (!out) return WEFT_EINVAL;
+  *out = NULL;
+  weft__pool *p = weft__pool_pin(pool);
+  if (!p) return WEFT_EBADPOOL;
+  weft__pool_unpin(pool);
+  weft_pipe *q = malloc(sizeof *q);
+  if (!q) return WEFT_ENOMEM;
+  q->pool_id = pool.id;
+  atomic_init(&q->last, 0);
+  *out = q;
+  return 0;
+}
+
+void weft_pipe_destroy(weft_pipe *q) {
+  if (!q) return;
+  uint64_t last = atomic_exchange_explicit(&q->last, 0, memory_order_acq_rel);
+  if (last) {
+    ctx_t c;
+    if (enter_handle(last, &c) == 0) {
+      uint32_t i = (uint32_t)last & WEFT__IDX_MASK;
+      drop(c.p, c.w, i, rec(c.p, i), R_PIPE);
+      leave(&c);
+    }
+  }
+  free(q);
+}
+
+/* ---------------------------------------------------------------- destroy */
+
+/* Cancels every event nobody triggered: the tasks behind them can never
+ * start otherwise. Called with every worker asleep. */
+static int cancel_stuck(weft__pool *p) {
+  int any = 0;
+  uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_acquire);
+  for (uint32_t c = 0; c < n && c < WEFT__MAX_CHUNKS; c++) {
+    weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_acquire);
+    if (!chunk) continue;
+    for (uint32_t k = 0; k < WEFT__CHUNK; k++) {
+      weft__trec *r = &chunk[k];
+      if (r->kind != WEFT__K_EVENT ||
+          atomic_load_explicit(&r->state, memory_order_acquire) != WEFT__T_NEW)
+        continue;
+      uint32_t i = (c << WEFT__CHUNK_SHIFT) | k;
+      if (cancel_rec(p, NULL, i, r, id_of(p, i, r))) any = 1;
+    }
+  }
+  return any;
+}
+
+static void drain_job(weft_worker *w, void *a) {
+  (void)a;
+  while (weft__tasks_take(w) || w->lt_ready) weft__tasks_drain(w);
+  weft__tasks_flush(w);
+}
+
+void weft__tasks_quiesce(weft__pool *p) {
+  if (p->cfg.threads == WEFT_THREADS_CALLER) {
+    /* No thread of its own: the destroying thread runs what is ready. */
+    for (;;) {
+      weft_job job;
+      memset(&job, 0, sizeof job);
+      job.fn = drain_job;
+      job.pool_id = p->id;
+      weft__solo_run(p, &job);
+      if (atomic_load_explicit(&p->lt_live, memory_order_seq_cst) <= 0) return;
+      if (!cancel_stuck(p)) return; /* nothing left that could ever run */
+    }
+  }
+  for (;;) {
+    uint32_t q = atomic_load_explicit(&p->lt_quiet, memory_order_seq_cst);
+    uint32_t running = p->cfg.threads == WEFT_THREADS_HOST
+                           ? atomic_load_explicit(&p->entered, memory_order_seq_cst)
+                           : p->nworkers;
+    uint32_t asleep = atomic_load_explicit(&p->sleep, memory_order_seq_cst) & WEFT__SLEEP_COUNT_MASK;
+    if (asleep >= running && !weft__work_visible(p)) {
+      /* Everyone flushed its count before sleeping. */
+      if (atomic_load_explicit(&p->lt_live, memory_order_seq_cst) <= 0) return;
+      if (cancel_stuck(p)) continue;
+      /* Quiet, yet tasks counted live and no event to cancel: cannot
+       * happen by the counting argument in docs/TASKS.md; never hang on it. */
+      return;
+    }
+    weft__prim_wait32((uint32_t *)&p->lt_quiet, q);
+  }
+}
+
+void weft__tasks_free(weft__pool *p) {
+  uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed);
+  for (uint32_t c = 0; c < n && c < WEFT__MAX_CHUNKS; c++) {
+    weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
+    if (chunk) weft__prim_release(chunk, (size_t)WEFT__CHUNK * sizeof(weft__trec));
+  }
+}

@@ -1,0 +1,66 @@
+/*
+ * task.h - the record of a launched task, event or hidden join, and the
+ * words of its protocol. The protocol and its proof sketch are in
+ * docs/TASKS.md; each field below says who writes it and when.
+ */
+#ifndef WEFT_TASK_H
+#define WEFT_TASK_H
+
+#include "internal.h"
+
+#define WEFT__SLOTS 4u               /* prerequisite links inline in a record */
+#define WEFT__CHUNK_SHIFT 12u        /* records per chunk: 4096 (512 KiB) */
+#define WEFT__CHUNK (1u << WEFT__CHUNK_SHIFT)
+#define WEFT__MAX_CHUNKS 4096u
+#define WEFT__IDX_MASK 0xffffffu     /* 24-bit record index in a handle */
+
+/* head (low 32 bits; the high 32 are the generation) */
+#define WEFT__H_LINKS 0x3fffffffu    /* first waiter link + 1, 0 = none */
+#define WEFT__H_WAITER 0x40000000u   /* a thread sleeps on `state` */
+#define WEFT__H_SEALED 0x80000000u   /* completed: no more waiters can link */
+
+/* state */
+#define WEFT__T_NEW 0u       /* not started (waiting, or ready and queued) */
+#define WEFT__T_RUNNING 1u   /* claimed: the body runs, or children are awaited */
+#define WEFT__T_DONE 2u
+#define WEFT__T_FAILED 3u
+#define WEFT__T_CANCELED 4u
+#define WEFT__T_FREE 5u      /* on a free list */
+
+/* kind */
+#define WEFT__K_TASK 0u
+#define WEFT__K_EVENT 1u
+#define WEFT__K_JOIN 2u      /* hidden: joins more prerequisites than fit a record */
+
+typedef struct weft__trec {
+  /* Line 0: the words other threads change. */
+  _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | waiter list; CAS/exchange */
+  _Atomic uint32_t pending; /* prerequisites not completed (+1 launch guard); once
+                               running: 1 for the body + children not completed */
+  _Atomic uint32_t state;   /* WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
+  _Atomic uint32_t refs;    /* the runtime's 1 + handles + a pipe's 1; free at 0.
+                               A free batch's head keeps the next batch here. */
+  _Atomic int32_t origin_status; /* written by whoever set origin, before its decrement */
+  _Atomic uint64_t origin;  /* first failure that reached this record (handle id), CAS from 0 */
+  weft_task_fn fn;          /* NULL: event or join */
+  uint32_t parent;          /* record index whose `pending` counts this one, 0 none */
+  uint8_t kind;
+  uint8_t order_mask;       /* slots whose link only orders (pipes): no failure passes */
+  uint8_t has_children;     /* the body's thread only */
+  uint8_t pad_;
+  uint32_t prereq[WEFT__SLOTS]; /* record indices of the prerequisites (wait helps them) */
+  /* Line 1: the argument block and the links. */
+  union {
+    unsigned char b[WEFT_ARGS_MAX];
+    uint64_t align_;
+  } args;
+  /* Slot j's link in its prerequisite's waiter list (next link + 1). Read by
+   * the completer of that prerequisite before it decrements `pending`, so
+   * once the task is ready next[0] is free: it links ready lists and free
+   * lists. */
+  uint32_t next[WEFT__SLOTS];
+} weft__trec;
+
+_Static_assert(sizeof(weft__trec) == 128, "a record is two cache lines");
+
+#endif

@@ -1,0 +1,854 @@
+/*
+ * test_tasks.c - launched tasks: prerequisites, handles, events, pipes,
+ * children, failure and cancel, waits, memory, and a random-DAG stress test
+ * with stamps as the oracle (every task checks that each prerequisite had
+ * finished before it started).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "helpers.h"
+
+static int add_task(weft_worker *w, void *p) {
+  (void)w;
+  long *a = p;
+  a[2] = a[0] + a[1];
+  return 0;
+}
+
+TEST(task_basic) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    long a[3] = {20, 22, 0};
+    weft_task t;
+    ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, NULL, 0, &t));
+    ASSERT_NE(t.id, 0);
+    ASSERT_OK(weft_task_wait(t));
+    ASSERT_OK(weft_task_status(t));
+    long out[3];
+    ASSERT_OK(weft_task_result(t, out, sizeof out));
+    ASSERT_EQ(out[2], 42);
+    weft_task_info info;
+    ASSERT_OK(weft_task_info_get(t, &info));
+    ASSERT_EQ(info.state, WEFT_OK);
+    ASSERT_UEQ(info.origin.id, 0);
+    ASSERT_OK(weft_task_release(t));
+    ASSERT_ERR(weft_task_release(t), WEFT_ESTALE);
+    ASSERT_ERR(weft_task_status(t), WEFT_ESTALE);
+    test_pool_free(pool);
+  }
+}
+
+/* ---- stamps: each task records a global sequence number when it starts
+ * and when it ends; a task checks its prerequisites' end stamps. */
+
+#define MAXP 6
+typedef struct stamp_node {
+  _Atomic uint64_t start, end;
+  _Atomic unsigned runs;
+  unsigned npre;
+  unsigned pre[MAXP];
+  int fail; /* the body returns this */
+} stamp_node;
+
+static _Atomic uint64_t clock_;
+static stamp_node *nodes_;
+static _Atomic unsigned violations_;
+
+static int stamp_task(weft_worker *w, void *p) {
+  (void)w;
+  unsigned i;
+  memcpy(&i, p, sizeof i);
+  stamp_node *n = &nodes_[i];
+  uint64_t s = atomic_fetch_add(&clock_, 1) + 1;
+  atomic_store(&n->start, s);
+  for (unsigned k = 0; k < n->npre; k++) {
+    uint64_t e = atomic_load(&nodes_[n->pre[k]].end);
+    if (e == 0 || e > s) atomic_fetch_add(&violations_, 1);
+  }
+  atomic_fetch_add(&n->runs, 1);
+  atomic_store(&n->end, atomic_fetch_add(&clock_, 1) + 1);
+  return n->fail;
+}
+
+static void stamps_reset(stamp_node *nodes, unsigned n) {
+  memset(nodes, 0, n * sizeof *nodes);
+  nodes_ = nodes;
+  atomic_store(&clock_, 0);
+  atomic_store(&violations_, 0);
+}
+
+/* A diamond then a long chain. */
+TEST(task_shapes) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    enum { N = 2000 };
+    stamp_node *nodes = calloc(N, sizeof *nodes);
+    stamps_reset(nodes, N);
+    weft_task *h = calloc(N, sizeof *h);
+    /* 0 -> {1,2} -> 3, then a chain 3 -> 4 -> ... -> N-1 */
+    for (unsigned i = 0; i < N; i++) {
+      weft_task pre[2];
+      unsigned np = 0;
+      if (i == 1 || i == 2) pre[np++] = h[0];
+      if (i == 3) {
+        pre[np++] = h[1];
+        pre[np++] = h[2];
+      }
+      if (i > 3) pre[np++] = h[i - 1];
+      nodes[i].npre = np;
+      for (unsigned q = 0; q < np; q++) nodes[i].pre[q] = i == 3 ? q + 1 : i == 1 || i == 2 ? 0 : i - 1;
+      ASSERT_OK(weft_launch(pool, stamp_task, &i, sizeof i, pre, np, &h[i]));
+    }
+    ASSERT_OK(weft_task_wait(h[N - 1]));
+    for (unsigned i = 0; i < N; i++) {
+      ASSERT_OK(weft_task_wait(h[i]));
+      ASSERT_EQ(atomic_load(&nodes[i].runs), 1);
+      ASSERT_OK(weft_task_release(h[i]));
+    }
+    ASSERT_EQ(atomic_load(&violations_), 0);
+    free(h);
+    free(nodes);
+    test_pool_free(pool);
+  }
+}
+
+/* Prerequisites that completed long ago (and even were released: a stale
+ * prerequisite is an error, a completed one is fine). */
+TEST(task_completed_prereq) {
+  weft_pool pool = test_pool_new(2);
+  long a[3] = {1, 2, 0};
+  weft_task t, u;
+  ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, NULL, 0, &t));
+  ASSERT_OK(weft_task_wait(t));
+  ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, &t, 1, &u));
+  ASSERT_OK(weft_task_wait(u));
+  ASSERT_OK(weft_task_release(t));
+  weft_task v = {0};
+  ASSERT_ERR(weft_launch(pool, add_task, a, sizeof a, &t, 1, &v), WEFT_ESTALE);
+  ASSERT_UEQ(v.id, 0);
+  ASSERT_OK(weft_task_release(u));
+  test_pool_free(pool);
+}
+
+/* Handles of a recycled record never reach its next task. */
+TEST(task_stale_handles) {
+  weft_pool pool = test_pool_new(1);
+  long a[3] = {1, 2, 0};
+  enum { N = 5000 };
+  weft_task *old = calloc(N, sizeof *old);
+  for (unsigned i = 0; i < N; i++) {
+    ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, NULL, 0, &old[i]));
+    ASSERT_OK(weft_task_wait(old[i]));
+    ASSERT_OK(weft_task_release(old[i]));
+  }
+  /* New tasks reuse the records (LIFO free lists): every old handle stale. */
+  weft_task fresh[64];
+  for (unsigned i = 0; i < 64; i++) ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, NULL, 0, &fresh[i]));
+  for (unsigned i = 0; i < N; i++) {
+    ASSERT_ERR(weft_task_status(old[i]), WEFT_ESTALE);
+    ASSERT_ERR(weft_task_wait(old[i]), WEFT_ESTALE);
+    ASSERT_ERR(weft_task_cancel(old[i]), WEFT_ESTALE);
+    long r[3];
+    ASSERT_ERR(weft_task_result(old[i], r, sizeof r), WEFT_ESTALE);
+    for (unsigned f = 0; f < 64; f++) ASSERT_UNE(old[i].id, fresh[f].id);
+  }
+  for (unsigned i = 0; i < 64; i++) {
+    ASSERT_OK(weft_task_wait(fresh[i]));
+    ASSERT_OK(weft_task_release(fresh[i]));
+  }
+  /* Garbage and zero handles. */
+  weft_task zero = {0}, junk = {0x123456789abcdefull};
+  ASSERT_ERR(weft_task_status(zero), WEFT_ESTALE);
+  ASSERT_ERR(weft_task_status(junk), WEFT_ESTALE);
+  ASSERT_ERR(weft_event_trigger(junk, 0), WEFT_ESTALE);
+  /* A handle of another pool. */
+  weft_pool other = test_pool_new(1);
+  weft_task t;
+  ASSERT_OK(weft_launch(other, add_task, a, sizeof a, NULL, 0, &t));
+  ASSERT_OK(weft_task_wait(t));
+  ASSERT_ERR(weft_launch(pool, add_task, a, sizeof a, &t, 1, NULL), WEFT_ESTALE);
+  ASSERT_OK(weft_task_release(t));
+  test_pool_free(other);
+  ASSERT_ERR(weft_task_status(t), WEFT_ESTALE); /* its pool is gone */
+  free(old);
+  test_pool_free(pool);
+}
+
+TEST(task_bad_input) {
+  weft_pool pool = test_pool_new(2);
+  long a[3] = {0};
+  char big[WEFT_ARGS_MAX + 1] = {0};
+  weft_task t = {77};
+  ASSERT_ERR(weft_launch(pool, NULL, a, sizeof a, NULL, 0, &t), WEFT_EINVAL);
+  ASSERT_UEQ(t.id, 0);
+  ASSERT_ERR(weft_launch(pool, add_task, NULL, 8, NULL, 0, &t), WEFT_EINVAL);
+  ASSERT_ERR(weft_launch(pool, add_task, big, sizeof big, NULL, 0, &t), WEFT_E2BIG);
+  ASSERT_ERR(weft_launch(pool, add_task, a, sizeof a, NULL, 2, &t), WEFT_EINVAL);
+  weft_launch_opts o = {NULL, 0, NULL, WEFT_LAUNCH_CHILD};
+  ASSERT_ERR(weft_launch_ex(pool, add_task, a, sizeof a, &o, &t), WEFT_EINVAL); /* not in a task */
+  o.flags = 0x80;
+  ASSERT_ERR(weft_launch_ex(pool, add_task, a, sizeof a, &o, &t), WEFT_EINVAL);
+  ASSERT_ERR(weft_event_create(pool, NULL), WEFT_EINVAL);
+  ASSERT_ERR(weft_task_info_get(t, NULL), WEFT_EINVAL);
+  ASSERT_ERR(weft_task_attach(NULL, t), WEFT_EINVAL);
+  ASSERT_ERR(weft_pipe_create(pool, NULL), WEFT_EINVAL);
+  weft_pool dead = test_pool_new(1);
+  weft_pipe *pipe;
+  ASSERT_OK(weft_pipe_create(dead, &pipe));
+  o.flags = 0;
+  o.pipe = pipe;
+  ASSERT_ERR(weft_launch_ex(pool, add_task, a, sizeof a, &o, &t), WEFT_EINVAL); /* another pool's */
+  weft_pipe_destroy(pipe);
+  test_pool_free(dead);
+  ASSERT_ERR(weft_launch(dead, add_task, a, sizeof a, NULL, 0, &t), WEFT_EBADPOOL);
+  ASSERT_ERR(weft_event_create(dead, &t), WEFT_EBADPOOL);
+  ASSERT_ERR(weft_pipe_create(dead, &pipe), WEFT_EBADPOOL);
+  /* An event's result is not a task's. */
+  weft_task ev;
+  ASSERT_OK(weft_event_create(pool, &ev));
+  ASSERT_ERR(weft_task_result(ev, a, sizeof a), WEFT_EINVAL);
+  ASSERT_OK(weft_event_trigger(ev, 0));
+  ASSERT_OK(weft_task_release(ev));
+  test_pool_free(pool);
+}
+
+/* ---- events */
+
+static int check_flag_task(weft_worker *w, void *p) {
+  (void)w;
+  _Atomic int *flag;
+  memcpy(&flag, p, sizeof flag);
+  return atomic_load(flag) == 1 ? 0 : 99; /* ran before the trigger: fail */
+}
+
+typedef struct trigger_arg {
+  weft_task ev;
+  _Atomic int *flag;
+  unsigned delay_ms;
+} trigger_arg;
+
+static void *trigger_thread(void *p) {
+  trigger_arg *a = p;
+  test_sleep_ms(a->delay_ms);
+  atomic_store(a->flag, 1);
+  int rc = weft_event_trigger(a->ev, 0);
+  return (void *)(intptr_t)rc;
+}
+
+TEST(task_events) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    _Atomic int flag = 0;
+    _Atomic int *fp = &flag;
+    weft_task ev, t[10];
+    ASSERT_OK(weft_event_create(pool, &ev));
+    ASSERT_ERR(weft_task_status(ev), WEFT_EPENDING);
+    for (unsigned i = 0; i < 10; i++)
+      ASSERT_OK(weft_launch(pool, check_flag_task, &fp, sizeof fp, &ev, 1, &t[i]));
+    test_sleep_ms(20);
+    for (unsigned i = 0; i < 10; i++) ASSERT_ERR(weft_task_status(t[i]), WEFT_EPENDING);
+    trigger_arg ta = {ev, &flag, 10};
+    pthread_t th;
+    ASSERT_EQ(pthread_create(&th, NULL, trigger_thread, &ta), 0);
+    for (unsigned i = 0; i < 10; i++) {
+      ASSERT_OK(weft_task_wait(t[i]));
+      ASSERT_OK(weft_task_release(t[i]));
+    }
+    void *ret;
+    pthread_join(th, &ret);
+    ASSERT_EQ((intptr_t)ret, 0);
+    ASSERT_OK(weft_task_status(ev));
+    ASSERT_ERR(weft_event_trigger(ev, 0), WEFT_EALREADY);
+    long a[3] = {1, 1, 0};
+    weft_task task;
+    ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, NULL, 0, &task));
+    ASSERT_ERR(weft_event_trigger(task, 0), WEFT_EINVAL);
+    ASSERT_OK(weft_task_wait(task));
+    ASSERT_OK(weft_task_release(task));
+    ASSERT_OK(weft_task_release(ev));
+    test_pool_free(pool);
+  }
+}
+
+/* ---- failure and cancel */
+
+static int fail_task(weft_worker *w, void *p) {
+  (void)w;
+  int v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static _Atomic unsigned ran_count;
+static int count_task(weft_worker *w, void *p) {
+  (void)w;
+  (void)p;
+  atomic_fetch_add(&ran_count, 1);
+  return 0;
+}
+
+TEST(task_failure_propagates) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    atomic_store(&ran_count, 0);
+    /* diamond: a (fails 7) -> b, c -> d; e independent; chain of 500 after d */
+    int seven = 7;
+    weft_task a, b, c, d, e;
+    weft_task ev;
+    ASSERT_OK(weft_event_create(pool, &ev)); /* holds a back until all are linked */
+    ASSERT_OK(weft_launch(pool, fail_task, &seven, sizeof seven, &ev, 1, &a));
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &a, 1, &b));
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &a, 1, &c));
+    weft_task bc[2] = {b, c};
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, bc, 2, &d));
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, NULL, 0, &e));
+    weft_task prev = d;
+    weft_task chain[500];
+    for (unsigned i = 0; i < 500; i++) {
+      ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &prev, 1, &chain[i]));
+      prev = chain[i];
+    }
+    ASSERT_OK(weft_event_trigger(ev, 0));
+    ASSERT_ERR(weft_task_wait(chain[499]), WEFT_ECANCELED);
+    ASSERT_ERR(weft_task_wait(a), WEFT_EFAILED);
+    ASSERT_OK(weft_task_wait(e));
+    weft_task_info info;
+    ASSERT_OK(weft_task_info_get(a, &info));
+    ASSERT_EQ(info.state, WEFT_EFAILED);
+    ASSERT_EQ(info.status, 7);
+    ASSERT_UEQ(info.origin.id, a.id);
+    weft_task all[4] = {b, c, d, chain[250]};
+    for (unsigned i = 0; i < 4; i++) {
+      ASSERT_ERR(weft_task_wait(all[i]), WEFT_ECANCELED);
+      ASSERT_OK(weft_task_info_get(all[i], &info));
+      ASSERT_EQ(info.state, WEFT_ECANCELED);
+      ASSERT_EQ(info.status, 7);
+      ASSERT_UEQ(info.origin.id, a.id);
+    }
+    ASSERT_EQ(atomic_load(&ran_count), 1); /* only e ran */
+    weft_task rel[6] = {a, b, c, d, e, ev};
+    for (unsigned i = 0; i < 6; i++) ASSERT_OK(weft_task_release(rel[i]));
+    for (unsigned i = 0; i < 500; i++) ASSERT_OK(weft_task_release(chain[i]));
+    /* A failed event cancels its successors too, and names itself. */
+    ASSERT_OK(weft_event_create(pool, &ev));
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &ev, 1, &b));
+    ASSERT_OK(weft_event_trigger(ev, -42));
+    ASSERT_ERR(weft_task_wait(b), WEFT_ECANCELED);
+    ASSERT_OK(weft_task_info_get(b, &info));
+    ASSERT_EQ(info.status, -42);
+    ASSERT_UEQ(info.origin.id, ev.id);
+    ASSERT_ERR(weft_task_status(ev), WEFT_EFAILED);
+    ASSERT_OK(weft_task_release(b));
+    ASSERT_OK(weft_task_release(ev));
+    ASSERT_EQ(atomic_load(&ran_count), 1);
+    test_pool_free(pool);
+  }
+}
+
+TEST(task_cancel) {
+  weft_pool pool = test_pool_new(2);
+  atomic_store(&ran_count, 0);
+  weft_task ev, t, u, v;
+  ASSERT_OK(weft_event_create(pool, &ev));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &ev, 1, &t));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &t, 1, &u));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &ev, 1, &v));
+  ASSERT_EQ(weft_task_cancel(t), 1);
+  ASSERT_EQ(weft_task_cancel(t), 0); /* completed already */
+  /* Canceled at once, though its prerequisite is still pending. */
+  ASSERT_ERR(weft_task_wait(t), WEFT_ECANCELED);
+  ASSERT_ERR(weft_task_wait(u), WEFT_ECANCELED);
+  weft_task_info info;
+  ASSERT_OK(weft_task_info_get(u, &info));
+  ASSERT_UEQ(info.origin.id, t.id);
+  ASSERT_EQ(info.status, WEFT_ECANCELED);
+  ASSERT_ERR(weft_task_status(v), WEFT_EPENDING);
+  ASSERT_OK(weft_event_trigger(ev, 0));
+  ASSERT_OK(weft_task_wait(v));
+  ASSERT_EQ(atomic_load(&ran_count), 1);
+  /* Too late: it ran. */
+  ASSERT_EQ(weft_task_cancel(v), 0);
+  ASSERT_OK(weft_task_status(v));
+  /* An event canceled: triggering it afterwards is an error. */
+  weft_task ev2;
+  ASSERT_OK(weft_event_create(pool, &ev2));
+  ASSERT_EQ(weft_task_cancel(ev2), 1);
+  ASSERT_ERR(weft_event_trigger(ev2, 0), WEFT_EALREADY);
+  weft_task rel[5] = {ev, t, u, v, ev2};
+  for (unsigned i = 0; i < 5; i++) ASSERT_OK(weft_task_release(rel[i]));
+  test_pool_free(pool);
+}
+
+/* ---- many prerequisites (hidden joins) */
+
+TEST(task_many_prereqs) {
+  weft_pool pool = test_pool_new(2);
+  enum { N = 1000 };
+  stamp_node *nodes = calloc(N + 1, sizeof *nodes);
+  stamps_reset(nodes, N + 1);
+  weft_task *h = calloc(N, sizeof *h);
+  weft_task ev;
+  ASSERT_OK(weft_event_create(pool, &ev));
+  for (unsigned i = 0; i < N; i++) ASSERT_OK(weft_launch(pool, stamp_task, &i, sizeof i, &ev, 1, &h[i]));
+  /* The stamp check covers MAXP prerequisites; the rest by the count. */
+  unsigned last = N;
+  nodes[N].npre = MAXP;
+  for (unsigned q = 0; q < MAXP; q++) nodes[N].pre[q] = q * 150;
+  weft_task sink;
+  ASSERT_OK(weft_launch(pool, stamp_task, &last, sizeof last, h, N, &sink));
+  test_sleep_ms(5);
+  ASSERT_ERR(weft_task_status(sink), WEFT_EPENDING);
+  ASSERT_OK(weft_event_trigger(ev, 0));
+  ASSERT_OK(weft_task_wait(sink));
+  uint64_t s = atomic_load(&nodes[N].start);
+  for (unsigned i = 0; i < N; i++) {
+    ASSERT_UGT(atomic_load(&nodes[i].end), 0);
+    ASSERT_ULT(atomic_load(&nodes[i].end), s);
+    ASSERT_OK(weft_task_release(h[i]));
+  }
+  ASSERT_EQ(atomic_load(&violations_), 0);
+  /* A failure among many reaches the sink. */
+  int bad = 5;
+  for (unsigned i = 0; i < 40; i++) {
+    if (i == 33) ASSERT_OK(weft_launch(pool, fail_task, &bad, sizeof bad, NULL, 0, &h[i]));
+    else ASSERT_OK(weft_launch(pool, count_task, NULL, 0, NULL, 0, &h[i]));
+  }
+  weft_task sink2;
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, h, 40, &sink2));
+  ASSERT_ERR(weft_task_wait(sink2), WEFT_ECANCELED);
+  weft_task_info info;
+  ASSERT_OK(weft_task_info_get(sink2, &info));
+  ASSERT_UEQ(info.origin.id, h[33].id);
+  ASSERT_EQ(info.status, 5);
+  for (unsigned i = 0; i < 40; i++) ASSERT_OK(weft_task_release(h[i]));
+  ASSERT_OK(weft_task_release(sink));
+  ASSERT_OK(weft_task_release(sink2));
+  ASSERT_OK(weft_task_release(ev));
+  free(h);
+  free(nodes);
+  test_pool_free(pool);
+}
+
+/* ---- pipes */
+
+static _Atomic int in_pipe;
+static _Atomic unsigned pipe_overlaps;
+static unsigned *pipe_order;
+static _Atomic unsigned pipe_pos;
+
+static int pipe_task(weft_worker *w, void *p) {
+  (void)w;
+  unsigned id;
+  memcpy(&id, p, sizeof id);
+  if (atomic_fetch_add(&in_pipe, 1) != 0) atomic_fetch_add(&pipe_overlaps, 1);
+  pipe_order[atomic_fetch_add(&pipe_pos, 1)] = id;
+  for (volatile int k = 0; k < 200; k++) {
+  }
+  atomic_fetch_sub(&in_pipe, 1);
+  return id % 97 == 0 ? 3 : 0; /* failures do not stop the pipe */
+}
+
+typedef struct pipe_launcher {
+  weft_pool pool;
+  weft_pipe *pipe;
+  unsigned base, n;
+  weft_task *events; /* member i waits on events[i % 8] */
+} pipe_launcher;
+
+static void *pipe_launch_thread(void *p) {
+  pipe_launcher *L = p;
+  for (unsigned i = 0; i < L->n; i++) {
+    unsigned id = L->base + i;
+    weft_launch_opts o = {&L->events[i % 8], 1, L->pipe, 0};
+    if (weft_launch_ex(L->pool, pipe_task, &id, sizeof id, &o, NULL) != 0) return (void *)1;
+  }
+  return NULL;
+}
+
+TEST(task_pipes) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    unsigned nw = test_worker_counts[k];
+    weft_pool pool = test_pool_new(nw);
+    enum { T = 4 };
+    unsigned per = (unsigned)test_scaled(2000, 200);
+    pipe_order = calloc((size_t)T * per, sizeof *pipe_order);
+    atomic_store(&pipe_pos, 0);
+    atomic_store(&pipe_overlaps, 0);
+    weft_pipe *pipe;
+    ASSERT_OK(weft_pipe_create(pool, &pipe));
+    weft_task ev[8];
+    for (unsigned e = 0; e < 8; e++) ASSERT_OK(weft_event_create(pool, &ev[e]));
+    pipe_launcher L[T];
+    pthread_t th[T];
+    for (unsigned t = 0; t < T; t++) {
+      L[t] = (pipe_launcher){pool, pipe, t * per, per, ev};
+      ASSERT_EQ(pthread_create(&th[t], NULL, pipe_launch_thread, &L[t]), 0);
+    }
+    /* Trigger the events in reverse order while members are launched. */
+    for (unsigned e = 8; e-- > 0;) {
+      test_sleep_ms(1);
+      ASSERT_OK(weft_event_trigger(ev[e], 0));
+    }
+    for (unsigned t = 0; t < T; t++) {
+      void *ret;
+      pthread_join(th[t], &ret);
+      ASSERT_NULL(ret);
+    }
+    /* The last member: a task after the pipe's newest. */
+    weft_task tail;
+    unsigned sentinel = T * per;
+    weft_launch_opts o = {NULL, 0, pipe, 0};
+    pipe_order = realloc(pipe_order, ((size_t)T * per + 1) * sizeof *pipe_order);
+    ASSERT_OK(weft_launch_ex(pool, pipe_task, &sentinel, sizeof sentinel, &o, &tail));
+    ASSERT_OK(weft_task_wait(tail));
+    ASSERT_EQ(atomic_load(&pipe_pos), T * per + 1);
+    ASSERT_EQ(atomic_load(&pipe_overlaps), 0);
+    /* Each launcher's members started in its launch order; the tail last. */
+    unsigned next[T] = {0};
+    for (unsigned q = 0; q < T * per; q++) {
+      unsigned id = pipe_order[q], t = id / per;
+      ASSERT_ULT(t, T);
+      ASSERT_EQ(id - t * per, next[t]);
+      next[t]++;
+    }
+    ASSERT_EQ(pipe_order[T * per], sentinel);
+    ASSERT_OK(weft_task_release(tail));
+    for (unsigned e = 0; e < 8; e++) ASSERT_OK(weft_task_release(ev[e]));
+    weft_pipe_destroy(pipe);
+    free(pipe_order);
+    test_pool_free(pool);
+  }
+}
+
+/* ---- children */
+
+static _Atomic unsigned children_done;
+
+static int child_task(weft_worker *w, void *p) {
+  (void)w;
+  (void)p;
+  for (volatile int k = 0; k < 2000; k++) {
+  }
+  atomic_fetch_add(&children_done, 1);
+  return 0;
+}
+
+typedef struct parent_arg {
+  unsigned nchildren;
+  weft_task ev; /* attached when nonzero */
+  int fail_child;
+} parent_arg;
+
+static int parent_task(weft_worker *w, void *p) {
+  parent_arg *a = p;
+  weft_pool pool = weft_worker_pool(w);
+  weft_launch_opts o = {NULL, 0, NULL, WEFT_LAUNCH_CHILD};
+  for (unsigned i = 0; i < a->nchildren; i++)
+    if (weft_launch_ex(pool, child_task, NULL, 0, &o, NULL) != 0) return 1;
+  if (a->fail_child) {
+    int v = a->fail_child;
+    if (weft_launch_ex(pool, fail_task, &v, sizeof v, &o, NULL) != 0) return 1;
+  }
+  if (a->ev.id && weft_task_attach(w, a->ev) != 0) return 2;
+  return 0;
+}
+
+static int after_parent_task(weft_worker *w, void *p) {
+  (void)w;
+  unsigned want;
+  memcpy(&want, p, sizeof want);
+  return atomic_load(&children_done) == want ? 0 : 11;
+}
+
+TEST(task_children) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    atomic_store(&children_done, 0);
+    weft_task ev;
+    ASSERT_OK(weft_event_create(pool, &ev));
+    parent_arg pa = {100, ev, 0};
+    weft_task parent, after;
+    ASSERT_OK(weft_launch(pool, parent_task, &pa, sizeof pa, NULL, 0, &parent));
+    unsigned want = 100;
+    ASSERT_OK(weft_launch(pool, after_parent_task, &want, sizeof want, &parent, 1, &after));
+    test_sleep_ms(10);
+    /* The attached event holds the parent open. */
+    ASSERT_ERR(weft_task_status(parent), WEFT_EPENDING);
+    ASSERT_OK(weft_event_trigger(ev, 0));
+    ASSERT_OK(weft_task_wait(after));
+    ASSERT_OK(weft_task_status(parent));
+    ASSERT_EQ(atomic_load(&children_done), 100);
+    ASSERT_OK(weft_task_release(parent));
+    ASSERT_OK(weft_task_release(after));
+    ASSERT_OK(weft_task_release(ev));
+    /* A failing child fails the parent and cancels its successor. */
+    parent_arg pb = {10, {0}, 9};
+    ASSERT_OK(weft_launch(pool, parent_task, &pb, sizeof pb, NULL, 0, &parent));
+    ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &parent, 1, &after));
+    ASSERT_ERR(weft_task_wait(parent), WEFT_EFAILED);
+    ASSERT_ERR(weft_task_wait(after), WEFT_ECANCELED);
+    weft_task_info info;
+    ASSERT_OK(weft_task_info_get(after, &info));
+    ASSERT_EQ(info.status, 9);
+    ASSERT_OK(weft_task_release(parent));
+    ASSERT_OK(weft_task_release(after));
+    test_pool_free(pool);
+  }
+}
+
+/* ---- waiting inside tasks */
+
+typedef struct waiter_arg {
+  weft_task target;
+  long expect;
+} waiter_arg;
+
+static int waiter_task(weft_worker *w, void *p) {
+  (void)w;
+  waiter_arg *a = p;
+  int rc = weft_task_wait(a->target);
+  if (rc) return 100 + rc;
+  long r[3];
+  if (weft_task_result(a->target, r, sizeof r) || r[2] != a->expect) return 50;
+  return 0;
+}
+
+static int launch_and_wait_task(weft_worker *w, void *p) {
+  /* Launches a task and waits for it from inside: on one worker this only
+   * works if the wait runs it (nothing else could). */
+  long *n = p;
+  weft_pool pool = weft_worker_pool(w);
+  long a[3] = {*n, 1, 0};
+  weft_task t;
+  if (weft_launch(pool, add_task, a, sizeof a, NULL, 0, &t)) return 1;
+  if (weft_task_wait(t)) return 2;
+  long r[3];
+  if (weft_task_result(t, r, sizeof r)) return 3;
+  weft_task_release(t);
+  n[1] = r[2];
+  return 0;
+}
+
+TEST(task_wait_inside) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    long n[2] = {41, 0};
+    weft_task t;
+    ASSERT_OK(weft_launch(pool, launch_and_wait_task, n, sizeof n, NULL, 0, &t));
+    ASSERT_OK(weft_task_wait(t));
+    ASSERT_OK(weft_task_result(t, n, sizeof n));
+    ASSERT_EQ(n[1], 42);
+    ASSERT_OK(weft_task_release(t));
+    /* Waiting (inside) on a task held back by an event another thread
+     * triggers later: the worker keeps working meanwhile. */
+    _Atomic int flag = 0;
+    weft_task ev, target, w1;
+    ASSERT_OK(weft_event_create(pool, &ev));
+    long a[3] = {2, 3, 0};
+    ASSERT_OK(weft_launch(pool, add_task, a, sizeof a, &ev, 1, &target));
+    waiter_arg wa = {target, 5};
+    ASSERT_OK(weft_launch(pool, waiter_task, &wa, sizeof wa, NULL, 0, &w1));
+    atomic_store(&ran_count, 0);
+    for (unsigned i = 0; i < 200; i++) ASSERT_OK(weft_launch(pool, count_task, NULL, 0, NULL, 0, NULL));
+    trigger_arg ta = {ev, &flag, 20};
+    pthread_t th;
+    ASSERT_EQ(pthread_create(&th, NULL, trigger_thread, &ta), 0);
+    ASSERT_OK(weft_task_wait(w1));
+    pthread_join(th, NULL);
+    weft_task rel[3] = {ev, target, w1};
+    for (unsigned i = 0; i < 3; i++) ASSERT_OK(weft_task_release(rel[i]));
+    /* Waiting on a failed task from inside gives its state. */
+    int six = 6;
+    weft_task f;
+    ASSERT_OK(weft_launch(pool, fail_task, &six, sizeof six, NULL, 0, &f));
+    waiter_arg wf = {f, 0};
+    ASSERT_OK(weft_launch(pool, waiter_task, &wf, sizeof wf, NULL, 0, &w1));
+    ASSERT_ERR(weft_task_wait(w1), WEFT_EFAILED);
+    weft_task_info info;
+    ASSERT_OK(weft_task_info_get(w1, &info));
+    ASSERT_EQ(info.status, 100 + WEFT_EFAILED);
+    ASSERT_OK(weft_task_release(f));
+    ASSERT_OK(weft_task_release(w1));
+    test_pool_free(pool);
+    ASSERT_EQ(atomic_load(&ran_count), 200);
+  }
+}
+
+/* ---- threading modes */
+
+TEST(task_modes) {
+  for (unsigned m = 0; m < TEST_N_MODES; m++) {
+    test_mode_pool mp;
+    test_mode_new(&mp, test_modes[m], 2, NULL);
+    enum { N = 300 };
+    stamp_node *nodes = calloc(N, sizeof *nodes);
+    stamps_reset(nodes, N);
+    weft_task h[N];
+    for (unsigned i = 0; i < N; i++) {
+      weft_task pre[2];
+      unsigned np = 0;
+      if (i >= 1) pre[np++] = h[i - 1];
+      if (i >= 7) pre[np++] = h[i / 2];
+      nodes[i].npre = np;
+      if (i >= 1) nodes[i].pre[0] = i - 1;
+      if (i >= 7) nodes[i].pre[1] = i / 2;
+      ASSERT_OK(weft_launch(mp.pool, stamp_task, &i, sizeof i, pre, np, &h[i]));
+    }
+    ASSERT_OK(weft_task_wait(h[N - 1]));
+    for (unsigned i = 0; i < N; i++) {
+      ASSERT_EQ(atomic_load(&nodes[i].runs), 1);
+      ASSERT_OK(weft_task_release(h[i]));
+    }
+    ASSERT_EQ(atomic_load(&violations_), 0);
+    /* Tasks left running or stuck at destroy: destroy runs what can run and
+     * cancels what waits on an event nobody will trigger. */
+    atomic_store(&ran_count, 0);
+    weft_task ev;
+    ASSERT_OK(weft_event_create(mp.pool, &ev));
+    for (unsigned i = 0; i < 50; i++) ASSERT_OK(weft_launch(mp.pool, count_task, NULL, 0, NULL, 0, NULL));
+    for (unsigned i = 0; i < 50; i++) ASSERT_OK(weft_launch(mp.pool, count_task, NULL, 0, &ev, 1, NULL));
+    test_mode_free(&mp);
+    ASSERT_EQ(atomic_load(&ran_count), 50);
+    free(nodes);
+  }
+}
+
+/* ---- memory: launches far beyond what is alive at once stay bounded */
+
+static int noop_task(weft_worker *w, void *p) {
+  (void)w;
+  (void)p;
+  return 0;
+}
+
+TEST(task_memory_bounded) {
+  weft_pool pool = test_pool_new(2);
+  size_t total = test_scaled(10000000, 200000); /* 10^8 with WEFT_TEST_SCALE=10 */
+  const unsigned window = 100000;               /* at most this many alive */
+  weft_task *ring = calloc(window, sizeof *ring);
+  long rss0 = -1, rss_warm = -1;
+  for (size_t i = 0; i < total; i++) {
+    weft_task *slot = &ring[i % window];
+    if (slot->id) {
+      ASSERT_OK(weft_task_wait(*slot));
+      ASSERT_OK(weft_task_release(*slot));
+    }
+    /* Half with a prerequisite: the previous one. */
+    weft_task *prev = i ? &ring[(i - 1) % window] : NULL;
+    ASSERT_OK(weft_launch(pool, noop_task, NULL, 0, prev, (i & 1) && prev ? 1 : 0, slot));
+    if (i == window) rss0 = test_rss_kib();
+    if (i == 3 * (size_t)window) rss_warm = test_rss_kib();
+  }
+  for (unsigned k = 0; k < window; k++)
+    if (ring[k].id) {
+      ASSERT_OK(weft_task_wait(ring[k]));
+      ASSERT_OK(weft_task_release(ring[k]));
+    }
+  long rss1 = test_rss_kib();
+  test_log("%zu tasks launched, %u alive at most: RSS %ld KiB after warm-up, %ld KiB at the end",
+           total, window, rss_warm, rss1);
+  if (test_have_proc() && !test_emulated() && !test_sanitized() && rss0 > 0) {
+    /* 10^5 records are 12.5 MiB; allow twice that plus the free-list slack,
+     * over what the first window already needed. */
+    ASSERT_LT(rss1 - rss0, 32 * 1024);
+  }
+  free(ring);
+  test_pool_free(pool);
+}
+
+/* ---- random dynamic DAGs from several threads, inside and outside tasks,
+ * with events and pipes mixed in. */
+
+typedef struct dag_ctx {
+  weft_pool pool;
+  unsigned base, n;      /* node indices [base, base + n) */
+  weft_task *h;          /* handles, indexed by node */
+  uint64_t seed;
+  weft_pipe *pipe;
+  weft_task ev;
+} dag_ctx;
+
+static void dag_build(dag_ctx *c) {
+  uint64_t x = c->seed;
+  for (unsigned k = 0; k < c->n; k++) {
+    unsigned i = c->base + k;
+    stamp_node *n = &nodes_[i];
+    weft_task pre[MAXP];
+    unsigned np = 0;
+    x = splitmix64(x);
+    unsigned want = k ? (unsigned)(x % 4) : 0;
+    for (unsigned q = 0; q < want; q++) {
+      x = splitmix64(x);
+      unsigned j = c->base + (unsigned)(x % k);
+      pre[np] = c->h[j];
+      n->pre[np++] = j;
+    }
+    n->npre = np;
+    weft_launch_opts o = {pre, np, NULL, 0};
+    if (x % 17 == 0 && c->ev.id) {
+      pre[np] = c->ev; /* an event; not a stamp prerequisite */
+      o.nafter = np + 1;
+    }
+    if (x % 13 == 0) o.pipe = c->pipe;
+    if (weft_launch_ex(c->pool, stamp_task, &i, sizeof i, &o, &c->h[i]) != 0) abort();
+  }
+}
+
+static void *dag_thread(void *p) {
+  dag_build(p);
+  return NULL;
+}
+
+static int dag_task(weft_worker *w, void *p) {
+  (void)w;
+  dag_ctx *c;
+  memcpy(&c, p, sizeof c);
+  dag_build(c);
+  return 0;
+}
+
+TEST(task_random_dags) {
+  unsigned counts[3] = {1, 2, 5};
+  for (unsigned k = 0; k < 3; k++) {
+    weft_pool pool = test_pool_new(counts[k]);
+    enum { OUT = 3, IN = 3, PARTS = OUT + IN };
+    unsigned per = (unsigned)test_scaled(4000, 300);
+    unsigned total = PARTS * per;
+    stamp_node *nodes = calloc(total, sizeof *nodes);
+    stamps_reset(nodes, total);
+    weft_task *h = calloc(total, sizeof *h);
+    weft_pipe *pipe;
+    ASSERT_OK(weft_pipe_create(pool, &pipe));
+    weft_task ev;
+    ASSERT_OK(weft_event_create(pool, &ev));
+    dag_ctx c[PARTS];
+    for (unsigned t = 0; t < PARTS; t++)
+      c[t] = (dag_ctx){pool, t * per, per, h, 1234567u + t * 7919u + k, pipe, ev};
+    pthread_t th[OUT];
+    weft_task inside[IN];
+    for (unsigned t = 0; t < OUT; t++) ASSERT_EQ(pthread_create(&th[t], NULL, dag_thread, &c[t]), 0);
+    for (unsigned t = 0; t < IN; t++) {
+      dag_ctx *cp = &c[OUT + t];
+      ASSERT_OK(weft_launch(pool, dag_task, &cp, sizeof cp, NULL, 0, &inside[t]));
+    }
+    test_sleep_ms(2);
+    ASSERT_OK(weft_event_trigger(ev, 0));
+    for (unsigned t = 0; t < OUT; t++) pthread_join(th[t], NULL);
+    for (unsigned t = 0; t < IN; t++) {
+      ASSERT_OK(weft_task_wait(inside[t]));
+      ASSERT_OK(weft_task_release(inside[t]));
+    }
+    for (unsigned i = 0; i < total; i++) {
+      ASSERT_OK(weft_task_wait(h[i]));
+      ASSERT_EQ(atomic_load(&nodes[i].runs), 1);
+      ASSERT_OK(weft_task_release(h[i]));
+    }
+    ASSERT_EQ(atomic_load(&violations_), 0);
+    ASSERT_OK(weft_task_release(ev));
+    weft_pipe_destroy(pipe);
+    free(h);
+    free(nodes);
+    test_pool_free(pool);
+  }
+}

@@ -35,6 +35,7 @@
 #define DEPTH_BYTES ((size_t)8192)       /* stack per nested dispatch loop */
 #define DEPTH_MIN 4u
 #define DEPTH_MAX 512u
+#define THROTTLE 4096                    /* live launches per worker before launch helps */
 #define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
 
 struct weft_pipe {
@@ -252,7 +253,8 @@ static void count_done(weft__pool *p, weft_worker *w) {
 
 /* Completes record i with final state st: wakes its successors (and its
  * parent), then drops the completion bit. Iterative over parents. */
-static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t st) {
+static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t st,
+                   uint32_t also) {
   for (;;) {
     atomic_store_explicit(&r->state, st, memory_order_release);
     uint64_t old = atomic_exchange_explicit(
@@ -277,8 +279,9 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
     if (old & WEFT__H_WAITER) weft__prim_wake32((uint32_t *)&r->state, 1);
     count_done(p, w);
     uint32_t pi = r->parent;
-    drop(p, w, i, r, R_DONE);
+    drop(p, w, i, r, R_DONE | also);
     if (!pi) return;
+    also = 0;
     /* A child: the parent waits for it (its body's count is in pending). */
     weft__trec *pr = rec(p, pi);
     if (failed) set_origin(pr, origin, ostatus);
@@ -289,21 +292,25 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
   }
 }
 
-/* Runs record i if this thread wins the claim. Returns 1 if it did. The
- * caller's scheduler bit is not touched here. */
-static int exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+/* Runs record i if this thread wins the claim. `sched`: the caller owns the
+ * scheduler's bit (it took the record off a ready queue); it is dropped
+ * here, together with completion's when the task completes now. */
+static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t sched) {
   uint32_t s = WEFT__T_NEW;
   if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
-                                               memory_order_acquire, memory_order_relaxed))
-    return 0;
+                                               memory_order_acquire, memory_order_relaxed)) {
+    if (sched) drop(p, w, i, r, sched); /* canceled, or run by a waiter */
+    return;
+  }
   if (WEFT__UNLIKELY(r->kind != WEFT__K_TASK)) { /* a join: passes its prerequisites on */
-    finish(p, w, i, r, atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_CANCELED
-                                                                              : WEFT__T_DONE);
-    return 1;
+    finish(p, w, i, r,
+           atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_CANCELED : WEFT__T_DONE,
+           sched);
+    return;
   }
   if (WEFT__UNLIKELY(atomic_load_explicit(&r->origin, memory_order_relaxed) != 0)) {
-    finish(p, w, i, r, WEFT__T_CANCELED); /* a prerequisite failed: never runs */
-    return 1;
+    finish(p, w, i, r, WEFT__T_CANCELED, sched); /* a prerequisite failed: never runs */
+    return;
   }
   atomic_store_explicit(&r->pending, 1, memory_order_relaxed); /* the body */
   r->has_children = 0;
@@ -313,19 +320,18 @@ static int exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   w->lt_cur = saved;
   if (WEFT__UNLIKELY(rc != 0)) set_origin(r, id_of(p, i, r), rc);
   if (r->has_children &&
-      atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1)
-    return 1; /* the last child completes it */
+      atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1) {
+    if (sched) drop(p, w, i, r, sched); /* the last child completes it */
+    return;
+  }
   finish(p, w, i, r,
-         atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_FAILED : WEFT__T_DONE);
-  return 1;
+         atomic_load_explicit(&r->origin, memory_order_relaxed) ? WEFT__T_FAILED : WEFT__T_DONE,
+         sched);
 }
 
-/* A record taken off a ready queue: run it (unless canceled or run by a
- * waiter already) and drop the scheduler's bit. */
+/* A record taken off a ready queue. */
 static inline void dispatch_one(weft__pool *p, weft_worker *w, uint32_t i) {
-  weft__trec *r = rec(p, i);
-  exec(p, w, i, r);
-  drop(p, w, i, r, R_SCHED);
+  exec(p, w, i, rec(p, i), R_SCHED);
 }
 
 static unsigned depth_limit(const weft__pool *p) {
@@ -661,10 +667,19 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
   }
   if (rc) return rc;
   if (out) out->id = id;
-  /* A task launched from a body that never spawns would sit in the local
-   * list until the body returns: hand it out if other workers ask. */
-  if (c->w && c->w->lt_ready && WEFT__UNLIKELY(__atomic_load_n(&c->w->hot.signal, __ATOMIC_RELAXED)))
-    flush_local(c->w);
+  weft_worker *w = c->w;
+  if (w && w->lt_ready) {
+    if (WEFT__UNLIKELY(w->lt_delta > THROTTLE) && tls_depth + 1 < depth_limit(c->p)) {
+      /* Far ahead of the workers: run what is ready now (libgomp throttles
+       * deferred tasks the same way), so the records in flight, and with
+       * them the cache footprint, stay bounded. */
+      lt_loop(w, 0);
+    } else if (WEFT__UNLIKELY(__atomic_load_n(&w->hot.signal, __ATOMIC_RELAXED))) {
+      /* A body that never spawns would keep its launches until it returns:
+       * hand them out when other workers ask. */
+      flush_local(w);
+    }
+  }
   return 0;
 }
 
@@ -755,7 +770,7 @@ int weft_event_trigger(weft_task ev, int status) {
       rc = WEFT_EALREADY;
     } else {
       if (status) set_origin(r, ev.id, status);
-      finish(c.p, c.w, i, r, status ? WEFT__T_FAILED : WEFT__T_DONE);
+      finish(c.p, c.w, i, r, status ? WEFT__T_FAILED : WEFT__T_DONE, 0);
     }
   }
   leave(&c);
@@ -770,7 +785,7 @@ static int cancel_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, 
     return 0;
   set_origin(r, id, WEFT_ECANCELED);
   /* Still linked or queued: the scheduler's bit stays until it leaves. */
-  finish(p, w, i, r, WEFT__T_CANCELED);
+  finish(p, w, i, r, WEFT__T_CANCELED, 0);
   return 1;
 }
 
@@ -876,7 +891,10 @@ static int help(weft__pool *p, weft_worker *w, uint32_t i, unsigned depth) {
   if (atomic_load_explicit(&r->state, memory_order_acquire) != WEFT__T_NEW ||
       __atomic_load_n(&r->kind, __ATOMIC_RELAXED) == WEFT__K_EVENT)
     return 0;
-  if (atomic_load_explicit(&r->pending, memory_order_acquire) == 0) return exec(p, w, i, r);
+  if (atomic_load_explicit(&r->pending, memory_order_acquire) == 0) {
+    exec(p, w, i, r, 0);
+    return 1;
+  }
   if (depth >= HELP_DEPTH) return 0;
   int did = 0;
   for (unsigned j = 0; j < WEFT__SLOTS; j++)

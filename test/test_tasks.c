@@ -472,7 +472,7 @@ TEST(task_pipes) {
     weft_pool pool = test_pool_new(nw);
     enum { T = 4 };
     unsigned per = (unsigned)test_scaled(2000, 200);
-    pipe_order = calloc((size_t)T * per, sizeof *pipe_order);
+    pipe_order = calloc((size_t)T * per + 1, sizeof *pipe_order); /* + the tail */
     atomic_store(&pipe_pos, 0);
     atomic_store(&pipe_overlaps, 0);
     weft_pipe *pipe;
@@ -499,7 +499,6 @@ TEST(task_pipes) {
     weft_task tail;
     unsigned sentinel = T * per;
     weft_launch_opts o = {NULL, 0, pipe, 0};
-    pipe_order = realloc(pipe_order, ((size_t)T * per + 1) * sizeof *pipe_order);
     ASSERT_OK(weft_launch_ex(pool, pipe_task, &sentinel, sizeof sentinel, &o, &tail));
     ASSERT_OK(weft_task_wait(tail));
     ASSERT_EQ(atomic_load(&pipe_pos), T * per + 1);

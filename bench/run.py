@@ -722,6 +722,12 @@ def js_suite(args, cfg):
         if args.reps or args.quick:
             chain_args.append(str(args.reps or 3))
         scripts.append(("chain.mjs", chain_args))
+    # loops over a large Float64Array: `loops.mjs [workers] [n] [reps]`
+    if os.path.exists(os.path.join(jsdir, "loops.mjs")):
+        loop_args = [str(max(workers)), str(10**6 if args.quick else 10**7)]
+        if args.reps or args.quick:
+            loop_args.append(str(args.reps or 3))
+        scripts.append(("loops.mjs", loop_args))
     for script, sargs in scripts:
         srows = js_script_rows(script, ["node", os.path.join(jsdir, script)] + sargs,
                                cfg["timeout"])

@@ -2,8 +2,9 @@
 //   node bench/js/throughput.mjs [workers] [tasks]
 // weft (wasm): spawned from tasks (C task 'adds': a task tree spawning one
 // task per addition), and submitted from the main thread in batches
-// (pool.map: one job per batch); the plain postMessage pool of pm_pool.mjs (one
-// message per task, and 256 tasks per message); piscina (one run() per task).
+// (pool.map: one job per batch; pool.mapColumns: the batch as typed-array
+// columns); the plain postMessage pool of pm_pool.mjs (one message per task,
+// and 256 or 10,000 tasks per message); piscina (one run() per task).
 import { createPool } from '../../js/src/index.js';
 import { PmPool } from './pm_pool.mjs';
 import Piscina from 'piscina';
@@ -28,7 +29,7 @@ async function best(fn, reps = 3) {
 }
 
 // ---- weft
-const pool = await createPool({ wasm: TEST_WASM, workers });
+const pool = await createPool({ wasm: TEST_WASM, workers, tasks: new URL('./loop_tasks.mjs', import.meta.url) });
 const expect = (N * (N - 1)) / 2 + N;
 const spawnedN = N * 20;
 const expectSpawned = (spawnedN * (spawnedN - 1)) / 2 + spawnedN;
@@ -45,6 +46,22 @@ for (const batch of [256, 10000]) {
     await Promise.all(ps);
   }));
 }
+// Batches as typed-array columns (pool.mapColumns): the same items, no
+// per-item encoding on this thread; a JavaScript task ('jadd', looped over
+// each chunk on the worker) and the C task 'add' (one call per item in wasm).
+for (const batch of [256, 10000]) {
+  const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+  const outs = Array.from({ length: Math.ceil(N / batch) }, () => new Float64Array(batch));
+  for (const [task, what] of [['jadd', 'JavaScript task'], ['add', 'C task']]) {
+    const r = await pool.mapColumns(task, [a, one]);
+    for (let i = 0; i < batch; i++) if (r[i] !== i + 1) throw new Error(`${task}: ${r[i]}`);
+    report(`weft: batches of ${batch} as typed-array columns (pool.mapColumns, ${what})`, N, await best(async () => {
+      const ps = [];
+      for (let k = 0, done = 0; done < N; done += batch, k++) ps.push(pool.mapColumns(task, [a, one], { out: outs[k] }));
+      await Promise.all(ps);
+    }));
+  }
+}
 await pool.destroy();
 
 // ---- plain postMessage pool (pm_pool.mjs)
@@ -58,15 +75,17 @@ report('postMessage pool: one task per message', N, await best(async () => {
   for (const x of r) s += x;
   if (s !== expect) throw new Error('pm sum');
 }));
-report('postMessage pool: 256 tasks per message', N, await best(async () => {
-  const ps = [];
-  for (let i = 0; i < N; i += 256) {
-    const b = new Float64Array(512);
-    for (let k = 0; k < 256; k++) { b[2 * k] = i + k; b[2 * k + 1] = 1; }
-    ps.push(pm.send({ batch: b }, [b.buffer]));
-  }
-  await Promise.all(ps);
-}));
+for (const batch of [256, 10000]) {
+  report(`postMessage pool: ${batch} tasks per message`, N, await best(async () => {
+    const ps = [];
+    for (let i = 0; i < N; i += batch) {
+      const b = new Float64Array(2 * batch);
+      for (let k = 0; k < batch; k++) { b[2 * k] = i + k; b[2 * k + 1] = 1; }
+      ps.push(pm.send({ batch: b }, [b.buffer]));
+    }
+    await Promise.all(ps);
+  }));
+}
 await pm.close();
 
 // ---- piscina

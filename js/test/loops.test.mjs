@@ -4,6 +4,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../src/index.js';
+import { reduceTreeOracle } from './browser/oracles.js'; // shared with the browser suite
 
 const TASKS = new URL('./tasks.mjs', import.meta.url);
 // The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
@@ -13,20 +14,7 @@ const GRAIN = 1000;
 // Sizes: empty, one item, around the grain, odd, and 10^7.
 const SIZES = [0, 1, GRAIN - 1, GRAIN, GRAIN + 1, 12345, 1e7];
 
-// The documented reduction tree (src/wasm/host_loop.c): leaves of `grain`
-// items (or min(n, 256) equal leaves), node [a, b) = combine([a, mid), [mid, b)).
-function treeOracle(begin, end, grain, leafValue, combine) {
-  const n = end - begin;
-  if (n === 0) return 0;
-  const m = grain ? Math.ceil(n / grain) : Math.min(n, 256);
-  const start = (i) => begin + (grain ? Math.min(i * grain, n) : Math.floor((i * n) / m));
-  const node = (a, b) => {
-    if (b - a === 1) return leafValue(start(a), start(b));
-    const mid = a + ((b - a) >>> 1);
-    return combine(node(a, mid), node(mid, b));
-  };
-  return node(0, m);
-}
+const treeOracle = reduceTreeOracle;
 
 for (const mode of ['waitAsync', 'message', 'single thread']) {
   describe(`loops (${mode})`, () => {

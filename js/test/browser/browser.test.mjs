@@ -63,6 +63,10 @@ test('a throwing JavaScript task rejects with its name; the pool stays usable', 
   await inPage('errors');
 });
 
+test('loops (pool.for, pool.reduce, ctx.for, mapColumns) match sequential oracles, both completion modes', T, async () => {
+  for (const completion of ['waitAsync', 'message']) assert.ok((await inPage('loops', { arg: { completion } })).sizes.length);
+});
+
 test('repeated create/destroy', T, async () => {
   assert.equal((await inPage('createDestroy')).cycles, 6);
 });

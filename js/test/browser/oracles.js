@@ -43,3 +43,19 @@ export function treeSeq(b0) {
   }
   return count;
 }
+
+// The value of a reduction as documented (src/wasm/host_loop.c): leaves of
+// `grain` items (or min(n, 256) equal leaves without one), node [a, b) =
+// combine(node [a, mid), node [mid, b)), mid = a + (b - a) / 2; 0 if empty.
+export function reduceTreeOracle(begin, end, grain, leafValue, combine) {
+  const n = end - begin;
+  if (n === 0) return 0;
+  const m = grain ? Math.ceil(n / grain) : Math.min(n, 256);
+  const start = (i) => begin + (grain ? Math.min(i * grain, n) : Math.floor((i * n) / m));
+  const node = (a, b) => {
+    if (b - a === 1) return leafValue(start(a), start(b));
+    const mid = a + ((b - a) >>> 1);
+    return combine(node(a, mid), node(mid, b));
+  };
+  return node(0, m);
+}

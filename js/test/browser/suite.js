@@ -3,7 +3,7 @@
 // summary for the log or throws; every pool is destroyed before it returns.
 
 import { createPool, isolationProblem, canShareMemory } from '../../src/index.js';
-import { fibSeq, nqueensSeq, treeSeq } from './oracles.js';
+import { fibSeq, nqueensSeq, treeSeq, reduceTreeOracle } from './oracles.js';
 
 const TASKS = new URL('./page-tasks.js', import.meta.url);
 // The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
@@ -94,7 +94,61 @@ async function errorChecks(pool) {
   throwsSync(() => pool.run('fib', 1, 2, 3, 4, 5, 6), TypeError, 'six arguments');
 }
 
+// pool.for / pool.reduce / ctx.for / mapColumns against sequential oracles,
+// over sizes 0, 1, the grain +- 1, odd and large; a throwing chunk.
+async function loopChecks(pool, large = 1e6) {
+  const G = 100;
+  const sizes = [0, 1, G - 1, G, G + 1, 1235, large];
+  const x = pool.alloc(Float64Array, large + 8), seen = pool.alloc(Uint8Array, large + 8);
+  for (let i = 0; i < x.length; i++) x[i] = (i % 1000) / 2;
+  const seqSum = (lo, hi) => {
+    let s = 0;
+    for (let i = lo; i < hi; i++) s += x[i];
+    return s;
+  };
+  for (const n of sizes) {
+    for (const grain of [undefined, G]) {
+      seen.fill(0);
+      await pool.for('mark', 2, 2 + n, { grain }, seen);
+      for (let i = 0; i < n + 4; i++) {
+        if (seen[i] !== (i >= 2 && i < 2 + n ? 1 : 0)) throw new Error(`for n ${n} grain ${grain}: item ${i} ran ${seen[i]} times`);
+      }
+      eq(await pool.reduce('sum_range', 0, n, { grain }, x), reduceTreeOracle(0, n, grain, seqSum, (a, b) => a + b),
+        `reduce sum n ${n} grain ${grain}`);
+      eq(await pool.reduce('sum_range', 0, n, { grain, combine: 'max' }, x),
+        n ? reduceTreeOracle(0, n, grain, seqSum, Math.max) : -Infinity, `reduce max n ${n}`);
+    }
+  }
+  eq(await pool.reduce('lohi', 3, 1003, { combine: 'mix' }),
+    reduceTreeOracle(3, 1003, undefined, (lo, hi) => lo * 3 + hi, (a, b) => (a * 7 + b) % 1000003), 'a named combine');
+  const v = pool.alloc(Float64Array, 5001);
+  eq(await pool.run('nested_loops', v, 3, 0),
+    reduceTreeOracle(0, 5001, undefined, (lo, hi) => 1.5 * (hi - 1 + lo) * (hi - lo), (a, b) => a + b), 'ctx.for + ctx.reduce');
+  const col = Float32Array.from({ length: 777 }, (_, i) => i / 4);
+  const sq = await pool.map('sq', col);
+  for (let i = 0; i < col.length; i++) eq(sq[i], col[i] * col[i], `map sq[${i}]`);
+  const out = new Int32Array(777);
+  await pool.mapColumns('add', [col, new Uint8Array(777).fill(3)], { out });
+  for (let i = 0; i < col.length; i++) eq(out[i], Math.trunc(col[i] + 3), `mapColumns add[${i}]`);
+  const e = await rejects(pool.for('throws_at', 0, 1000, { grain: 100 }, 517), (x) => x instanceof RangeError,
+    'a throwing chunk');
+  check(/chunk \[500, 600\)/.test(e.message) && e.task === 'throws_at', `names the chunk: ${e.message}`);
+  throwsSync(() => pool.for('mark', 5, 4, undefined, seen), RangeError, 'begin > end');
+  throwsSync(() => pool.for('mark', 0, 2 ** 32, undefined, seen), RangeError, 'end beyond 2^32 - 1');
+  throwsSync(() => pool.for('mark', 0, 1.5, undefined, seen), TypeError, 'a non-integer end');
+  throwsSync(() => pool.for('mark', 0, 4, undefined, new Uint8Array(4)), TypeError, 'a view outside the pool');
+  eq(await pool.reduce('mark', 0, 1000, undefined, seen), 1000, 'usable after the errors');
+  pool.free(x);
+  pool.free(seen);
+  pool.free(v);
+  return { sizes };
+}
+
 export const tests = {
+  async loops({ completion = 'auto' } = {}) {
+    return withPool({ workers: 2, tasks: TASKS, completion }, loopChecks);
+  },
+
   async isolated() {
     eq(globalThis.crossOriginIsolated, true, 'crossOriginIsolated');
     eq(typeof SharedArrayBuffer, 'function', 'typeof SharedArrayBuffer');
@@ -249,6 +303,7 @@ export const tests = {
       eq(pool.fallbackReason, problem, 'fallbackReason');
       await coreChecks(pool);
       await errorChecks(pool);
+      await loopChecks(pool, 100000);
       return { problem: e.message };
     });
   },

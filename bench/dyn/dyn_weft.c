@@ -1,0 +1,138 @@
+/* dyn_weft - weft on the one-shot shapes of dyn_common.h. Variants:
+ *   graph-oneshot  every repetition: weft_graph_create, each task added with
+ *                  the edges from its predecessors as it is created,
+ *                  weft_graph_run, weft_graph_destroy (all timed)
+ *   graph-reused   the graph is built once (untimed) and run once per
+ *                  repetition (weft's design point, for comparison)
+ *   launch         weft launched tasks (issue 10): NOT WRITTEN YET, see
+ *                  run_launch below; exits DN_EXIT_UNAVAILABLE */
+#include "dyn_common.h" /* first: it sets _POSIX_C_SOURCE */
+
+#include <weft.h>
+
+typedef struct ctx {
+  weft_pool pool;
+  weft_node *nodes; /* the handle of each task, as a program would keep them */
+  weft_graph *g;    /* graph-reused: the one graph */
+} ctx;
+
+static int node_fn(weft_worker *w, void *args) {
+  (void)w;
+  uint32_t v;
+  memcpy(&v, args, sizeof v);
+  dn_task(v);
+  return 0;
+}
+
+/* Creates the graph as a program discovering its work would: each task,
+ * then an edge from each of its predecessors. */
+static int build(ctx *c, weft_graph **out) {
+  weft_graph *g;
+  int rc = weft_graph_create(&g);
+  if (rc) return rc;
+  for (uint32_t v = 0; v < dn_g.n && !rc; v++) {
+    rc = weft_graph_add(g, node_fn, &v, sizeof v, &c->nodes[v]);
+    uint32_t buf[2];
+    const uint32_t *p;
+    unsigned np = dn_preds(v, buf, &p);
+    for (unsigned k = 0; k < np && !rc; k++) rc = weft_graph_edge(g, c->nodes[p[k]], c->nodes[v]);
+  }
+  if (rc) {
+    weft_graph_destroy(g);
+    return rc;
+  }
+  *out = g;
+  return 0;
+}
+
+static int run_checked(weft_pool pool, weft_graph *g) {
+  weft_graph_result res;
+  int rc = weft_graph_run(pool, g, &res);
+  if (rc) {
+    fprintf(stderr, "weft_graph_run: %s\n", weft_strerror(rc));
+    return rc;
+  }
+  if (res.nodes_run != dn_g.n) {
+    fprintf(stderr, "weft_graph_run: %llu nodes ran, expected %u\n",
+            (unsigned long long)res.nodes_run, dn_g.n);
+    exit(3);
+  }
+  return 0;
+}
+
+static double run_oneshot(void *p) {
+  ctx *c = p;
+  double t0 = dn_now_ms();
+  weft_graph *g;
+  int rc = build(c, &g);
+  if (rc) {
+    fprintf(stderr, "build: %s\n", weft_strerror(rc));
+    return -1;
+  }
+  rc = run_checked(c->pool, g);
+  weft_graph_destroy(g);
+  double t1 = dn_now_ms();
+  return rc ? -1 : t1 - t0;
+}
+
+static double run_reused(void *p) {
+  ctx *c = p;
+  double t0 = dn_now_ms();
+  int rc = run_checked(c->pool, c->g);
+  double t1 = dn_now_ms();
+  return rc ? -1 : t1 - t0;
+}
+
+/* ------------------------------------------------------------------------
+ * LAUNCH: weft launched tasks (issue 10), to be written with that API.
+ * One timed repetition: launch every task v in index order with the
+ * handles of its predecessors (dn_preds) as prerequisites, the task body
+ * calling dn_task(v); wait for all of them; return the milliseconds. Until
+ * then the variant reports itself unavailable (run.py: "skipped"). */
+static double run_launch(void *p) {
+  (void)p;
+  return -2;
+}
+/* --------------------------------------------------------------------- */
+
+int main(int argc, char **argv) {
+  dn_args a;
+  if (dn_parse(argc, argv, &a, "graph-oneshot|graph-reused|launch")) return 2;
+  double (*one)(void *);
+  if (strcmp(a.variant, "graph-oneshot") == 0) one = run_oneshot;
+  else if (strcmp(a.variant, "graph-reused") == 0) one = run_reused;
+  else if (strcmp(a.variant, "launch") == 0) one = run_launch;
+  else {
+    fprintf(stderr, "dyn_weft: unknown variant '%s'\n", a.variant);
+    return 2;
+  }
+  if (one == run_launch && run_launch(NULL) == -2) {
+    fprintf(stderr, "dyn_weft: variant 'launch' is not written yet\n");
+    return DN_EXIT_UNAVAILABLE;
+  }
+  ctx c = {{0}, NULL, NULL};
+  c.nodes = dn_alloc((size_t)dn_g.n * sizeof *c.nodes);
+  weft_config cfg;
+  weft_config_default(&cfg);
+  cfg.workers = a.workers;
+  int rc = weft_pool_create(&c.pool, &cfg);
+  if (rc) {
+    fprintf(stderr, "weft_pool_create: %s\n", weft_strerror(rc));
+    return 2;
+  }
+  if (one == run_reused) {
+    if ((rc = build(&c, &c.g))) {
+      fprintf(stderr, "build: %s\n", weft_strerror(rc));
+      return 2;
+    }
+    /* Two untimed runs: validation, and the strategy's first timings
+     * (docs/GRAPHS.md) are not what a reused graph costs. */
+    for (int k = 0; k < 2; k++)
+      if (run_checked(c.pool, c.g)) return 2;
+  }
+  int status = dn_loop(&a, a.variant, one, &c);
+  weft_graph_destroy(c.g);
+  weft_pool_destroy(c.pool);
+  free(c.nodes);
+  return status;
+}

@@ -6,12 +6,16 @@
  * 4096, edges (from, to) pairs in chunks of 65536, names in a string arena:
  * adding allocates only when a chunk fills.
  *
- * Validate ("compile"): counting sort of the edges into CSR successor lists,
- * in-degrees, Kahn's algorithm; on a cycle, a backward walk inside the nodes
- * Kahn could not remove extracts one cycle. The result (each node's range
- * of successor slots, written into its record, the successor array, the
- * in-degrees and the join counters) is kept until the graph changes, so runs
- * allocate nothing.
+ * Validate ("compile"): adding counts the edges that go from a later node
+ * to an earlier one; with none, the order of addition is a topological
+ * order and there is nothing to check. Otherwise Kahn's algorithm over the
+ * CSR arrays gives the order or, on a cycle, a backward walk inside the
+ * nodes Kahn could not remove extracts one. The CSR arrays (each node's
+ * range of successor slots, written into its record, the slots, the
+ * in-degrees and the join counters: build_csr) are made when a shared run
+ * or Kahn first needs them, so a graph run once in order (one worker) pays
+ * for neither. All of it is kept until the graph changes, so runs allocate
+ * nothing.
  *
  * Run: docs/GRAPHS.md has the full argument. In short, a task processes a
  * node, then decrements its successors' join counters; of the successors
@@ -159,10 +163,10 @@ struct weft_graph {
   int check_rc;
   weft_graph_error check_err;
 
-  uint32_t *succ;   /* validation's CSR successor array */
-  succ_rec *rsucc;  /* the same slots as shared runs read them (built by the first) */
+  uint64_t nback;   /* edges from a later node to an earlier one (from > to) */
+  succ_rec *rsucc;  /* CSR successor slots as shared runs read them (build_csr) */
   size_t rsucc_cap;
-  int rsucc_ok;
+  int csr_ok;       /* rsucc, indeg, join, node ranges and roots are built */
   uint32_t *ord_node;       /* ordered runs: position -> node, unless ord_forward */
   size_t ord_node_cap;
   /* Strategy choice (drive): ns per node of the last timed run of each. */
@@ -173,7 +177,7 @@ struct weft_graph {
   uint32_t *indeg;
   _Atomic uint32_t *join;
   _Atomic uint32_t *link;
-  size_t node_cap, succ_cap;
+  size_t node_cap;
   uint32_t roots_begin, roots_end;
   int counters_dirty;
 
@@ -210,6 +214,7 @@ void weft__graph_set_depth_limit(unsigned lim) { atomic_store(&depth_override, l
 uint64_t weft__graph_deferred(void) { return atomic_load(&deferred_count); }
 /* Whether every join counter equals its in-degree (valid compiled graph). */
 int weft__graph_counters_clean(const weft_graph *g) {
+  if (!g->csr_ok) return 1; /* no counters built (only ordered runs so far) */
   for (uint32_t i = 0; i < g->nnodes; i++)
     if (atomic_load_explicit(&g->join[i], memory_order_relaxed) != g->indeg[i]) return 0;
   return 1;
@@ -319,7 +324,6 @@ void weft_graph_destroy(weft_graph *g) {
     next = c->next;
     free(c);
   }
-  free(g->succ);
   free(g->rsucc);
   free(g->ord_node);
   free(g->indeg);
@@ -334,6 +338,7 @@ int weft_graph_clear(weft_graph *g) {
   if (is_running(g)) return WEFT_EBUSY;
   g->nnodes = 0;
   g->nedges = 0;
+  g->nback = 0;
   g->nbig = 0;
   for (str_chunk *c = g->strs; c; c = c->next) c->used = 0;
   g->str_cur = g->strs;
@@ -514,6 +519,7 @@ static int push_edge(weft_graph *g, uint32_t f, uint32_t t) {
   e->from = f;
   e->to = t;
   g->nedges = i + 1;
+  g->nback += f > t; /* (validation: no backward edge, no cycle) */
   return 0;
 }
 
@@ -541,12 +547,13 @@ int weft_graph_edges(weft_graph *g, const weft_node *from, const weft_node *to, 
   }
   if (n > MAX_SLOTS || g->nedges + g->nnodes + n > MAX_SLOTS)
     return broke(g, WEFT_ENOMEM, NULL, 0);
-  uint64_t before = g->nedges;
+  uint64_t before = g->nedges, back = g->nback;
   for (size_t k = 0; k < n; k++) {
     node_index(g, from[k], &f);
     node_index(g, to[k], &t);
     if (push_edge(g, f, t)) {
       g->nedges = before; /* all or nothing */
+      g->nback = back;
       return broke(g, WEFT_ENOMEM, NULL, 0);
     }
   }
@@ -700,34 +707,20 @@ out:
   return rc;
 }
 
-/* Builds the run arrays and checks for a cycle. */
-/* The ordered runs' array: the nodes in the order they were added when
- * every edge goes forward (the order the user wrote the work in, so the
- * nodes' own data is walked front to back), else in Kahn's order (link[]). */
-static int compile_order(weft_graph *g) {
+/* The shared runs' arrays, from the edge list: each node's range of
+ * successor slots (written into its record), the slots as runs read them
+ * (successor, SINGLE flag, the successor's own range: the flag and range
+ * are known here, so one scatter pass writes the final slot), the
+ * in-degrees, the join counters (= in-degrees) and the roots' slots after
+ * the edges'. Two passes over the edges, one over the nodes. Built when a
+ * shared run (or Kahn, for a graph with a backward edge) first needs them:
+ * a graph only ever run in order never pays for them (on this VM first
+ * touching 12 bytes a slot made validation several times slower). */
+static int build_csr(weft_graph *g) {
   uint32_t n = g->nnodes;
   uint64_t ne = g->nedges;
-  int forward = 1;
-  for (uint64_t k = 0; k < ne && forward; k++) {
-    const edge_rec *ed = edge_at(g, k);
-    forward = ed->from < ed->to;
-  }
-  if (!forward) {
-    if (reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node)) return WEFT_ENOMEM;
-    for (uint32_t p = 0; p < n; p++)
-      g->ord_node[p] = atomic_load_explicit(&g->link[p], memory_order_relaxed);
-  }
-  g->ord_forward = forward;
-  g->cost_ordered = g->cost_shared = 0;
-  g->runs_since_probe = 0;
-  return 0;
-}
-
-static int compile(weft_graph *g, weft_graph_error *e) {
-  uint32_t n = g->nnodes;
-  uint64_t ne = g->nedges;
-  size_t slots = (size_t)ne + n;
-  if (reserve((void **)&g->succ, &g->succ_cap, slots, sizeof *g->succ)) return WEFT_ENOMEM;
+  if (reserve((void **)&g->rsucc, &g->rsucc_cap, (size_t)ne + n, sizeof *g->rsucc))
+    return WEFT_ENOMEM;
   if (n > g->node_cap) {
     size_t cap = g->node_cap;
     if (reserve((void **)&g->indeg, &cap, n, sizeof *g->indeg)) return WEFT_ENOMEM;
@@ -737,77 +730,74 @@ static int compile(weft_graph *g, weft_graph_error *e) {
     if (reserve((void **)&g->link, &cap, n, sizeof *g->link)) return WEFT_ENOMEM;
     g->node_cap = n;
   }
-  uint32_t *indeg = g->indeg, *succ = g->succ;
-  for (uint32_t i = 0; i < n; i++) {
-    node_at(g, i)->begin = 0; /* out-degree count for now */
-    indeg[i] = 0;
-  }
+  /* link[] counts out-degrees, then is each node's fill cursor. */
+  uint32_t *indeg = g->indeg, *cur = (uint32_t *)(void *)g->link;
+  _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "link doubles as cursors");
+  memset(indeg, 0, (size_t)n * sizeof *indeg);
+  memset(cur, 0, (size_t)n * sizeof *cur);
   for (uint64_t k = 0; k < ne; k++) {
-    edge_rec *ed = edge_at(g, k);
-    node_at(g, ed->from)->begin++;
+    const edge_rec *ed = edge_at(g, k);
+    cur[ed->from]++;
     indeg[ed->to]++;
   }
-  uint32_t at = 0;
+  succ_rec *rs = g->rsucc;
+  uint32_t at = 0, nroots = 0;
   for (uint32_t i = 0; i < n; i++) {
     node_rec *r = node_at(g, i);
-    uint32_t d = r->begin;
+    uint32_t d = cur[i];
     r->begin = at;
-    r->end = at | (r->end & BIG_ARGS);
+    r->end = (at + d) | (r->end & BIG_ARGS);
+    cur[i] = at;
     at += d;
+    atomic_store_explicit(&g->join[i], indeg[i], memory_order_relaxed);
+    if (indeg[i] == 0) rs[ne + nroots++] = (succ_rec){i | SINGLE, r->begin, at};
   }
   for (uint64_t k = 0; k < ne; k++) {
-    edge_rec *ed = edge_at(g, k);
-    /* (end stays below 2^31: the increment never touches BIG_ARGS) */
-    succ[node_at(g, ed->from)->end++ & ~BIG_ARGS] = ed->to;
+    const edge_rec *ed = edge_at(g, k);
+    const node_rec *t = node_at(g, ed->to);
+    rs[cur[ed->from]++] =
+        (succ_rec){ed->to | (indeg[ed->to] == 1 ? SINGLE : 0), t->begin, t->end & ~BIG_ARGS};
   }
-  /* Kahn, FIFO: join[] holds the remaining in-degrees, link[] the queue. */
-  _Atomic uint32_t *rem = g->join;
-  _Atomic uint32_t *queue = g->link;
-  uint32_t qh = 0, qt = 0;
-  for (uint32_t i = 0; i < n; i++) {
-    atomic_store_explicit(&rem[i], indeg[i], memory_order_relaxed);
-    if (indeg[i] == 0) atomic_store_explicit(&queue[qt++], i, memory_order_relaxed);
-  }
-  uint32_t nroots = qt;
   g->roots_begin = (uint32_t)ne;
   g->roots_end = (uint32_t)ne + nroots;
-  for (uint32_t k = 0; k < nroots; k++)
-    succ[ne + k] = atomic_load_explicit(&queue[k], memory_order_relaxed) | SINGLE;
-  while (qh < qt) {
-    uint32_t u = atomic_load_explicit(&queue[qh++], memory_order_relaxed);
-    const node_rec *r = node_at(g, u);
-    for (uint32_t s = r->begin, e = r->end & ~BIG_ARGS; s < e; s++) {
-      uint32_t v = succ[s];
-      uint32_t r = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
-      atomic_store_explicit(&rem[v], r, memory_order_relaxed);
-      if (r == 0) atomic_store_explicit(&queue[qt++], v, memory_order_relaxed);
-    }
-  }
-  int rc = 0;
-  if (qt < n) {
-    rc = extract_cycle(g, rem, e);
-  } else {
-    for (uint64_t k = 0; k < ne; k++)
-      if (indeg[succ[k]] == 1) succ[k] |= SINGLE;
-    g->rsucc_ok = 0;
-    if (compile_order(g)) return WEFT_ENOMEM;
-  }
-  for (uint32_t i = 0; i < n; i++) atomic_store_explicit(&g->join[i], indeg[i], memory_order_relaxed);
   g->counters_dirty = 0;
-  return rc;
+  g->csr_ok = 1;
+  return 0;
 }
 
-/* The shared runs' slot table, built by the first shared run after a
- * validation (a graph only ever run in order never needs it, and on this
- * VM first-touching 12 bytes a slot made validation several times slower). */
-static int build_rsucc(weft_graph *g) {
-  if (reserve((void **)&g->rsucc, &g->rsucc_cap, g->roots_end, sizeof *g->rsucc)) return WEFT_ENOMEM;
-  for (size_t k = 0; k < g->roots_end; k++) { /* edges, then the roots */
-    const node_rec *r = node_at(g, g->succ[k] & ~SINGLE);
-    g->rsucc[k] = (succ_rec){g->succ[k], r->begin, r->end & ~BIG_ARGS};
+/* Checks for a cycle and prepares the ordered runs' order. Edges are
+ * counted as they are added: when none goes from a later node to an earlier
+ * one (the usual way to build, each node after its predecessors) the order
+ * of addition is a topological order, there is no cycle, and nothing is
+ * left to do. Otherwise Kahn's algorithm (FIFO) over the CSR arrays gives
+ * the order, or leaves the nodes of some cycle, one of which is extracted
+ * for the report. */
+static int compile(weft_graph *g, weft_graph_error *e) {
+  uint32_t n = g->nnodes;
+  g->csr_ok = 0;
+  g->ord_forward = g->nback == 0;
+  g->cost_ordered = g->cost_shared = 0;
+  g->runs_since_probe = 0;
+  if (g->ord_forward) return 0;
+  int rc = build_csr(g);
+  if (rc) return rc;
+  if (reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node)) return WEFT_ENOMEM;
+  _Atomic uint32_t *rem = g->join; /* remaining in-degrees */
+  uint32_t *queue = g->ord_node, qh = 0, qt = 0;
+  for (uint32_t k = g->roots_begin; k < g->roots_end; k++) queue[qt++] = g->rsucc[k].s & ~SINGLE;
+  while (qh < qt) {
+    const node_rec *r = node_at(g, queue[qh++]);
+    for (uint32_t s = r->begin, end = r->end & ~BIG_ARGS; s < end; s++) {
+      uint32_t v = g->rsucc[s].s & ~SINGLE;
+      uint32_t left = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
+      atomic_store_explicit(&rem[v], left, memory_order_relaxed);
+      if (left == 0) queue[qt++] = v;
+    }
   }
-  g->rsucc_ok = 1;
-  return 0;
+  if (qt < n) rc = extract_cycle(g, rem, e);
+  for (uint32_t i = 0; i < n; i++)
+    atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
+  return rc;
 }
 
 /* Validation without the busy check (the caller holds the graph). */
@@ -1137,7 +1127,7 @@ static void ord_run(weft_worker *w, weft_graph *g) {
 
 /* One run of a claimed, valid graph. */
 static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int ordered) {
-  if (g->counters_dirty) {
+  if (g->counters_dirty && g->csr_ok) { /* (without the CSR there are none) */
     for (uint32_t i = 0; i < g->nnodes; i++)
       atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
     g->counters_dirty = 0;
@@ -1275,7 +1265,7 @@ static void drive(weft_worker *w, drive_args *a) {
       continue;
     }
     int ordered = pick_ordered(g, nw);
-    if (!ordered && !g->rsucc_ok && (rc = build_rsucc(g)) != 0) break;
+    if (!ordered && !g->csr_ok && (rc = build_csr(g)) != 0) break;
     uint64_t t0 = weft__prim_now_ns();
     rc = run_once(w, g, &a->res, ordered);
     if (rc) break;

@@ -160,8 +160,11 @@ static const char *shape_name[SHAPE_COUNT] = {"random", "layered", "chain", "out
                                               "caterpillar", "dense"};
 
 /* A DAG of about n nodes of the given shape. Node indices are shuffled
- * through a random permutation so index order is not a topological order. */
-static dag dag_make(int shape, uint32_t n, uint64_t seed) {
+ * through a random permutation so index order is not a topological order,
+ * unless `shuffle` is 0: then every edge goes from a lower index to a
+ * higher one (a graph built in order: validation has no cycle to look for,
+ * and the shared runs' arrays are made by the first shared run). */
+static dag dag_make_p(int shape, uint32_t n, uint64_t seed, int shuffle) {
   dag d = {0};
   uint64_t s = seed * 0x2545f4914f6cdd1dull + (uint64_t)shape;
   if (n < 2) n = 2;
@@ -174,7 +177,7 @@ static dag dag_make(int shape, uint32_t n, uint64_t seed) {
   uint32_t *perm = malloc(n * sizeof *perm);
   ASSERT_NOT_NULL(perm);
   for (uint32_t i = 0; i < n; i++) perm[i] = i;
-  for (uint32_t i = n - 1; i > 0; i--) {
+  for (uint32_t i = n - 1; i > 0 && shuffle; i--) {
     uint32_t j = rng_below(&s, i + 1);
     uint32_t t = perm[i];
     perm[i] = perm[j];
@@ -255,6 +258,8 @@ static dag dag_make(int shape, uint32_t n, uint64_t seed) {
   free(perm);
   return d;
 }
+
+static dag dag_make(int shape, uint32_t n, uint64_t seed) { return dag_make_p(shape, n, seed, 1); }
 
 /* Builds a graph of d's nodes (all rec_fn over r) and edges. */
 static weft_graph *graph_of(const dag *d, rec *r, weft_node **nodes_out, int batch) {
@@ -592,12 +597,14 @@ TEST(graph_random_dags) {
         uint32_t n = sizes[si];
         if (shape == SHAPE_DENSE && n > 200) continue;
         uint64_t seed = 7919u * (uint64_t)(wk + 1) + 131u * (uint64_t)shape + si;
-        dag d = dag_make(shape, n, seed);
+        int shuffle = (seed & 2) != 0; /* else built in order (no backward edge) */
+        dag d = dag_make_p(shape, n, seed, shuffle);
         rec *r = rec_new(d.n);
         weft_graph *g = graph_of(&d, r, NULL, (int)(seed & 1));
-        char what[96];
-        snprintf(what, sizeof what, "%s n=%u m=%zu workers=%u seed=%llu %s", shape_name[shape],
-                 d.n, d.m, test_worker_counts[wk], (unsigned long long)seed, strategy_name[st]);
+        char what[112];
+        snprintf(what, sizeof what, "%s n=%u m=%zu workers=%u seed=%llu %s%s", shape_name[shape],
+                 d.n, d.m, test_worker_counts[wk], (unsigned long long)seed, strategy_name[st],
+                 shuffle ? "" : " in order");
         weft_graph_result res;
         uint32_t runs = 0;
         for (int rep = 0; rep < 3; rep++) {
@@ -1374,6 +1381,63 @@ TEST(graph_rerun_no_alloc) {
     dag_free(&d);
   }
   test_pool_free(pool);
+}
+
+/* A graph built in order runs with no CSR arrays on one worker (ordered),
+ * then on two with shared runs (the arrays made on demand); then it grows:
+ * a new node with an edge back to node 0 (acyclic, but index order is no
+ * longer a topological order), and finally an edge closing a cycle. Each
+ * stage is checked against its edges under each strategy. */
+TEST(graph_grow_after_run) {
+  weft_pool one = test_pool_new(1), two = test_pool_new(2);
+  const uint32_t k = 500;
+  dag d = dag_make_p(SHAPE_CHAIN, k, 77, 0);
+  rec *r = rec_new(k + 1);
+  weft_node *nodes;
+  weft_graph *g = graph_of(&d, r, &nodes, 0);
+  uint32_t runs = 0;
+  ASSERT_OK(weft_graph_run(one, g, NULL));
+  check_run(&d, r, ++runs, "in order, one worker");
+  for (int st = 0; st < N_STRATEGIES; st++) {
+    weft__graph_force_strategy(st);
+    ASSERT_OK(weft_graph_run(two, g, NULL));
+    ASSERT_OK(weft_graph_run(one, g, NULL));
+    runs += 2;
+    check_run(&d, r, runs, strategy_name[st]);
+    ASSERT(weft__graph_counters_clean(g));
+  }
+  /* x = node k, before node 0. */
+  weft_node x;
+  rec_args xa = {r, k};
+  ASSERT_OK(weft_graph_add(g, rec_fn, &xa, sizeof xa, &x));
+  ASSERT_OK(weft_graph_edge(g, x, nodes[0]));
+  d.n = k + 1;
+  dag_edge(&d, k, 0);
+  atomic_store(&r->count[k], runs); /* as if it had run every time */
+  ASSERT_OK(weft_graph_validate(g, NULL));
+  for (int st = 0; st < N_STRATEGIES; st++) {
+    weft__graph_force_strategy(st);
+    ASSERT_OK(weft_graph_run(two, g, NULL));
+    check_run(&d, r, ++runs, "grown, backward edge");
+    ASSERT_OK(weft_graph_run(one, g, NULL));
+    check_run(&d, r, ++runs, "grown, backward edge, one worker");
+    ASSERT(weft__graph_counters_clean(g));
+  }
+  weft__graph_force_strategy(0);
+  /* The chain's end -> x closes a cycle through every node. */
+  ASSERT_OK(weft_graph_edge(g, nodes[k - 1], x));
+  weft_graph_error err;
+  ASSERT_ERR(weft_graph_validate(g, &err), WEFT_ECYCLE);
+  ASSERT_UEQ(err.cycle_length, k + 1);
+  ASSERT_ERR(weft_graph_run(two, g, NULL), WEFT_ECYCLE);
+  ASSERT_ERR(weft_graph_run(one, g, NULL), WEFT_ECYCLE);
+  check_run(&d, r, runs, "after the cycle (nothing ran)");
+  weft_graph_destroy(g);
+  free(nodes);
+  rec_free(r);
+  dag_free(&d);
+  test_pool_free(one);
+  test_pool_free(two);
 }
 
 /* -------------------------------------------------------------------- DOT */

@@ -105,6 +105,7 @@ typedef struct node_rec {
 } node_rec;
 
 _Static_assert(sizeof(node_rec) == 32, "a node is half a cache line");
+_Static_assert(sizeof(node_rec) * NODE_CHUNK == NODE_CHUNK * 32u, "block cache sizes");
 
 typedef struct big_args {
   union {
@@ -126,6 +127,8 @@ typedef struct succ_rec {
 typedef struct edge_rec {
   uint32_t from, to;
 } edge_rec;
+
+_Static_assert(sizeof(edge_rec) == 8, "block cache sizes");
 
 /* One worker's count of node functions called in the current run; own
  * cache line, written by that worker only. */
@@ -165,7 +168,7 @@ struct weft_graph {
 
   uint64_t nback;   /* edges from a later node to an earlier one (from > to) */
   succ_rec *rsucc;  /* CSR successor slots as shared runs read them (build_csr) */
-  size_t rsucc_cap;
+  size_t rsucc_cap; /* bytes, as every arr_reserve capacity */
   int csr_ok;       /* rsucc, indeg, join, node ranges and roots are built */
   uint32_t *ord_node;       /* ordered runs: position -> node, unless ord_forward */
   size_t ord_node_cap;
@@ -177,7 +180,7 @@ struct weft_graph {
   uint32_t *indeg;
   _Atomic uint32_t *join;
   _Atomic uint32_t *link;
-  size_t node_cap;
+  size_t indeg_cap, join_cap, link_cap; /* bytes */
   uint32_t roots_begin, roots_end;
   int counters_dirty;
 
@@ -228,6 +231,119 @@ static void *xmalloc(size_t n) {
 static void *xrealloc(void *p, size_t n) {
   atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
   return realloc(p, n ? n : 1);
+}
+
+/* ------------------------------------------------------------ block cache
+ *
+ * Node and edge chunks of destroyed graphs are kept, process-wide, for the
+ * graphs built next, up to CACHE_BYTES in all. A program that builds a
+ * graph, runs it once and destroys it, again and again (work discovered as
+ * it goes), then builds on memory that is already mapped: on this VM fresh
+ * pages (a fault each, then unmapping them at destroy) were two thirds of
+ * the time of building a 1M-node wavefront. One list per chunk kind (the
+ * sizes are fixed), threaded through the blocks, under a spinlock held for
+ * a push or a pop; the shared runs' arrays have one spare per kind (below).
+ * Blocks cached at exit are still reachable (no leak). */
+#define CACHE_BYTES ((size_t)128 << 20)
+enum { BLK_NODES, BLK_EDGES, BLK_KINDS };
+static const size_t blk_size[BLK_KINDS] = {
+    NODE_CHUNK * 32u, /* = sizeof(node_rec), checked below */
+    EDGE_CHUNK * 8u,  /* = sizeof(edge_rec) */
+};
+typedef struct cached_blk {
+  struct cached_blk *next;
+} cached_blk;
+static atomic_flag cache_lock = ATOMIC_FLAG_INIT;
+static cached_blk *cache_head[BLK_KINDS];
+static size_t cache_bytes;
+
+static void cache_acquire(void) {
+  while (atomic_flag_test_and_set_explicit(&cache_lock, memory_order_acquire)) {
+  }
+}
+
+static void cache_release(void) { atomic_flag_clear_explicit(&cache_lock, memory_order_release); }
+
+/* A chunk of the given kind: a cached one, else a new one (NULL: no memory). */
+static void *blk_get(int kind) {
+  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  cache_acquire();
+  cached_blk *b = cache_head[kind];
+  if (b) {
+    cache_head[kind] = b->next;
+    cache_bytes -= blk_size[kind];
+  }
+  cache_release();
+  if (b) return b;
+  return kind == BLK_NODES ? weft__aligned_alloc(WEFT__CACHE_LINE, blk_size[kind])
+                           : malloc(blk_size[kind]);
+}
+
+/* Gives a chunk back: to the cache while it has room, else to the system. */
+static void blk_put(int kind, void *p) {
+  if (!p) return;
+  cache_acquire();
+  int keep = cache_bytes + blk_size[kind] <= CACHE_BYTES;
+  if (keep) {
+    cached_blk *b = p;
+    b->next = cache_head[kind];
+    cache_head[kind] = b;
+    cache_bytes += blk_size[kind];
+  }
+  cache_release();
+  if (keep) return;
+  if (kind == BLK_NODES) weft__aligned_free(p);
+  else free(p);
+}
+
+/* The shared runs' arrays (build_csr) of a destroyed graph: one spare per
+ * kind (the biggest seen, within the same byte budget), taken by the next
+ * build_csr that needs more room than its graph has. Their contents are
+ * always rewritten, so nothing is copied. */
+enum { ARR_RSUCC, ARR_INDEG, ARR_JOIN, ARR_LINK, ARR_KINDS };
+static void *spare_p[ARR_KINDS];
+static size_t spare_bytes[ARR_KINDS];
+
+/* Makes *p an array of at least `bytes` (old contents dropped). */
+static int arr_reserve(int kind, void **p, size_t *cap_bytes, size_t bytes) {
+  if (bytes <= *cap_bytes) return 0;
+  void *q = NULL;
+  size_t qb = 0;
+  cache_acquire();
+  if (spare_bytes[kind] >= bytes) {
+    q = spare_p[kind];
+    qb = spare_bytes[kind];
+    spare_p[kind] = NULL;
+    spare_bytes[kind] = 0;
+    cache_bytes -= qb;
+  }
+  cache_release();
+  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  if (!q) {
+    q = malloc(bytes);
+    qb = bytes;
+    if (!q) return WEFT_ENOMEM;
+  }
+  free(*p);
+  *p = q;
+  *cap_bytes = qb;
+  return 0;
+}
+
+/* Offers a destroyed graph's array as its kind's spare. */
+static void arr_put(int kind, void *p, size_t bytes) {
+  if (!p) return;
+  cache_acquire();
+  void *drop = p;
+  size_t old = spare_bytes[kind];
+  if (bytes > old && cache_bytes - old + bytes <= CACHE_BYTES) {
+    drop = spare_p[kind];
+    spare_p[kind] = p;
+    spare_bytes[kind] = bytes;
+    cache_bytes = cache_bytes - old + bytes;
+  }
+  cache_release();
+  free(drop);
 }
 
 /* initial-exec: no __tls_get_addr call in a shared library. wasm has only
@@ -311,24 +427,24 @@ int weft_graph_create(weft_graph **out) {
 void weft_graph_destroy(weft_graph *g) {
   if (!g) return;
   for (size_t i = 0; i < g->nchunks_len; i++) {
-    weft__aligned_free(g->nchunks[i]);
+    blk_put(BLK_NODES, g->nchunks[i]);
     free((void *)g->names[i]);
   }
   free(g->nchunks);
   free((void *)g->names);
   for (size_t i = 0; i < g->bchunks_len; i++) free(g->bchunks[i]);
   free(g->bchunks);
-  for (size_t i = 0; i < g->echunks_len; i++) free(g->echunks[i]);
+  for (size_t i = 0; i < g->echunks_len; i++) blk_put(BLK_EDGES, g->echunks[i]);
   free(g->echunks);
   for (str_chunk *c = g->strs, *next; c; c = next) {
     next = c->next;
     free(c);
   }
-  free(g->rsucc);
+  arr_put(ARR_RSUCC, g->rsucc, g->rsucc_cap);
   free(g->ord_node);
-  free(g->indeg);
-  free((void *)g->join);
-  free((void *)g->link);
+  arr_put(ARR_INDEG, g->indeg, g->indeg_cap);
+  arr_put(ARR_JOIN, (void *)g->join, g->join_cap);
+  arr_put(ARR_LINK, (void *)g->link, g->link_cap);
   weft__aligned_free(g->ran);
   free(g);
 }
@@ -382,8 +498,7 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
       g->names = nm;
       g->nchunks_cap = cap;
     }
-    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-    node_rec *chunk = weft__aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof *chunk);
+    node_rec *chunk = blk_get(BLK_NODES);
     if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
     g->names[g->nchunks_len] = NULL;
     g->nchunks[g->nchunks_len++] = chunk;
@@ -511,7 +626,7 @@ static int push_edge(weft_graph *g, uint32_t f, uint32_t t) {
   uint64_t c = i >> EDGE_CHUNK_SHIFT;
   if ((i & (EDGE_CHUNK - 1)) == 0 && c >= g->echunks_len) {
     if (grow_ptrs((void ***)&g->echunks, &g->echunks_cap, g->echunks_len)) return WEFT_ENOMEM;
-    edge_rec *chunk = xmalloc(EDGE_CHUNK * sizeof *chunk);
+    edge_rec *chunk = blk_get(BLK_EDGES);
     if (!chunk) return WEFT_ENOMEM;
     g->echunks[g->echunks_len++] = chunk;
   }
@@ -719,17 +834,13 @@ out:
 static int build_csr(weft_graph *g) {
   uint32_t n = g->nnodes;
   uint64_t ne = g->nedges;
-  if (reserve((void **)&g->rsucc, &g->rsucc_cap, (size_t)ne + n, sizeof *g->rsucc))
+  size_t nb = (size_t)n * sizeof(uint32_t);
+  if (arr_reserve(ARR_RSUCC, (void **)&g->rsucc, &g->rsucc_cap,
+                  ((size_t)ne + n) * sizeof *g->rsucc) ||
+      arr_reserve(ARR_INDEG, (void **)&g->indeg, &g->indeg_cap, nb) ||
+      arr_reserve(ARR_JOIN, (void **)&g->join, &g->join_cap, nb) ||
+      arr_reserve(ARR_LINK, (void **)&g->link, &g->link_cap, nb))
     return WEFT_ENOMEM;
-  if (n > g->node_cap) {
-    size_t cap = g->node_cap;
-    if (reserve((void **)&g->indeg, &cap, n, sizeof *g->indeg)) return WEFT_ENOMEM;
-    cap = g->node_cap;
-    if (reserve((void **)&g->join, &cap, n, sizeof *g->join)) return WEFT_ENOMEM;
-    cap = g->node_cap;
-    if (reserve((void **)&g->link, &cap, n, sizeof *g->link)) return WEFT_ENOMEM;
-    g->node_cap = n;
-  }
   /* link[] counts out-degrees, then is each node's fill cursor. */
   uint32_t *indeg = g->indeg, *cur = (uint32_t *)(void *)g->link;
   _Static_assert(sizeof(_Atomic uint32_t) == sizeof(uint32_t), "link doubles as cursors");

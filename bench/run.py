@@ -14,6 +14,15 @@ Suites (--suite, default all of them, in this order):
             seq / weft / tbb / omp; nodes per second for build and for run, at
             each worker count, medians, ratio of all workers to 1 worker and
             to seq.
+  dyn       one-shot dependencies (bench/dyn/*.c*): wavefront, chain, tree,
+            random DAG created on the fly in every repetition, each task
+            after its predecessors, run once: weft launched tasks (variant
+            "launch", reported as skipped until it exists), weft graph
+            built-run-destroyed and reused, oneTBB task_group + atomic join
+            counters and flow graph, OpenMP depend (gcc; clang where built);
+            M tasks/s, medians, every repetition checked against a
+            sequential run inside the binary and the checksums compared
+            across implementations here.
   js        weft.wasm under Node (bench/js): builds js/dist/weft.wasm
             (js/build.sh), runs bench/js/fj.mjs (fork-join in wasm beside the
             native bench_weft of the same build directory) and
@@ -67,7 +76,7 @@ REQUIRED = {"seq", "weft"}  # missing these is an error even with the default --
 DEFAULT_N = {"fib": 35, "nqueens": 13, "tree": 2000, "sort": 10_000_000}
 QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
 
-SUITES = ["forkjoin", "graph", "js"]
+SUITES = ["forkjoin", "graph", "dyn", "js"]
 GRAPH_BENCHES = ["wavefront", "chain", "tree", "random", "wavefront-work"]
 GRAPH_IMPLS = ["seq", "weft", "tbb", "omp"]
 GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000,
@@ -75,6 +84,20 @@ GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50
 # Variants: the same shape with nodes of real size (GB_WORK steps of
 # arithmetic per node, ~0.6 us here), where sharing the nodes pays.
 GRAPH_VARIANTS = {"wavefront-work": ("wavefront", 500, 256)}  # shape, GB_WORK, default side
+DYN_BENCHES = ["wavefront", "chain", "tree", "random"]
+# impl -> (binary in bench/dyn, variant argument)
+DYN_IMPLS = {
+    "launch": ("dyn_weft", "launch"),  # weft launched tasks (issue 10): not written yet
+    "graph-oneshot": ("dyn_weft", "graph-oneshot"),
+    "graph-reused": ("dyn_weft", "graph-reused"),
+    "tbb-taskgroup": ("dyn_tbb", "taskgroup"),
+    "tbb-flow": ("dyn_tbb", "flow"),
+    "omp": ("dyn_omp", "omp"),
+    "omp-clang": ("dyn_omp_clang", "omp"),
+}
+DYN_REQUIRED = {"graph-oneshot", "graph-reused"}
+DYN_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000}
+DYN_EXIT_UNAVAILABLE = 4  # bench/dyn/dyn_common.h: variant not in this build
 # bench/js/fj.mjs cases for --quick (its own defaults otherwise)
 JS_QUICK_CASES = "fib:30,nqueens:10,tree:1000"
 JS_TASKS = 200_000
@@ -555,6 +578,119 @@ def graph_suite(args, cfg, available):
 
 
 # --------------------------------------------------------------------------
+# dyn suite
+
+def dyn_suite(args, cfg, available):
+    """One-shot dependency benchmarks (bench/dyn): each binary creates the
+    shape's tasks and runs them once per repetition, printing one JSON line
+    per repetition after checking every task's value against a sequential
+    run. Returns the rows."""
+    reps, budget, workers, benches, sizes = (cfg["reps"], cfg["budget"], cfg["workers"],
+                                             cfg["benches"], cfg["sizes"])
+    bindir = os.path.join(args.build_dir, "bench", "dyn")
+    section("one-shot dependencies: " + ", ".join(f"{b} n={sizes[b] or 'default'}"
+                                                  for b in benches)
+            + f"; {reps} reps (median), budget {budget:g} s per combination, workers {workers}")
+    rows, skipped = [], set()
+    checksum = {}  # bench -> (impl, result) of the first implementation
+    for bench in benches:
+        for impl in available:
+            binary, variant = DYN_IMPLS[impl]
+            for w in workers:
+                t0 = time.monotonic()
+                print(f"  {bench:9s} {impl:13s} workers={w:<3d} ...", end="", flush=True)
+                cmd = [os.path.join(bindir, binary), variant, bench, str(sizes[bench]), str(w),
+                       str(reps), str(budget)]
+                try:
+                    p = subprocess.run(cmd, capture_output=True, text=True, timeout=cfg["timeout"])
+                except subprocess.TimeoutExpired:
+                    print(" FAILED")
+                    loud(f"dyn {bench}/{impl}/{w}: timed out after {cfg['timeout']} s")
+                    continue
+                if p.returncode == DYN_EXIT_UNAVAILABLE:
+                    print(f" skipped: {p.stderr.strip().splitlines()[-1] if p.stderr.strip() else ''}")
+                    skipped.add(impl)
+                    continue
+                recs, err = json_records(p, cmd)
+                if err:
+                    print(" FAILED")
+                    loud(f"dyn {bench}/{impl}/{w}: {err}")
+                    continue
+                med = statistics.median(r["ms"] for r in recs)
+                n = recs[0]["n"]
+                row = {"suite": "dyn", "bench": bench, "impl": impl, "workers": recs[0]["workers"],
+                       "n": n, "edges": recs[0]["edges"], "median_ms": round(med, 4),
+                       "tasks_per_s": round(n / (med / 1e3)) if med > 0 else None,
+                       "min_ms": round(min(r["ms"] for r in recs), 4), "reps": len(recs),
+                       "result": recs[0]["result"]}
+                first = checksum.setdefault(bench, (impl, recs[0]["result"]))
+                bad = [r for r in recs if r["result"] != first[1]]
+                if bad:
+                    row["error"] = (f"checksum {bad[0]['result']} != {first[1]} of {first[0]}")
+                    loud(f"dyn {bench}/{impl}/{w}: {row['error']}")
+                rows.append(row)
+                print(f" {row['tasks_per_s'] / 1e6:.1f}M tasks/s ({len(recs)} reps, "
+                      f"{time.monotonic() - t0:.1f} s)", flush=True)
+
+    def find(bench, impl, w):
+        for r in rows:
+            if (r["bench"], r["impl"], r["workers"]) == (bench, impl, w):
+                return r
+        return None
+
+    allw = max(workers)
+    hdr = ["bench", "impl", "workers", "tasks", "edges", "reps", "median ms", "M tasks/s",
+           "best M/s", "vs tbb-taskgroup", f"{allw}w / 1w"]
+    lines = []
+    for r in rows:
+        tg = find(r["bench"], "tbb-taskgroup", r["workers"])
+        r["vs_tbb_taskgroup"] = (round(tg["median_ms"] / r["median_ms"], 4)
+                                 if tg and r["median_ms"] > 0 else None)
+        one = find(r["bench"], r["impl"], 1)
+        r["scaling_vs_1"] = (round(one["median_ms"] / r["median_ms"], 4)
+                             if one and r["workers"] == allw and allw != 1 and r["median_ms"] > 0
+                             else None)
+        best = r["n"] / (r["min_ms"] / 1e3) / 1e6 if r["min_ms"] > 0 else 0
+        lines.append([r["bench"], r["impl"], str(r["workers"]), str(r["n"]), str(r["edges"]),
+                      str(r["reps"]), f"{r['median_ms']:.2f}",
+                      f"{r['tasks_per_s'] / 1e6:.1f}" if r["tasks_per_s"] else "-",
+                      f"{best:.1f}", fmt_ratio(r["vs_tbb_taskgroup"]),
+                      fmt_ratio(r["scaling_vs_1"])])
+    print()
+    print_table(hdr, lines, left=2)
+    print()
+    print("M tasks/s = tasks / median time of one repetition (creating the tasks, running them, "
+          "and tearing down; graph-reused: one run of a graph built once); vs tbb-taskgroup = its "
+          f"time / this time at the same worker count (> 1: faster); {allw}w / 1w = 1-worker "
+          f"time / {allw}-worker time (> 1: faster with more workers).")
+    if skipped:
+        print(f"skipped (not in this build): {', '.join(sorted(skipped))}")
+    print("targets (issue 10; reported, not failures):")
+
+    def tgt(label, ok, detail):
+        print(f"  {'ok  ' if ok else 'MISS'} {label}: {detail}")
+    r = find("wavefront", "graph-oneshot", 1)
+    if r and r["tasks_per_s"] and r["n"] == 1024 * 1024:  # (the issue's size only)
+        tgt("weft graph one-shot, wavefront, 1 worker >= 20M nodes/s", r["tasks_per_s"] >= 20e6,
+            f"{r['tasks_per_s'] / 1e6:.1f}M nodes/s")
+    for b in benches:
+        r, tg = find(b, "launch", 1), find(b, "tbb-taskgroup", 1)
+        if r and tg and r["median_ms"] > 0:
+            ratio = tg["median_ms"] / r["median_ms"]
+            tgt(f"{b}: launched >= 2x tbb-taskgroup at 1 worker", ratio >= 2, f"{ratio:.2f}x")
+        r1, rn = find(b, "launch", 1), find(b, "launch", allw)
+        if r1 and rn and allw != 1:
+            tgt(f"{b}: launched, {allw} workers not slower than 1",
+                rn["median_ms"] <= r1["median_ms"],
+                f"{rn['median_ms']:.1f} vs {r1['median_ms']:.1f} ms")
+    r = find("wavefront", "launch", 1)
+    if r and r["tasks_per_s"] and r["n"] == 1024 * 1024:
+        tgt("launched, wavefront, 1 worker >= 40M tasks/s", r["tasks_per_s"] >= 40e6,
+            f"{r['tasks_per_s'] / 1e6:.1f}M tasks/s")
+    return rows, skipped
+
+
+# --------------------------------------------------------------------------
 # js suite
 
 def js_run_script(label, cmd, timeout):
@@ -775,7 +911,7 @@ def js_browser(args, cfg):
 # --------------------------------------------------------------------------
 # summary
 
-def summary(workers, fj, gr, js):
+def summary(workers, fj, gr, js, dy=None):
     """One table over all suites: a row per workload, seq and every runtime at
     each worker count side by side."""
     ws = " / ".join(map(str, workers))
@@ -839,6 +975,32 @@ def summary(workers, fj, gr, js):
                 line("graph", f"{bench} ({n} nodes) {phase}", "M nodes/s",
                      mps("seq", 1) or "-", per_w(lambda w: mps("weft", w)),
                      per_w(lambda w: mps("omp", w)), per_w(lambda w: mps("tbb", w)), note=note)
+    if dy:
+        drows = dy["rows"]
+
+        def dmps(bench, impl, w):
+            for r in drows:
+                if (r["bench"], r["impl"], r["workers"]) == (bench, impl, w):
+                    return num(r["tasks_per_s"] / 1e6) if r["tasks_per_s"] else "-"
+            return None
+        for bench in dict.fromkeys(r["bench"] for r in drows):
+            n = next(r["n"] for r in drows if r["bench"] == bench)
+            extra = []
+            for impl, label in (("tbb-flow", "oneTBB flow graph"), ("omp-clang", "omp clang")):
+                v = per_w(lambda w: dmps(bench, impl, w))
+                if v != "-":
+                    extra.append(f"{label} {v}")
+            line("dyn", f"{bench} ({n} tasks) one-shot graph", "M tasks/s",
+                 weft=per_w(lambda w: dmps(bench, "graph-oneshot", w)),
+                 omp=per_w(lambda w: dmps(bench, "omp", w)),
+                 tbb=per_w(lambda w: dmps(bench, "tbb-taskgroup", w)),
+                 note="tbb: task_group + join counters; " + "; ".join(extra))
+            launch = per_w(lambda w: dmps(bench, "launch", w))
+            line("dyn", f"{bench} ({n} tasks) launched tasks", "M tasks/s",
+                 weft=launch, note="not written yet" if launch == "-" else "")
+            line("dyn", f"{bench} ({n} tasks) graph reused", "M tasks/s",
+                 weft=per_w(lambda w: dmps(bench, "graph-reused", w)),
+                 note="built once, one run per rep")
     if js:
         # fj.mjs rows: {bench, n, workers, wasm_ms, native_ms, ...}: the native
         # build's time goes in the weft column, wasm beside it.
@@ -925,6 +1087,9 @@ def summary(workers, fj, gr, js):
     if gr:
         notes.append("graph: million nodes per second, median (higher is better; run = one "
                      "execution of an already built graph, build = create + add nodes and edges)")
+    if dy:
+        notes.append("dyn: one-shot dependencies, million tasks per second, median (tasks created "
+                     "and run once per repetition, every value checked)")
     if js:
         notes.append("node: fork-join in weft.wasm under Node with the native bench_weft of the "
                      "same build in the weft column, and tasks per second for tiny independent "
@@ -986,6 +1151,12 @@ def main():
                     help="graph: size override (wavefront: the side N) (repeatable)")
     ap.add_argument("--runs-per-build", type=int, default=None,
                     help="graph: timed runs of each built graph (default 3; sets GB_RUNS)")
+    ap.add_argument("--dyn-bench", default=",".join(DYN_BENCHES),
+                    help="dyn: comma list of " + ",".join(DYN_BENCHES))
+    ap.add_argument("--dyn-impl", default=",".join(DYN_IMPLS),
+                    help="dyn: comma list of " + ",".join(DYN_IMPLS))
+    ap.add_argument("--dyn-n", action="append", default=[], metavar="BENCH=N",
+                    help="dyn: size override (wavefront: the side N) (repeatable)")
     ap.add_argument("--out", default=os.path.join(REPO, "bench", "results", "latest.jsonl"),
                     help="JSON lines output (default bench/results/latest.jsonl)")
     ap.add_argument("--no-plots", action="store_true",
@@ -1047,6 +1218,19 @@ def main():
         if b not in GRAPH_BENCHES or not v.isdigit():
             sys.exit(f"run.py: bad --graph-n '{spec}'")
         gcfg["sizes"][b] = int(v)
+    # dyn configuration
+    dcfg = {"workers": workers,
+            "reps": args.reps or (3 if args.quick else 7),
+            "budget": args.budget if args.budget is not None else (5.0 if args.quick else 20.0),
+            "benches": parse_list(args.dyn_bench, DYN_BENCHES, "dyn bench"),
+            "timeout": args.timeout or 600,
+            "sizes": dict(DYN_QUICK_N) if args.quick else {b: 0 for b in DYN_BENCHES}}
+    dimpls = parse_list(args.dyn_impl, list(DYN_IMPLS), "dyn impl")
+    for spec in args.dyn_n:
+        b, _, v = spec.partition("=")
+        if b not in DYN_BENCHES or not v.isdigit():
+            sys.exit(f"run.py: bad --dyn-n '{spec}'")
+        dcfg["sizes"][b] = int(v)
     jcfg = {"workers": workers, "timeout": args.timeout or (300 if args.quick else 600)}
     if args.timeout is None:
         args.timeout = 300
@@ -1057,13 +1241,18 @@ def main():
         targets += [BINARIES[i] for i in impls] + (["bench_idle"] if not args.no_idle else [])
     if "graph" in suites:
         targets += [f"graph_{i}" for i in gimpls]
+    dyn_optional = ()
+    if "dyn" in suites:  # dyn_weft must build; the peers only where their libraries are
+        targets += [t for t in dict.fromkeys(DYN_IMPLS[i][0] for i in dimpls) if t == "dyn_weft"]
+        dyn_optional = tuple(t for t in dict.fromkeys(DYN_IMPLS[i][0] for i in dimpls)
+                             if t != "dyn_weft")
     if "js" in suites:  # fj.mjs: bench_seq for the spawn overhead over seq
         targets += [t for t in ("bench_weft", "bench_seq") if t not in targets]
     if "js" in suites and "graph_weft" not in targets:  # browser_graph.mjs: native figures
         targets.append("graph_weft")
     # fj.mjs: the same benchmarks built by clang, the wasm build's compiler
     # (wasm/clang columns), where clang is installed
-    optional = ("bench_weft_clang", "bench_seq_clang") if "js" in suites else ()
+    optional = (("bench_weft_clang", "bench_seq_clang") if "js" in suites else ()) + dyn_optional
     if not args.no_build:
         print(f"building {len(targets)} targets in {args.build_dir} ...", flush=True)
         build(args.build_dir, targets, optional)
@@ -1090,6 +1279,18 @@ def main():
             else:
                 print(f"WARNING: {path} missing: graph impl '{i}' skipped", flush=True)
 
+    d_avail = []
+    if "dyn" in suites:
+        ddir = os.path.join(args.build_dir, "bench", "dyn")
+        for i in dimpls:
+            path = os.path.join(ddir, DYN_IMPLS[i][0])
+            if os.path.exists(path):
+                d_avail.append(i)
+            elif i in DYN_REQUIRED or args.dyn_impl != ",".join(DYN_IMPLS):
+                loud(f"binary {path} for dyn impl '{i}' is missing (build failed?)")
+            else:
+                print(f"WARNING: {path} missing: dyn impl '{i}' skipped", flush=True)
+
     mach = machine_info()
     print("weft benchmarks: " + ", ".join(suites))
     print(f"  cpu:     {mach['cpu']}")
@@ -1113,11 +1314,16 @@ def main():
         rows, _ = graph_suite(args, gcfg, g_avail)
         gr = {"rows": rows}
         out_rows += rows
+    dy = None
+    if "dyn" in suites and d_avail:
+        rows, _ = dyn_suite(args, dcfg, d_avail)
+        dy = {"rows": rows}
+        out_rows += rows
     if "js" in suites:
         rows, js = js_suite(args, jcfg)
         out_rows += rows
 
-    summary(workers, fj, gr, js)
+    summary(workers, fj, gr, js, dy)
     mach["loadavg_end"] = loadavg()
     print(f"load average: start {mach['loadavg_start']}, end {mach['loadavg_end']} "
           f"(includes this run's own load); {time.monotonic() - t_start:.0f} s in all")

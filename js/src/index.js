@@ -11,7 +11,7 @@
 // job's state word changes (Atomics.waitAsync). See js/README.md.
 
 import {
-  BLOCK_SIZE, NOTICE_ROOT, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
+  BLOCK_SIZE, NOTICE_ROOT, LOOP_SIZE, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, checkArgs, coreCount, isNode, nowMs,
   readUtf8, writeBlock, readCString, viewTag,
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
@@ -414,14 +414,70 @@ export class Pool {
       if (cleanup) cleanup();
       return Promise.resolve(v);
     }
-    const L = this._rt.L;
-    const b = r + L.block;
-    const dv = this._rt.view(r + L.runSize);
-    dv.setUint32(b + 8, loop, true); // loop_root's slot 0 (the rest is zero)
-    return this._submit(r, this._loopTask, read || ((v) => v.getFloat64(b + 8, true)), () => {
-      this._ex.weft_wasm_loop_free(loop);
-      if (cleanup) cleanup();
+    // Loops started in one turn of the event loop go to the workers as one
+    // job (_flushLoops, at the next microtask): one submission and one
+    // wake-up of this thread for all of them.
+    this._pending++;
+    hold();
+    return new Promise((resolve, reject) => {
+      this._loops.push({ r, loop, read, cleanup, resolve, reject });
+      if (this._loops.length === 1) queueMicrotask(() => this._flushLoops());
     });
+  }
+
+  // Submits the loops queued by _loop: one alone as its own root
+  // (loop_root), several as one job whose root spreads them over the workers
+  // (loops_root, src/wasm/host_loop.c). Each loop keeps its own run record,
+  // so each promise gets its own result or error.
+  async _flushLoops() {
+    const q = this._loops;
+    this._loops = [];
+    const ex = this._ex;
+    const L = this._rt.L;
+    let job = 0, list = 0;
+    let failure = null;
+    try {
+      if (q.length === 1) {
+        job = q[0].r;
+        this._rt.view(job + L.runSize).setUint32(job + L.block + 8, q[0].loop, true); // loop_root's slot 0
+        await this._job(job, this._loopTask);
+      } else {
+        job = ex.weft_wasm_run_new();
+        list = ex.weft_wasm_alloc(4 * q.length, 4);
+        if (!job || !list) throw new Error('weft: out of memory');
+        const dv = this._rt.view(Math.max(list + 4 * q.length, job + L.runSize));
+        for (let i = 0; i < q.length; i++) dv.setUint32(list + 4 * i, q[i].loop, true);
+        dv.setUint32(job + L.block + 8, list, true);  // loops_root's slot 0: the loops
+        dv.setUint32(job + L.block + 16, q.length, true); // slot 1: how many
+        await this._job(job, this._loopsTask);
+      }
+    } catch (e) {
+      failure = e;
+    }
+    const broken = this._broken;
+    if (q.length > 1 && !broken) {
+      ex.weft_wasm_run_free(job);
+      ex.weft_wasm_free(list);
+    }
+    for (const it of q) {
+      try {
+        if (failure) throw failure;
+        const err = this._runError(it.r);
+        if (err) throw err;
+        it.resolve(it.read ? it.read() : this._rt.view(it.loop + LOOP_SIZE).getFloat64(it.loop + 104, true));
+      } catch (e) {
+        it.reject(e);
+      } finally {
+        // A failed worker leaves its run unfinished: its memory stays put.
+        if (!broken) {
+          ex.weft_wasm_run_free(it.r);
+          ex.weft_wasm_loop_free(it.loop);
+          if (it.cleanup) it.cleanup();
+        }
+        release();
+        if (--this._pending === 0 && this._idle) this._idle();
+      }
+    }
   }
 
   // Runs task `name` once per item i of the columns (typed arrays of equal
@@ -528,56 +584,65 @@ export class Pool {
   }
 
   async _submit(r, fn, read, cleanup) {
-    const ex = this._ex;
-    const L = this._rt.L;
-    let inner = 0;
-    if (this._completion === 'message') {
-      inner = this._wrapNotice(r, fn);
-      if (!inner) {
-        ex.weft_wasm_run_free(r);
-        if (cleanup) cleanup();
-        throw new Error('weft: out of memory');
-      }
-      fn = this._rt.jsTask;
-    }
-    const rc = ex.weft_wasm_submit(this._hp, r, fn);
-    if (rc !== 0) {
-      ex.weft_wasm_run_free(r);
-      ex.weft_wasm_free(inner);
-      if (cleanup) cleanup();
-      throw new Error(`weft: submit failed: ${readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
-    }
-    // Registered before anything can deliver the message.
-    const notice = inner ? this._notice(r) : null;
     this._pending++;
     hold();
     try {
-      if (notice) {
-        await Promise.race([notice, this._failed]);
-        await pollWhile(this._memory, (r + L.state) >> 2, 2);
-      } else {
-        await Promise.race([waitWhile(this._rt, (r + L.state) >> 2, 2), this._failed]);
-      }
-      if (Atomics.load(this._rt.int32(r + L.runSize), (r + L.error) >> 2) !== 0) {
-        const dv = new DataView(this._memory.buffer);
-        const p = dv.getUint32(r + L.errPtr, true);
-        const info = p ? JSON.parse(readUtf8(this._memory, p, dv.getUint32(r + L.errLen, true)))
-          : { name: 'Error', message: 'a task failed (no memory for its error)', task: '?' };
-        throw makeError(info);
-      }
+      await this._job(r, fn);
+      const err = this._runError(r);
+      if (err) throw err;
       // Every block a read looks at was allocated by this thread, which
       // keeps its view reaching them (rt.view after each allocation).
-      return read(this._rt.view(r + L.runSize));
+      return read(this._rt.view(r + this._rt.L.runSize));
     } finally {
       // A failed worker leaves its run unfinished: its memory stays put.
       if (!this._broken) {
-        ex.weft_wasm_run_free(r);
-        ex.weft_wasm_free(inner);
+        this._ex.weft_wasm_run_free(r);
         if (cleanup) cleanup();
       }
       release();
       if (--this._pending === 0 && this._idle) this._idle();
     }
+  }
+
+  // Submits fn on run r's block and resolves once the job has ended (or
+  // rejects: no memory, submit refused, a worker failed). The caller frees
+  // r; the message completion's extra block is freed here.
+  async _job(r, fn) {
+    const ex = this._ex;
+    const L = this._rt.L;
+    let inner = 0;
+    if (this._completion === 'message') {
+      inner = this._wrapNotice(r, fn);
+      if (!inner) throw new Error('weft: out of memory');
+      fn = this._rt.jsTask;
+    }
+    const rc = ex.weft_wasm_submit(this._hp, r, fn);
+    if (rc !== 0) {
+      ex.weft_wasm_free(inner);
+      throw new Error(`weft: submit failed: ${readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
+    }
+    try {
+      if (inner) {
+        // Registered before anything can deliver the message.
+        await Promise.race([this._notice(r), this._failed]);
+        await pollWhile(this._memory, (r + L.state) >> 2, 2);
+      } else {
+        await Promise.race([waitWhile(this._rt, (r + L.state) >> 2, 2), this._failed]);
+      }
+    } finally {
+      if (!this._broken) ex.weft_wasm_free(inner);
+    }
+  }
+
+  // The error of the first task of run r that failed, or null.
+  _runError(r) {
+    const L = this._rt.L;
+    if (Atomics.load(this._rt.int32(r + L.runSize), (r + L.error) >> 2) === 0) return null;
+    const dv = new DataView(this._memory.buffer);
+    const p = dv.getUint32(r + L.errPtr, true);
+    const info = p ? JSON.parse(readUtf8(this._memory, p, dv.getUint32(r + L.errLen, true)))
+      : { name: 'Error', message: 'a task failed (no memory for its error)', task: '?' };
+    return makeError(info);
   }
 
   // Allocates a typed array of n elements in the pool's memory (zeroed).
@@ -685,7 +750,7 @@ export async function createPool(options = {}) {
 
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: n, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
-    fallback: false, fallbackReason: null, _notices: new Map(), _broken: false,
+    fallback: false, fallbackReason: null, _notices: new Map(), _broken: false, _loops: [],
     _completion: completion === 'auto' ? (hasWaitAsync() ? 'waitAsync' : 'message') : completion });
   pool._failed = new Promise((_, reject) => (pool._failReject = reject));
   pool._failed.catch(() => {});
@@ -713,6 +778,7 @@ export async function createPool(options = {}) {
   rt.attach(ex);
   pool._batchTask = ex.weft_wasm_batch_task();
   pool._loopTask = ex.weft_wasm_loop_task();
+  pool._loopsTask = ex.weft_wasm_loops_task();
 
   // The weft pool first. HOST mode starts and waits for nothing, and with
   // host stacks (WEFT__HOST_STACKS, src/internal.h) each worker's stack is
@@ -803,7 +869,7 @@ async function createSolo(options, reason) {
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: 1, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
     fallback: true, fallbackReason: reason || 'single thread requested', _completion: 'sync',
-    _notices: new Map(), _broken: false, _failed: new Promise(() => {}) });
+    _notices: new Map(), _broken: false, _loops: [], _failed: new Promise(() => {}) });
   const rt = new TaskRuntime(memory);
   pool._rt = rt;
   const inst = await WebAssembly.instantiate(module, {
@@ -819,6 +885,7 @@ async function createSolo(options, reason) {
   if (tasksUrl) rt.setTasks(await import(tasksUrl));
   pool._batchTask = ex.weft_wasm_batch_task();
   pool._loopTask = ex.weft_wasm_loop_task();
+  pool._loopsTask = ex.weft_wasm_loops_task();
   const rcp = ex.weft_wasm_alloc(4, 4);
   const hp = ex.weft_wasm_pool_create(THREADS_CALLER, 0, 1, options.stackSize || 1 << 20,
     options.dequeFrames || 16384, options.scratchSize ?? 1 << 20, 0, rcp);

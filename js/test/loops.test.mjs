@@ -141,6 +141,28 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
       assert.equal(await pool.reduce('mark', 0, 1000, undefined, seen), 1000);
     });
 
+    test('loops started together (one job) each get their own result or error', async () => {
+      const ps = [];
+      for (let k = 0; k < 40; k++) {
+        if (k === 17) ps.push(pool.reduce('throws_at', 0, 500, { grain: 50 }, 123));
+        else if (k % 3 === 0) ps.push(pool.mapColumns('sq', [Float64Array.from({ length: 300 }, (_, i) => i + k)]));
+        else ps.push(pool.reduce('lohi', k, k + 1000, { grain: 7 + k, combine: 'mix' }));
+      }
+      const rs = await Promise.allSettled(ps);
+      for (let k = 0; k < 40; k++) {
+        const r = rs[k];
+        if (k === 17) {
+          assert.equal(r.status, 'rejected');
+          assert.deepEqual(r.reason.range, [100, 150]);
+        } else if (k % 3 === 0) {
+          assert.equal(r.status, 'fulfilled');
+          for (let i = 0; i < 300; i++) assert.equal(r.value[i], (i + k) * (i + k));
+        } else {
+          assert.equal(r.value, treeOracle(k, k + 1000, 7 + k, (lo, hi) => lo * 3 + hi, (a, b) => (a * 7 + b) % 1000003), `loop ${k}`);
+        }
+      }
+    });
+
     test('bad ranges, options and arguments are refused at once', () => {
       const bad = [[5, 4, RangeError], [-1, 3, RangeError], [0, 2 ** 32, RangeError], [0.5, 3, TypeError],
         [0, NaN, TypeError], ['0', 3, TypeError], [0, undefined, TypeError]];

@@ -17,7 +17,9 @@
  * budget, halved at every split, lasts; a part that was stolen (it runs on
  * another worker than the one that spawned it: one was idle) gets its budget
  * back. So an evenly loaded loop runs in a few chunks per worker whatever
- * its length, and splits further only where thieves show up.
+ * its length, and splits further only where thieves show up. A loop that
+ * starts while the pool has a root job per worker (or among at least one
+ * loop per worker, loops_root) starts with no budget.
  *
  * Reductions combine in a tree that depends only on the range and the
  * grain, never on the schedule: leaf i of m covers
@@ -67,6 +69,7 @@ _Static_assert(offsetof(wasm_loop, serial) == 52, "loop layout");
 _Static_assert(offsetof(wasm_loop, out_ptr) == 56, "loop layout");
 _Static_assert(offsetof(wasm_loop, out_tag) == 60, "loop layout");
 _Static_assert(offsetof(wasm_loop, end) == 76, "loop layout");
+_Static_assert(offsetof(wasm_loop, result) == 104, "loop layout");
 _Static_assert(sizeof(wasm_loop) == 112, "loop layout (LOOP_SIZE in js/src/common.js)");
 
 /* One part of a loop: items [lo, hi) (for, map) or leaves [lo, hi)
@@ -295,14 +298,11 @@ wasm_loop *WASM_EXPORT(weft_wasm_loop_new)(uint32_t kind, uint32_t fn, uint32_t 
 
 void WASM_EXPORT(weft_wasm_loop_free)(wasm_loop *L) { free(L); }
 
-/* Runs the loop on the calling worker (inside a task: ctx.for) and returns
- * its result: the reduction's value, 0 for the others and for an empty
- * range. */
-double WASM_EXPORT(weft_wasm_loop_run)(weft_worker *w, wasm_loop *L) {
+/* Runs the loop on worker w, the first part with a budget of `splits`. */
+static double loop_run(weft_worker *w, wasm_loop *L, uint32_t splits) {
   if (!w || !L || L->begin == L->end) return 0;
-  if (!L->workers) L->workers = w->pool->nworkers ? w->pool->nworkers : 1;
   uint32_t me = weft_worker_index(w);
-  part_t p = {L, L->begin, L->end, L->workers, me, 0};
+  part_t p = {L, L->begin, L->end, splits, me, 0};
   if (L->kind == LOOP_REDUCE) {
     p.lo = 0;
     p.hi = leaf_count(L);
@@ -313,6 +313,52 @@ double WASM_EXPORT(weft_wasm_loop_run)(weft_worker *w, wasm_loop *L) {
   L->result = p.result;
   return p.result;
 }
+
+static void set_workers(weft_worker *w, wasm_loop *L) {
+  if (!L->workers) L->workers = w->pool->nworkers ? w->pool->nworkers : 1;
+}
+
+/* Runs the loop on the calling worker (inside a task: ctx.for) and returns
+ * its result: the reduction's value, 0 for the others and for an empty
+ * range. The first budget: none while the pool has at least one root job
+ * per worker (runs in flight from the host: every worker has one to take,
+ * and splitting would only make workers wait for each other's halves); a
+ * part that gets stolen still gets its budget back. */
+double WASM_EXPORT(weft_wasm_loop_run)(weft_worker *w, wasm_loop *L) {
+  if (!w || !L) return 0;
+  set_workers(w, L);
+  uint32_t live = atomic_load_explicit(&w->pool->live_jobs, memory_order_relaxed);
+  return loop_run(w, L, live >= L->workers && L->workers > 1 ? 0 : L->workers);
+}
+
+/* Several loops submitted as one job (the host gathers the loops started in
+ * one turn of its event loop): slot 0 holds an array of loop pointers (u32),
+ * slot 1 their count. They are spread over the workers by a parallel-for;
+ * with at least one loop per worker, each starts without a split budget.
+ * Each result stays in its loop's record. */
+typedef struct {
+  uint32_t *loops;
+  uint32_t splits;
+} loops_t;
+
+static void loops_range(weft_worker *w, size_t begin, size_t end, void *ctx) {
+  loops_t *ls = ctx;
+  for (size_t i = begin; i < end; i++) {
+    wasm_loop *L = (wasm_loop *)(uintptr_t)ls->loops[i];
+    set_workers(w, L);
+    loop_run(w, L, ls->splits ? L->workers : 0);
+  }
+}
+
+static void loops_root(weft_worker *w, void *args) {
+  wasm_block *b = args;
+  loops_t ls = {(uint32_t *)(uintptr_t)(uint32_t)b->slot[0], 1};
+  uint32_t n = (uint32_t)b->slot[1];
+  if (n >= w->pool->nworkers && w->pool->nworkers > 1) ls.splits = 0;
+  weft_parallel_for(w, 0, n, 1, loops_range, &ls);
+}
+
+uint32_t WASM_EXPORT(weft_wasm_loops_task)(void) { return (uint32_t)(uintptr_t)loops_root; }
 
 /* The root task of a loop submitted from the main thread: slot 0 holds the
  * loop (u32); the result goes to slot 0 as f64. */

@@ -35,11 +35,13 @@
  *     most once per run, so no ABA), which every task drains, inline, when
  *     it has nothing else;
  *   - deque room: a task spawns only while the worker's deque has more than
- *     WEFT__GRAPH_DEQUE_RESERVE free frames; otherwise it defers too.
+ *     WEFT__DISPATCH_RESERVE free frames; otherwise it defers too.
+ * Both limits, and the push / take-back / join steps, are dispatch.h's,
+ * shared with launched tasks (task.c).
  * Wide fan-outs (and the roots) are split by recursive halving into range
  * tasks so thieves share them.
  */
-#include "internal.h"
+#include "dispatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,12 +76,6 @@
 #endif
 /* A range of successor slots longer than this is split in halves. */
 #define SPLIT_MIN 32u
-/* Free frames a task leaves in the deque for nested levels and user code. */
-#define WEFT__GRAPH_DEQUE_RESERVE 256
-/* Graph-task nesting per thread: stack_size / DEPTH_BYTES, clamped. */
-#define DEPTH_BYTES ((size_t)8192)
-#define DEPTH_MIN 4u
-#define DEPTH_MAX 512u
 
 /* graph.state */
 #define ST_RUNNING 1u
@@ -346,15 +342,6 @@ static void arr_put(int kind, void *p, size_t bytes) {
   free(drop);
 }
 
-/* initial-exec: no __tls_get_addr call in a shared library. wasm has only
- * local-exec TLS (clang 14 aborts on anything else). */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(__wasm__)
-#define TLS_IE __attribute__((tls_model("initial-exec")))
-#else
-#define TLS_IE
-#endif
-/* Graph tasks (and drivers) currently on this thread's stack. */
-static _Thread_local unsigned tls_depth TLS_IE;
 
 /* ---------------------------------------------------------------- handles */
 
@@ -1004,49 +991,15 @@ _Static_assert(sizeof(gtask) <= WEFT_ARGS_MAX, "gtask must fit a frame");
 static void gtask_fn(weft_worker *w, void *p);
 static void run_task(weft_worker *w, const gtask *a);
 
-#ifdef WEFT__HAVE_INLINE
-/* Spawn and take back on weft.h's inline deque paths, as the typed tasks
- * do: the arguments are written straight into the frame, and a frame that
- * is still private is popped and its arguments read back from it. */
 static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
                          uint32_t end) {
-  weft__frame *f = weft__push_frame(w);
-  if (WEFT__UNLIKELY(!f)) return -1; /* deque full: the caller defers */
-  gtask *a = (gtask *)(void *)f->u.args;
-  a->g = g;
-  a->node = node;
-  a->begin = begin;
-  a->end = end;
-  f->fn = gtask_fn;
-  weft__push_commit(w, f);
-  return 0;
-}
-
-/* Pops the calling task's newest spawn if no thief can see it. */
-static inline int gpop(weft_worker *w, gtask *out) {
-  weft__frame *f = weft__pop_private(w);
-  if (WEFT__UNLIKELY(!f)) return 0;
-  *out = *(const gtask *)(const void *)f->u.args; /* before the slot is reused */
-  return 1;
-}
-
-/* Joins the newest spawn the slow way: takes it back from the thieves and
- * runs it (nested), or waits for the thief (working meanwhile). */
-static inline void gsync_slow(weft_worker *w) { weft__sync_slow(w, NULL, 0); }
-#else
-static int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end) {
   gtask a = {g, node, begin, end};
-  return weft_spawn(w, gtask_fn, &a, sizeof a);
+  return weft__dispatch_push(w, gtask_fn, &a, sizeof a);
 }
 
-static int gpop(weft_worker *w, gtask *out) {
-  (void)w;
-  (void)out;
-  return 0;
+static inline int gpop(weft_worker *w, gtask *out) {
+  return weft__dispatch_pop(w, out, sizeof *out);
 }
-
-static void gsync_slow(weft_worker *w) { weft_sync(w, NULL, 0); }
-#endif
 
 static void defer_push(weft_graph *g, uint32_t s) {
   atomic_fetch_add_explicit(&deferred_count, 1, memory_order_relaxed);
@@ -1082,16 +1035,13 @@ static void fail_run(weft_graph *g, uint32_t node, int status) {
   }
 }
 
-static inline int can_spawn(weft_worker *w) {
-  const weft__hot *h = (const weft__hot *)w;
-  return h->end - h->top > WEFT__GRAPH_DEQUE_RESERVE;
-}
+static inline int can_spawn(weft_worker *w) { return weft__dispatch_room(w); }
 
 /* The heart of a run: executes `node` (unless NONE), then works through
  * successor slots [begin, end), continuing with one ready node at a time.
  * Other ready nodes are spawned (or deferred). When nothing is ready, it
  * takes back its own newest spawn and continues with it in the same loop (no
- * recursion: only a stolen frame is waited for, see gsync_slow), then the
+ * recursion: only a stolen frame is waited for, see weft__dispatch_join), then the
  * deferred stack; when both are empty it returns. Adds the node functions it
  * called to its worker's slot. */
 static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
@@ -1181,7 +1131,7 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
         end = a.end;
         break;
       }
-      gsync_slow(w);
+      weft__dispatch_join(w);
     }
     if (node != NONE || begin != end) continue;
     /* Then deferred nodes; if there are none, this task is done (and has
@@ -1199,28 +1149,24 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
   while (spawned > 0) {
     gtask a;
     spawned--;
-    if (!gpop(w, &a)) gsync_slow(w);
+    if (!gpop(w, &a)) weft__dispatch_join(w);
   }
 }
 
 static void run_task(weft_worker *w, const gtask *a) {
-  unsigned d = tls_depth + 1;
-  tls_depth = d;
+  unsigned d = weft__dispatch_depth + 1;
+  weft__dispatch_depth = d;
   if (WEFT__UNLIKELY(d > atomic_load_explicit(&depth_seen, memory_order_relaxed)))
     atomic_store_explicit(&depth_seen, d, memory_order_relaxed); /* a test probe: races ok */
   process(w, a->g, a->node, a->begin, a->end, d);
-  tls_depth = d - 1;
+  weft__dispatch_depth = d - 1;
 }
 
 static void gtask_fn(weft_worker *w, void *p) { run_task(w, (const gtask *)p); }
 
 static unsigned depth_limit_for(const weft_worker *w) {
   unsigned forced = atomic_load_explicit(&depth_override, memory_order_relaxed);
-  if (forced) return forced;
-  size_t lim = w->pool->cfg.stack_size / DEPTH_BYTES;
-  if (lim < DEPTH_MIN) lim = DEPTH_MIN;
-  if (lim > DEPTH_MAX) lim = DEPTH_MAX;
-  return (unsigned)lim;
+  return forced ? forced : weft__dispatch_depth_limit(w->pool);
 }
 
 /* ------------------------------------------------------------ ordered run
@@ -1268,10 +1214,10 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int o
   if (ordered) {
     ord_run(w, g);
   } else {
-    unsigned d = tls_depth + 1;
-    tls_depth = d;
+    unsigned d = weft__dispatch_depth + 1;
+    weft__dispatch_depth = d;
     process(w, g, NONE, g->roots_begin, g->roots_end, d);
-    tls_depth = d - 1;
+    weft__dispatch_depth = d - 1;
   }
   /* Every task of the run was synced: their counts are visible. */
   uint64_t ran = 0;

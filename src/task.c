@@ -22,6 +22,7 @@
  *    its generation is bumped first, so a stale handle never matches again.
  */
 #include "task.h"
+#include "dispatch.h"
 
 #include <stdio.h>
 
@@ -31,10 +32,6 @@
 #define R_PIPE 8u
 
 #define BATCH 256u                       /* records moved between free lists */
-#define DEQUE_RESERVE 256                /* frames left free for nested code */
-#define DEPTH_BYTES ((size_t)8192)       /* stack per nested dispatch loop */
-#define DEPTH_MIN 4u
-#define DEPTH_MAX 512u
 #define THROTTLE 4096                    /* live launches per worker before launch helps */
 #define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
 
@@ -43,12 +40,7 @@ struct weft_pipe {
   _Atomic uint64_t last; /* the newest member (holding R_PIPE), 0 none */
 };
 
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(__wasm__)
-#define TLS_IE __attribute__((tls_model("initial-exec")))
-#else
-#define TLS_IE
-#endif
-static _Thread_local unsigned tls_depth TLS_IE; /* dispatch loops on this stack */
+_Thread_local unsigned weft__dispatch_depth WEFT__TLS_IE;
 
 #ifndef WEFT__LIKELY
 #define WEFT__LIKELY(x) (x)
@@ -334,37 +326,14 @@ static inline void dispatch_one(weft__pool *p, weft_worker *w, uint32_t i) {
   exec(p, w, i, rec(p, i), R_SCHED);
 }
 
-static unsigned depth_limit(const weft__pool *p) {
-  size_t lim = p->cfg.stack_size / DEPTH_BYTES;
-  if (lim < DEPTH_MIN) lim = DEPTH_MIN;
-  if (lim > DEPTH_MAX) lim = DEPTH_MAX;
-  return (unsigned)lim;
-}
-
-#ifdef WEFT__HAVE_INLINE
 static inline int spawn_rec(weft_worker *w, uint32_t i) {
-  weft__frame *f = weft__push_frame(w);
-  if (WEFT__UNLIKELY(!f)) return -1;
-  memcpy(f->u.args, &i, sizeof i);
-  f->fn = lt_frame;
-  weft__push_commit(w, f);
-  return 0;
+  return weft__dispatch_push(w, lt_frame, &i, sizeof i);
 }
 
 static inline uint32_t pop_rec(weft_worker *w) {
-  weft__frame *f = weft__pop_private(w);
-  if (WEFT__UNLIKELY(!f)) return 0;
   uint32_t i;
-  memcpy(&i, f->u.args, sizeof i);
-  return i;
+  return weft__dispatch_pop(w, &i, sizeof i) ? i : 0;
 }
-#else
-static int spawn_rec(weft_worker *w, uint32_t i) { return weft_spawn(w, lt_frame, &i, sizeof i); }
-static uint32_t pop_rec(weft_worker *w) {
-  (void)w;
-  return 0;
-}
-#endif
 
 /* The dispatch loop: runs `cur` (if any), then whatever became ready on
  * this worker. One ready task continues in the loop; the others are pushed
@@ -375,8 +344,8 @@ static uint32_t pop_rec(weft_worker *w) {
 static void lt_loop(weft_worker *w, uint32_t cur) {
   weft__pool *p = w->pool;
   unsigned spawned = 0;
-  unsigned d = ++tls_depth;
-  const int deep = d >= depth_limit(p);
+  unsigned d = ++weft__dispatch_depth;
+  const int deep = d >= weft__dispatch_depth_limit(p);
   for (;;) {
     if (cur) {
       dispatch_one(p, w, cur);
@@ -389,8 +358,7 @@ static void lt_loop(weft_worker *w, uint32_t cur) {
       l = rec(p, l)->next[0];
       while (l) {
         uint32_t nx = rec(p, l)->next[0];
-        const weft__hot *h = (const weft__hot *)w;
-        if (!deep && h->end - h->top > DEQUE_RESERVE && spawn_rec(w, l) == 0) spawned++;
+        if (!deep && weft__dispatch_room(w) && spawn_rec(w, l) == 0) spawned++;
         else push_shared(p, l, l);
         l = nx;
       }
@@ -399,7 +367,7 @@ static void lt_loop(weft_worker *w, uint32_t cur) {
     while (spawned > 0) {
       spawned--;
       if ((cur = pop_rec(w)) != 0) break;
-      weft__sync_slow(w, NULL, 0); /* stolen, or shared: joined the slow way */
+      weft__dispatch_join(w); /* stolen, or shared: joined the slow way */
     }
     if (cur) continue;
     if (atomic_load_explicit(&p->lt_ready, memory_order_relaxed)) {
@@ -411,7 +379,7 @@ static void lt_loop(weft_worker *w, uint32_t cur) {
     }
     break;
   }
-  tls_depth = d - 1;
+  weft__dispatch_depth = d - 1;
 }
 
 static void lt_frame(weft_worker *w, void *args) {
@@ -669,7 +637,7 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
   if (out) out->id = id;
   weft_worker *w = c->w;
   if (w && w->lt_ready) {
-    if (WEFT__UNLIKELY(w->lt_delta > THROTTLE) && tls_depth + 1 < depth_limit(c->p)) {
+    if (WEFT__UNLIKELY(w->lt_delta > THROTTLE) && weft__dispatch_depth + 1 < weft__dispatch_depth_limit(c->p)) {
       /* Far ahead of the workers: run what is ready now (libgomp throttles
        * deferred tasks the same way), so the records in flight, and with
        * them the cache footprint, stay bounded. */

@@ -4,8 +4,12 @@
  *                  weft_graph_run, weft_graph_destroy (all timed)
  *   graph-reused   the graph is built once (untimed) and run once per
  *                  repetition (weft's design point, for comparison)
- *   launch         weft launched tasks (issue 10): NOT WRITTEN YET, see
- *                  run_launch below; exits DN_EXIT_UNAVAILABLE */
+ *   launch         weft launched tasks: every repetition, one task launches
+ *                  every task in index order after its predecessors' handles
+ *                  (weft_launch from inside the pool, the fast path), gives
+ *                  each handle back once its last successor is launched, and
+ *                  launches the sinks as its children, so waiting for it
+ *                  waits for everything */
 #include "dyn_common.h" /* first: it sets _POSIX_C_SOURCE */
 
 #include <weft.h>
@@ -84,14 +88,80 @@ static double run_reused(void *p) {
 }
 
 /* ------------------------------------------------------------------------
- * LAUNCH: weft launched tasks (issue 10), to be written with that API.
- * One timed repetition: launch every task v in index order with the
- * handles of its predecessors (dn_preds) as prerequisites, the task body
- * calling dn_task(v); wait for all of them; return the milliseconds. Until
- * then the variant reports itself unavailable (run.py: "skipped"). */
+ * LAUNCH: weft launched tasks. */
+_Static_assert(sizeof(weft_task) == sizeof(weft_node), "handles share the array");
+
+typedef struct lctx {
+  ctx *c;
+  weft_task *h; /* handles of launched tasks whose successors are not all launched */
+  int rc;
+} lctx;
+
+static int task_fn(weft_worker *w, void *args) {
+  (void)w;
+  uint32_t v;
+  memcpy(&v, args, sizeof v);
+  dn_task(v);
+  return 0;
+}
+
+/* The last successor of u to be launched: the largest index. */
+static uint32_t last_succ(uint32_t u) {
+  uint32_t buf[2];
+  const uint32_t *p;
+  unsigned ns = dn_succs(u, buf, &p);
+  uint32_t m = 0;
+  for (unsigned k = 0; k < ns; k++)
+    if (p[k] > m) m = p[k];
+  return m;
+}
+
+static int generator(weft_worker *w, void *args) {
+  lctx *L;
+  memcpy(&L, args, sizeof L);
+  weft_pool pool = weft_worker_pool(w);
+  weft_launch_opts leaf = {NULL, 0, NULL, WEFT_LAUNCH_CHILD};
+  for (uint32_t v = 0; v < dn_g.n; v++) {
+    uint32_t buf[2];
+    const uint32_t *p;
+    unsigned np = dn_preds(v, buf, &p);
+    weft_task pre[4];
+    for (unsigned k = 0; k < np; k++) pre[k] = L->h[p[k]];
+    uint32_t sb[2];
+    const uint32_t *sp;
+    int rc;
+    if (dn_succs(v, sb, &sp) == 0) {
+      leaf.after = pre;
+      leaf.nafter = np;
+      rc = weft_launch_ex(pool, task_fn, &v, sizeof v, &leaf, NULL);
+    } else {
+      rc = weft_launch(pool, task_fn, &v, sizeof v, pre, np, &L->h[v]);
+    }
+    if (rc) {
+      L->rc = rc;
+      return 1;
+    }
+    for (unsigned k = 0; k < np; k++)
+      if (last_succ(p[k]) == v) weft_task_release(L->h[p[k]]);
+  }
+  return 0;
+}
+
 static double run_launch(void *p) {
-  (void)p;
-  return -2;
+  ctx *c = p;
+  lctx L = {c, (weft_task *)(void *)c->nodes, 0}; /* same size: reuse the array */
+  lctx *lp = &L;
+  double t0 = dn_now_ms();
+  weft_task gen;
+  int rc = weft_launch(c->pool, generator, &lp, sizeof lp, NULL, 0, &gen);
+  if (!rc) rc = weft_task_wait(gen);
+  if (!rc) rc = weft_task_release(gen);
+  double t1 = dn_now_ms();
+  if (rc || L.rc) {
+    fprintf(stderr, "launch: %s\n", weft_strerror(rc ? rc : L.rc));
+    return -1;
+  }
+  return t1 - t0;
 }
 /* --------------------------------------------------------------------- */
 
@@ -105,10 +175,6 @@ int main(int argc, char **argv) {
   else {
     fprintf(stderr, "dyn_weft: unknown variant '%s'\n", a.variant);
     return 2;
-  }
-  if (one == run_launch && run_launch(NULL) == -2) {
-    fprintf(stderr, "dyn_weft: variant 'launch' is not written yet\n");
-    return DN_EXIT_UNAVAILABLE;
   }
   ctx c = {{0}, NULL, NULL};
   c.nodes = dn_alloc((size_t)dn_g.n * sizeof *c.nodes);

@@ -17,7 +17,7 @@ Suites (--suite, default all of them, in this order):
   dyn       one-shot dependencies (bench/dyn/*.c*): wavefront, chain, tree,
             random DAG created on the fly in every repetition, each task
             after its predecessors, run once: weft launched tasks (variant
-            "launch", reported as skipped until it exists), weft graph
+            "launch"), weft graph
             built-run-destroyed and reused, oneTBB task_group + atomic join
             counters and flow graph, OpenMP depend (gcc; clang where built);
             M tasks/s, medians, every repetition checked against a
@@ -87,7 +87,7 @@ GRAPH_VARIANTS = {"wavefront-work": ("wavefront", 500, 256)}  # shape, GB_WORK, 
 DYN_BENCHES = ["wavefront", "chain", "tree", "random"]
 # impl -> (binary in bench/dyn, variant argument)
 DYN_IMPLS = {
-    "launch": ("dyn_weft", "launch"),  # weft launched tasks (issue 10): not written yet
+    "launch": ("dyn_weft", "launch"),  # weft launched tasks (docs/TASKS.md)
     "graph-oneshot": ("dyn_weft", "graph-oneshot"),
     "graph-reused": ("dyn_weft", "graph-reused"),
     "tbb-taskgroup": ("dyn_tbb", "taskgroup"),

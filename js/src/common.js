@@ -28,8 +28,12 @@ export const COMBINE_TASK = 3;
 export const VIEW_TYPES = [null, null, Int8Array, Uint8Array, Int32Array, Uint32Array,
   Float32Array, Float64Array];
 
+const TAGS = new Map(VIEW_TYPES.map((T, t) => [T, t]).filter(([T]) => T));
+
 export function viewTag(v) {
-  for (let t = 2; t < VIEW_TYPES.length; t++) if (v instanceof VIEW_TYPES[t]) return t;
+  const t = v && TAGS.get(v.constructor);
+  if (t) return t;
+  for (let t = 2; t < VIEW_TYPES.length; t++) if (v instanceof VIEW_TYPES[t]) return t; // subclasses
   return 0;
 }
 

@@ -22,7 +22,8 @@ export { isNode, Graph };
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
 
-const CONTROL_STACK = 64 * 1024; // the control thread's stack (it only destroys)
+const CONTROL_STACK = 64 * 1024;
+const LOOPS_PER_JOB = 64;        // loops queued before they are sent without waiting for the microtask // the control thread's stack (it only destroys)
 const THREADS_HOST = 2;          // WEFT_THREADS_HOST
 const THREADS_CALLER = 1;        // WEFT_THREADS_CALLER
 
@@ -393,35 +394,21 @@ export class Pool {
     return this._loop(LOOP_REDUCE, name, begin, end, options, args);
   }
 
-  _loop(kind, name, begin, end, options, args, out = null, cleanup = null, read = null) {
+  _loop(kind, name, begin, end, options, args, read = null, extra = 0) {
     this._alive();
-    const r = this._ex.weft_wasm_run_new();
-    if (!r) {
-      if (cleanup) cleanup();
-      throw new Error('weft: out of memory');
-    }
-    let loop, value;
-    try {
-      ({ loop, value } = this._rt.newLoop(kind, name, begin, end, options, args, r, out));
-    } catch (e) {
-      this._ex.weft_wasm_run_free(r);
-      if (cleanup) cleanup();
-      throw e;
-    }
-    if (!loop) {
-      this._ex.weft_wasm_run_free(r);
-      const v = read ? read() : value;
-      if (cleanup) cleanup();
-      return Promise.resolve(v);
-    }
+    const { loop, run: r, value } = this._rt.newLoop(kind, name, begin, end, options, args, 0, extra);
+    if (!loop) return Promise.resolve(read ? read() : value);
     // Loops started in one turn of the event loop go to the workers as one
     // job (_flushLoops, at the next microtask): one submission and one
     // wake-up of this thread for all of them.
     this._pending++;
     hold();
     return new Promise((resolve, reject) => {
-      this._loops.push({ r, loop, read, cleanup, resolve, reject });
+      this._loops.push({ r, loop, read, resolve, reject });
       if (this._loops.length === 1) queueMicrotask(() => this._flushLoops());
+      // Many at once: send these now, so that the workers start while this
+      // thread goes on.
+      else if (this._loops.length >= LOOPS_PER_JOB) this._flushLoops();
     });
   }
 
@@ -431,6 +418,7 @@ export class Pool {
   // so each promise gets its own result or error.
   async _flushLoops() {
     const q = this._loops;
+    if (q.length === 0) return;
     this._loops = [];
     const ex = this._ex;
     const L = this._rt.L;
@@ -469,11 +457,7 @@ export class Pool {
         it.reject(e);
       } finally {
         // A failed worker leaves its run unfinished: its memory stays put.
-        if (!broken) {
-          ex.weft_wasm_run_free(it.r);
-          ex.weft_wasm_loop_free(it.loop);
-          if (it.cleanup) it.cleanup();
-        }
+        if (!broken) ex.weft_wasm_loop_free(it.loop); // its run record and copies too
         release();
         if (--this._pending === 0 && this._idle) this._idle();
       }
@@ -502,42 +486,40 @@ export class Pool {
     if (out === undefined || out === null) out = new Float64Array(n);
     else if (!isNumberArray(out)) throw new TypeError(`weft: map '${name}': options.out must be a typed array of numbers, got ${describe(out)}`);
     else if (out.length < n) throw new RangeError(`weft: map '${name}': options.out has ${out.length} items, needs ${n}`);
-    // What is not a view of the pool's memory is given a copy there (one
-    // block for all), of the same type where tasks take it (Float64Array
-    // otherwise: those values convert exactly).
+    // What is not a view of the pool's memory is given a copy there, in the
+    // loop's own block (freed with it), of the same type where tasks take it
+    // (Float64Array otherwise: those values convert exactly).
     const isPool = this._rt.isPoolBufferFn;
-    const all = [...columns, out];
-    const type = (v) => (viewTag(v) ? v.constructor : Float64Array);
-    const here = all.map((v) => viewTag(v) !== 0 && isPool(v.buffer));
+    const k = columns.length;
+    const types = new Array(k + 1);
     let bytes = 0;
-    for (let k = 0; k < all.length; k++) if (!here[k]) bytes += Math.ceil((n * type(all[k]).BYTES_PER_ELEMENT) / 8) * 8;
-    let block = 0;
-    if (bytes) {
-      block = this._ex.weft_wasm_alloc(bytes, 16);
-      if (!block) throw new Error('weft: out of memory');
+    for (let i = 0; i <= k; i++) {
+      const v = i < k ? columns[i] : out;
+      const tag = viewTag(v);
+      types[i] = tag && isPool(v.buffer) ? null : tag ? v.constructor : Float64Array;
+      if (types[i]) bytes += Math.ceil((n * types[i].BYTES_PER_ELEMENT) / 16) * 16;
     }
-    const buf = block ? this._rt.view(block + bytes).buffer : null;
-    const views = [];
-    for (let k = 0, at = block; k < all.length; k++) {
-      const v = all[k];
-      if (here[k]) {
-        views.push(v);
-        continue;
+    let outView = out;
+    const place = (at, dv) => {
+      const cols = new Array(k);
+      for (let i = 0; i <= k; i++) {
+        const v = i < k ? columns[i] : out;
+        const T = types[i];
+        let c = v;
+        if (T) {
+          c = new T(dv.buffer, at, n);
+          at += Math.ceil((n * T.BYTES_PER_ELEMENT) / 16) * 16;
+          if (i < k) c.set(v.length === n ? v : v.subarray(0, n));
+        }
+        if (i < k) cols[i] = c;
+        else outView = c;
       }
-      const T = type(v);
-      const c = new T(buf, at, n);
-      at += Math.ceil((n * T.BYTES_PER_ELEMENT) / 8) * 8;
-      if (k < columns.length) c.set(v.length === n ? v : v.subarray(0, n));
-      views.push(c);
-    }
-    const cols = views.slice(0, columns.length);
-    const outView = views[columns.length];
-    const free = block ? () => this._ex.weft_wasm_free(block) : null;
-    return this._loop(LOOP_MAP, name, 0, n, o.grain === undefined ? undefined : { grain: o.grain }, cols, outView, free,
-      () => {
-        if (outView !== out) out.set(outView.subarray(0, n));
-        return out;
-      });
+      return { args: cols, out: outView };
+    };
+    return this._loop(LOOP_MAP, name, 0, n, o.grain === undefined ? undefined : { grain: o.grain }, place, () => {
+      if (outView !== out) out.set(outView.subarray(0, n));
+      return out;
+    }, bytes);
   }
 
   // Completion 'message': moves the run's root block to a block of its own

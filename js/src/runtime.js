@@ -143,11 +143,14 @@ export class TaskRuntime {
   }
 
   // Checks a loop's range, options and arguments, and builds it in memory
-  // (src/wasm/host_loop.c) for run `run` (the block's run word). Throws
-  // TypeError / RangeError. Returns { loop: 0, value } for an empty range
-  // (nothing to run: value is a reduction's identity), else { loop }.
-  // `out`: map's results column (a view of the memory).
-  newLoop(kind, name, begin, end, options, args, run, out = null) {
+  // (src/wasm/host_loop.c): its block's run word is `run`, or the loop's own
+  // run record if run is 0. Throws TypeError / RangeError. Returns
+  // { loop: 0, value } for an empty range (nothing to run: value is a
+  // reduction's identity), else { loop, run }. map: `args` is a function
+  // (at, view) => ({ args, out }) called once the loop is allocated, with
+  // `extra` bytes for it at `at`; it gives the columns and the results
+  // column (views of the memory).
+  newLoop(kind, name, begin, end, options, args, run, extra = 0) {
     const what = kind === LOOP_REDUCE ? 'reduce' : kind === LOOP_MAP ? 'map' : 'for';
     const t = this.resolve(name);
     checkRange(what, begin, end);
@@ -181,13 +184,19 @@ export class TaskRuntime {
       }
     }
     if (begin === end) return { loop: 0, value: identity };
-    const outPtr = out ? out.byteOffset : 0;
-    const outTag = out ? viewTag(out) : 0;
     const loop = this.ex.weft_wasm_loop_new(kind, t.fn, t.js ? 1 : 0, begin, end, grain, 0, comb, combFn, combId,
-      outPtr, outTag);
+      0, 0, extra);
     if (!loop) throw new Error('weft: out of memory');
-    writeBlock(this.memory, loop, run, t.id, args, this.view(loop + LOOP_SIZE));
-    return { loop };
+    const dv = this.view(loop + LOOP_SIZE + extra);
+    if (!run) run = dv.getUint32(loop, true);
+    if (kind === LOOP_MAP) {
+      const m = args(loop + LOOP_SIZE, dv);
+      args = m.args;
+      dv.setUint32(loop + 56, m.out.byteOffset, true); // out_ptr
+      dv.setUint32(loop + 60, viewTag(m.out), true);   // out_tag
+    }
+    writeBlock(this.memory, loop, run, t.id, args, dv);
+    return { loop, run };
   }
 
   // The js_call import: runs the JavaScript task of the block at `block` on

@@ -28,6 +28,7 @@
  * combine(node [a, mid), node [mid, b)) with mid = a + (b - a) / 2. The
  * adaptive budget only decides which nodes are spawned.
  */
+#include <stdalign.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,14 +273,27 @@ static void reduce_part(weft_worker *w, void *args) {
 
 static _Atomic uint32_t next_serial;
 
-/* A new loop (zeroed block: the host writes it), or NULL. */
+/* A loop's memory, in one allocation: a run record of its own (the host's
+ * loops report their errors there; ctx.for's use their task's run), the
+ * loop, then `extra` bytes for the host (map's column copies). */
+typedef struct {
+  wasm_run run;
+  alignas(16) wasm_loop loop;
+} loop_mem;
+
+/* A new loop (zeroed; its block's run word points to its own run record,
+ * the host writes the rest of the block), with `extra` bytes after it (at
+ * loop + sizeof(wasm_loop), 16-aligned); NULL without memory. */
 wasm_loop *WASM_EXPORT(weft_wasm_loop_new)(uint32_t kind, uint32_t fn, uint32_t is_js,
                                           uint32_t begin, uint32_t end, uint32_t grain,
                                           uint32_t workers, uint32_t comb, uint32_t combine_fn,
                                           uint32_t combine_id, uint32_t out_ptr,
-                                          uint32_t out_tag) {
-  wasm_loop *L = calloc(1, sizeof *L);
-  if (!L) return NULL;
+                                          uint32_t out_tag, uint32_t extra) {
+  loop_mem *m = aligned_alloc(16, sizeof(loop_mem) + extra);
+  if (!m) return NULL;
+  memset(m, 0, sizeof *m);
+  wasm_loop *L = &m->loop;
+  L->block.run = (uint32_t)(uintptr_t)&m->run;
   L->kind = kind;
   L->serial = atomic_fetch_add_explicit(&next_serial, 1, memory_order_relaxed) + 1;
   L->fn = fn;
@@ -296,7 +310,13 @@ wasm_loop *WASM_EXPORT(weft_wasm_loop_new)(uint32_t kind, uint32_t fn, uint32_t 
   return L;
 }
 
-void WASM_EXPORT(weft_wasm_loop_free)(wasm_loop *L) { free(L); }
+/* Frees the loop, its run record's error text and its extra bytes. */
+void WASM_EXPORT(weft_wasm_loop_free)(wasm_loop *L) {
+  if (!L) return;
+  loop_mem *m = (loop_mem *)(void *)((char *)L - offsetof(loop_mem, loop));
+  free((void *)(uintptr_t)m->run.err_ptr);
+  free(m);
+}
 
 /* Runs the loop on worker w, the first part with a budget of `splits`. */
 static double loop_run(weft_worker *w, wasm_loop *L, uint32_t splits) {

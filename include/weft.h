@@ -611,9 +611,10 @@ WEFT_API int weft_event_create(weft_pool pool, weft_task *out);
  * canceled before). */
 WEFT_API int weft_event_trigger(weft_task ev, int status);
 
-/* Cancels a task or event that has not started: it completes CANCELED now.
- * Returns 1 if it did, 0 if too late (started or completed: nothing
- * changes), WEFT_ESTALE. */
+/* Cancels a task or event that has not started: it completes CANCELED now
+ * (a pipe member: when its turn in the pipe comes, without running). Returns
+ * 1 if it did, 0 if too late (started, completed or canceled before:
+ * nothing changes), WEFT_ESTALE. */
 WEFT_API int weft_task_cancel(weft_task t);
 
 /* WEFT_OK (completed, done), WEFT_EPENDING, WEFT_EFAILED, WEFT_ECANCELED,

@@ -5,9 +5,9 @@
 # the full suite on the portable POSIX backend, on aarch64 under qemu-user
 # and on Windows under wine (SUPPORTED_PLATFORMS.md), the concurrency tests
 # under ThreadSanitizer, the whole suite under AddressSanitizer +
-# UndefinedBehaviorSanitizer (LeakSanitizer included), a bounded libFuzzer
-# run of the task-graph harness, and the spin model check of the deque
-# protocol.
+# UndefinedBehaviorSanitizer (LeakSanitizer included), bounded libFuzzer
+# runs of the task-graph and launched-task harnesses, and the spin model
+# checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -93,23 +93,29 @@ cmake --build build/asan -j"$jobs" >/dev/null
 (cd build/asan && ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ctest --output-on-failure -j1) || fail=1
 
-step "libFuzzer: task-graph harness (fuzz/graph_fuzz.c), 60 s"
+step "libFuzzer: task graphs (fuzz/graph_fuzz.c) 45 s, launched tasks (fuzz/task_fuzz.c) 30 s"
 cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DWEFT_BUILD_FUZZ=ON -DWEFT_BUILD_TESTS=OFF \
   -DWEFT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/fuzz -j"$jobs" >/dev/null
-mkdir -p build/fuzz/corpus build/fuzz/artifacts
-fuzz_rc=0
-ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-  build/fuzz/fuzz/graph_fuzz -max_total_time=60 -timeout=20 -rss_limit_mb=4096 \
-  -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ build/fuzz/corpus \
-  >build/fuzz/last.log 2>&1 || fuzz_rc=$?
-grep -E "^stat::(number_of_executed_units|new_units_added)|check failed|ERROR|SUMMARY" \
-  build/fuzz/last.log || true
-if [ "$fuzz_rc" -ne 0 ]; then
-  tail -n 40 build/fuzz/last.log
-  echo "graph_fuzz failed (exit $fuzz_rc); the input is in build/fuzz/artifacts/"
-  fail=1
-fi
+# fuzz NAME SECONDS: one bounded libFuzzer run with its own corpus.
+fuzz() {
+  local name=$1 secs=$2 rc=0
+  mkdir -p "build/fuzz/corpus-$name" build/fuzz/artifacts
+  ASAN_OPTIONS="detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    "build/fuzz/fuzz/$name" -max_total_time="$secs" -timeout=20 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ "build/fuzz/corpus-$name" \
+    >"build/fuzz/$name.log" 2>&1 || rc=$?
+  echo "$name:"
+  grep -E "^stat::(number_of_executed_units|new_units_added)|check failed|ERROR|SUMMARY" \
+    "build/fuzz/$name.log" || true
+  if [ "$rc" -ne 0 ]; then
+    tail -n 40 "build/fuzz/$name.log"
+    echo "$name failed (exit $rc); the input is in build/fuzz/artifacts/"
+    return 1
+  fi
+}
+fuzz graph_fuzz 45 || fail=1
+fuzz task_fuzz 30 || fail=1
 
 step "WebAssembly: build js/dist/weft.wasm (clang --target=wasm32) and run the Node suite"
 if bash js/build.sh >/dev/null; then

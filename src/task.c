@@ -291,6 +291,14 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   uint32_t s = WEFT__T_NEW;
   if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
                                                memory_order_acquire, memory_order_relaxed)) {
+    if (s == (WEFT__T_NEW | WEFT__T_CANCEL_REQ) &&
+        atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+                                                memory_order_acquire, memory_order_relaxed)) {
+      /* A pipe member canceled before its turn: its turn is now. */
+      set_origin(r, id_of(p, i, r), WEFT_ECANCELED);
+      finish(p, w, i, r, WEFT__T_CANCELED, sched);
+      return;
+    }
     if (sched) drop(p, w, i, r, sched); /* canceled, or run by a waiter */
     return;
   }
@@ -748,6 +756,13 @@ int weft_event_trigger(weft_task ev, int status) {
 /* 1 if this call canceled record i, 0 if it had started or completed. */
 static int cancel_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint64_t id) {
   uint32_t s = WEFT__T_NEW;
+  if (r->order_mask) {
+    /* A pipe member completes canceled only when its turn comes: completing
+     * it early would let the next member start before the previous one. */
+    return atomic_compare_exchange_strong_explicit(&r->state, &s,
+                                                   WEFT__T_NEW | WEFT__T_CANCEL_REQ,
+                                                   memory_order_acq_rel, memory_order_relaxed);
+  }
   if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
                                                memory_order_acquire, memory_order_relaxed))
     return 0;

@@ -26,6 +26,7 @@
 #define WEFT__T_FAILED 3u
 #define WEFT__T_CANCELED 4u
 #define WEFT__T_FREE 5u      /* on a free list */
+#define WEFT__T_CANCEL_REQ 8u /* with NEW: a pipe member canceled before its turn */
 
 /* kind */
 #define WEFT__K_TASK 0u

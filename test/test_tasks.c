@@ -520,6 +520,46 @@ TEST(task_pipes) {
   }
 }
 
+/* A pipe member canceled before its turn completes canceled when its turn
+ * comes, not earlier: the member after it still starts after the one
+ * before it (found by the fuzzer: an early completion let it jump ahead). */
+TEST(task_pipe_cancel) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    pipe_order = calloc(8, sizeof *pipe_order);
+    atomic_store(&pipe_pos, 0);
+    atomic_store(&pipe_overlaps, 0);
+    weft_pipe *pipe;
+    ASSERT_OK(weft_pipe_create(pool, &pipe));
+    weft_task ev, a, b, c;
+    ASSERT_OK(weft_event_create(pool, &ev));
+    unsigned ia = 1, ib = 2, ic = 3;
+    weft_launch_opts oa = {&ev, 1, pipe, 0}, o = {NULL, 0, pipe, 0};
+    ASSERT_OK(weft_launch_ex(pool, pipe_task, &ia, sizeof ia, &oa, &a)); /* held by ev */
+    ASSERT_OK(weft_launch_ex(pool, pipe_task, &ib, sizeof ib, &o, &b));
+    ASSERT_OK(weft_launch_ex(pool, pipe_task, &ic, sizeof ic, &o, &c));
+    ASSERT_EQ(weft_task_cancel(b), 1);
+    ASSERT_EQ(weft_task_cancel(b), 0);
+    test_sleep_ms(10);
+    ASSERT_ERR(weft_task_status(b), WEFT_EPENDING); /* its turn has not come */
+    ASSERT_ERR(weft_task_status(c), WEFT_EPENDING);
+    ASSERT_EQ(atomic_load(&pipe_pos), 0);
+    ASSERT_OK(weft_event_trigger(ev, 0));
+    ASSERT_OK(weft_task_wait(c));
+    ASSERT_ERR(weft_task_wait(b), WEFT_ECANCELED);
+    ASSERT_OK(weft_task_status(a));
+    ASSERT_EQ(atomic_load(&pipe_pos), 2);
+    ASSERT_EQ(pipe_order[0], 1);
+    ASSERT_EQ(pipe_order[1], 3);
+    ASSERT_EQ(atomic_load(&pipe_overlaps), 0);
+    weft_task rel[4] = {ev, a, b, c};
+    for (unsigned i = 0; i < 4; i++) ASSERT_OK(weft_task_release(rel[i]));
+    weft_pipe_destroy(pipe);
+    free(pipe_order);
+    test_pool_free(pool);
+  }
+}
+
 /* ---- children */
 
 static _Atomic unsigned children_done;

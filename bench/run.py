@@ -997,7 +997,7 @@ def summary(workers, fj, gr, js, dy=None):
                  note="tbb: task_group + join counters; " + "; ".join(extra))
             launch = per_w(lambda w: dmps(bench, "launch", w))
             line("dyn", f"{bench} ({n} tasks) launched tasks", "M tasks/s",
-                 weft=launch, note="not written yet" if launch == "-" else "")
+                 weft=launch, note="not run" if launch == "-" else "")
             line("dyn", f"{bench} ({n} tasks) graph reused", "M tasks/s",
                  weft=per_w(lambda w: dmps(bench, "graph-reused", w)),
                  note="built once, one run per rep")

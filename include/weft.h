@@ -414,8 +414,11 @@ typedef struct weft_graph_result {
 /* Creates an empty graph. Errors: WEFT_EINVAL (out NULL), WEFT_ENOMEM. */
 WEFT_API int weft_graph_create(weft_graph **out);
 
-/* Frees a graph and everything it holds. NULL is ignored. The graph must not
- * be running. */
+/* Frees a graph and everything it holds. NULL is ignored. Its node and edge
+ * blocks (and the arrays of its shared runs) are kept, process-wide and up to
+ * 128 MiB in all, for the graphs built next, so that a graph built, run once
+ * and destroyed, again and again, does not fault in fresh memory each time.
+ * The graph must not be running. */
 WEFT_API void weft_graph_destroy(weft_graph *g);
 
 /* Removes every node and edge (keeping memory for reuse), forgets a broken
@@ -462,9 +465,14 @@ WEFT_API int weft_graph_edges(weft_graph *g, const weft_node *from, const weft_n
 /* Number of nodes and edges (either pointer may be NULL). */
 WEFT_API void weft_graph_count(const weft_graph *g, size_t *nodes, size_t *edges);
 
-/* Checks the graph and prepares it to run (successor arrays, in-degrees).
- * Runs do this themselves when the graph changed since the last check; an
- * unchanged graph is checked once. err may be NULL.
+/* Checks the graph and prepares it to run. Runs do this themselves when the
+ * graph changed since the last check; an unchanged graph is checked once.
+ * A graph whose every edge goes from a node added earlier to one added
+ * later (each node added after its predecessors) has nothing to check: its
+ * validation is a pass over the nodes. Otherwise it builds the successor
+ * arrays and runs Kahn's algorithm. (Runs that share the nodes among
+ * workers build the successor arrays the first time they need them.)
+ * err may be NULL.
  * Returns WEFT_OK, WEFT_ECYCLE (err: the nodes of one cycle), the first
  * error of a broken graph (WEFT_EFOREIGN, WEFT_ECYCLE for a self-edge,
  * WEFT_EINVAL, WEFT_E2BIG, WEFT_ENOMEM), WEFT_ENOMEM (preparing),
@@ -473,8 +481,8 @@ WEFT_API int weft_graph_validate(weft_graph *g, weft_graph_error *err);
 
 /* Runs every node once, each after all of its predecessors finished, on the
  * pool; the caller waits (from a worker of the same pool it runs inline, as
- * weft_run does). res may be NULL. A valid graph that ran before allocates
- * nothing. Returns:
+ * weft_run does). res may be NULL. A valid graph that ran twice before on a
+ * pool of as many workers allocates nothing. Returns:
  *   WEFT_OK            every node ran and returned 0.
  *   WEFT_ENODE_FAILED  a node returned non-zero: res->status / res->node name
  *                      the first such node; nodes not started by then never

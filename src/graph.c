@@ -824,8 +824,9 @@ static int build_csr(weft_graph *g) {
   uint32_t n = g->nnodes;
   uint64_t ne = g->nedges;
   size_t nb = (size_t)n * sizeof(uint32_t);
+  /* (n more slots after the roots': a first run's hand-off, adapt_run) */
   if (arr_reserve(ARR_RSUCC, (void **)&g->rsucc, &g->rsucc_cap,
-                  ((size_t)ne + n) * sizeof *g->rsucc) ||
+                  ((size_t)ne + 2 * (size_t)n) * sizeof *g->rsucc) ||
       arr_reserve(ARR_INDEG, (void **)&g->indeg, &g->indeg_cap, nb) ||
       arr_reserve(ARR_JOIN, (void **)&g->join, &g->join_cap, nb) ||
       arr_reserve(ARR_LINK, (void **)&g->link, &g->link_cap, nb))
@@ -1177,11 +1178,11 @@ static unsigned depth_limit_for(const weft_worker *w) {
  * it saves (drive() decides by timing both ways) and always on a pool of
  * one worker, where there is nobody to share with. Nodes may still spawn
  * and sync children, which other workers steal as usual. */
-static void ord_run(weft_worker *w, weft_graph *g) {
+static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
   node_rec *const *chunks = g->nchunks;
   const uint32_t n = g->nnodes;
   const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
-  uint32_t p = 0;
+  uint32_t p = from;
   for (; p < n; p++) {
     if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
     uint32_t v = order ? order[p] : p;
@@ -1193,11 +1194,96 @@ static void ord_run(weft_worker *w, weft_graph *g) {
       break;
     }
   }
+  g->ran[w->index].v += p - from;
+}
+
+/* ------------------------------------------------------------ first runs
+ *
+ * The first run of a graph built in order, on a pool of several workers,
+ * when nothing is known of its nodes yet: it starts in order, timing the
+ * nodes at node 4, 8, 16, ... ADAPT_NODES. While they cost under
+ * ORDERED_PROBE_NS each, sharing them would cost more than it gives (see
+ * "the strategy" below) and the run goes on in order, building no
+ * successor arrays at all: a graph built, run once and destroyed pays for
+ * nothing else. Once they prove slower, the rest is shared: the successor
+ * arrays are built, the finished prefix [0, p) is subtracted from the join
+ * counters (no other thread touches them yet), and the nodes it made ready
+ * (and the roots after it) become the slots the shared run starts from,
+ * after the roots' slots. A prefix node's own counter, and a ready node's,
+ * drop to 0 here and are put back to the in-degree, as a run does. */
+#define ADAPT_NODES 4096u
+#define ORDERED_PROBE_NS 1000u
+enum { RUN_SHARED = 0, RUN_ORDERED = 1, RUN_ADAPT = 2 }; /* pick_way */
+
+static _Atomic int strategy_override; /* test hook: 0 auto, 1 ordered, 2 shared, 3 hand-off */
+void weft__graph_force_strategy(int s) { atomic_store(&strategy_override, s); }
+
+/* Hands the rest of the run, after the first p nodes (in index order), to a
+ * shared run. */
+static void hand_off(weft_worker *w, weft_graph *g, uint32_t p) {
+  succ_rec *rs = g->rsucc;
+  _Atomic uint32_t *join = g->join;
+  const uint32_t base = g->roots_end;
+  uint32_t k = 0;
+  for (uint32_t s = g->roots_begin; s < g->roots_end; s++)
+    if ((rs[s].s & ~SINGLE) >= p) rs[base + k++] = rs[s];
+  for (uint32_t u = 0; u < p; u++) {
+    const node_rec *r = node_at(g, u);
+    for (uint32_t s = r->begin, e = r->end & ~BIG_ARGS; s < e; s++) {
+      uint32_t v = rs[s].s & ~SINGLE;
+      uint32_t left = atomic_load_explicit(&join[v], memory_order_relaxed) - 1;
+      if (left) {
+        atomic_store_explicit(&join[v], left, memory_order_relaxed);
+        continue;
+      }
+      atomic_store_explicit(&join[v], g->indeg[v], memory_order_relaxed);
+      if (v >= p) rs[base + k++] = (succ_rec){v | SINGLE, rs[s].begin, rs[s].end};
+    }
+  }
+  unsigned d = weft__dispatch_depth + 1;
+  weft__dispatch_depth = d;
+  process(w, g, NONE, base, base + k, d);
+  weft__dispatch_depth = d - 1;
+}
+
+/* The first run (see above). Returns 1 if it handed off to a shared run. */
+static int adapt_run(weft_worker *w, weft_graph *g) {
+  node_rec *const *chunks = g->nchunks;
+  const uint32_t n = g->nnodes;
+  uint32_t forced = 0;
+  if (atomic_load_explicit(&strategy_override, memory_order_relaxed) == 3)
+    forced = g->gen % 3 == 0 ? n / 2 : 1 + g->gen % 13; /* tests: hand off here */
+  uint64_t t0 = weft__prim_now_ns();
+  uint32_t p = 0, check = 4; /* (not 1: one cold node's time says little) */
+  int handing = 0;
+  while (p < n && p < ADAPT_NODES) {
+    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
+    node_rec *r = &chunks[p >> NODE_CHUNK_SHIFT][p & (NODE_CHUNK - 1)];
+    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
+    p++;
+    if (WEFT__UNLIKELY(rc != 0)) {
+      fail_run(g, p - 1, rc);
+      break;
+    }
+    if (forced ? p == forced : p == check) {
+      check *= 2;
+      handing = forced || weft__prim_now_ns() - t0 >= (uint64_t)p * ORDERED_PROBE_NS;
+      if (handing) break;
+    }
+  }
   g->ran[w->index].v += p;
+  if (atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u) return 0;
+  if (handing && p < n && (g->csr_ok || build_csr(g) == 0)) {
+    hand_off(w, g, p);
+    return 1;
+  }
+  /* (no memory for the successor arrays: the rest in order, as correct) */
+  if (p < n) ord_run(w, g, p);
+  return 0;
 }
 
 /* One run of a claimed, valid graph. */
-static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int ordered) {
+static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *way) {
   if (g->counters_dirty && g->csr_ok) { /* (without the CSR there are none) */
     for (uint32_t i = 0; i < g->nnodes; i++)
       atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
@@ -1211,8 +1297,10 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int o
     return WEFT_ECANCELED;
   }
   for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
-  if (ordered) {
-    ord_run(w, g);
+  if (*way == RUN_ADAPT) {
+    *way = adapt_run(w, g) ? RUN_SHARED : RUN_ORDERED; /* (for note_cost) */
+  } else if (*way == RUN_ORDERED) {
+    ord_run(w, g, 0);
   } else {
     unsigned d = weft__dispatch_depth + 1;
     weft__dispatch_depth = d;
@@ -1246,25 +1334,27 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int o
  * nanoseconds that costs more than a second core gives back (measured: a
  * 1024x1024 wavefront of counter increments ran 1.6x slower on 2 workers
  * than on 1). A graph is built to be run many times, so it times both:
- *   - the first run shares (the right choice for nodes of any real size,
- *     and for a graph run once);
- *   - if that run cost under ORDERED_PROBE_NS per node and worker, the next
- *     run is ordered; from then on each run uses the cheaper of the two
- *     last costs, and every PROBE_EVERY runs the other way is timed again
- *     (the pool's load or the nodes' work may have changed).
+ *   - the first run of a graph built in order starts in order and shares
+ *     the rest once its nodes prove to cost ORDERED_PROBE_NS or more
+ *     (adapt_run above: a graph run once in order builds nothing more);
+ *     the next run then shares;
+ *   - the first run of another graph shares (the right choice for nodes of
+ *     any real size);
+ *   - if a shared run cost under ORDERED_PROBE_NS per node and worker, the
+ *     next run is ordered; from then on each run uses the cheaper of the
+ *     two last costs, and every PROBE_EVERY runs the other way is timed
+ *     again (the pool's load or the nodes' work may have changed).
  * A pool of one worker always runs in order: there is no one to share with.
  * The choice affects speed only: both ways run each node once, after its
  * predecessors, with the same failure and cancel rules. */
-#define ORDERED_PROBE_NS 1000u
 #define PROBE_EVERY 64u
 
-static _Atomic int strategy_override; /* test hook: 0 auto, 1 ordered, 2 shared */
-void weft__graph_force_strategy(int s) { atomic_store(&strategy_override, s); }
-
-static int pick_ordered(weft_graph *g, unsigned nworkers) {
+static int pick_way(weft_graph *g, unsigned nworkers) {
   int forced = atomic_load_explicit(&strategy_override, memory_order_relaxed);
+  if (forced == 3) return g->ord_forward ? RUN_ADAPT : RUN_SHARED;
   if (forced) return forced == 1;
   if (nworkers == 1) return 1;
+  if (g->cost_shared == 0 && g->cost_ordered == 0 && g->ord_forward) return RUN_ADAPT;
   if (g->cost_shared == 0) return 0;
   if (g->cost_ordered == 0) {
     /* Probe only when nodes are small enough for sharing to be the cost. */
@@ -1335,12 +1425,12 @@ static void drive(weft_worker *w, drive_args *a) {
       a->res.iterations++;
       continue;
     }
-    int ordered = pick_ordered(g, nw);
-    if (!ordered && !g->csr_ok && (rc = build_csr(g)) != 0) break;
+    int way = pick_way(g, nw);
+    if (way == RUN_SHARED && !g->csr_ok && (rc = build_csr(g)) != 0) break;
     uint64_t t0 = weft__prim_now_ns();
-    rc = run_once(w, g, &a->res, ordered);
+    rc = run_once(w, g, &a->res, &way);
     if (rc) break;
-    note_cost(g, ordered, weft__prim_now_ns() - t0);
+    note_cost(g, way == RUN_ORDERED, weft__prim_now_ns() - t0);
     a->res.iterations++;
   }
   a->rc = rc;

@@ -17,13 +17,15 @@ void weft__graph_depth_reset(void);
 uint64_t weft__graph_deferred(void);
 int weft__graph_counters_clean(const weft_graph *g);
 void weft__graph_set_depth_limit(unsigned lim);
-void weft__graph_force_strategy(int s); /* 0 auto, 1 ordered, 2 shared */
+void weft__graph_force_strategy(int s); /* 0 auto, 1 ordered, 2 shared, 3 hand-off */
 void weft__graph_strategy_counts(const weft_graph *g, uint64_t *ordered, uint64_t *shared);
 
 /* Every run-semantics test runs under each way a graph can be run: the
  * automatic choice, forced in-order runs and forced shared runs. */
-enum { N_STRATEGIES = 3 };
-static const char *const strategy_name[N_STRATEGIES] = {"auto", "ordered", "shared"};
+/* hand-off: a graph built in order starts each run in order and hands the
+ * rest to a shared run after a few nodes (other graphs: shared). */
+enum { N_STRATEGIES = 4 };
+static const char *const strategy_name[N_STRATEGIES] = {"auto", "ordered", "shared", "hand-off"};
 
 /* ---------------------------------------------------------------- recorder */
 
@@ -656,6 +658,34 @@ TEST(graph_strategy_choice) {
     dag_free(&d);
     test_pool_free(pool);
   }
+  /* A graph built in order starts its first run in order: 200 us nodes
+   * hand the rest to a shared run after a few nodes (counted as shared) and
+   * every later run shares; tiny nodes usually finish in order (timing, so
+   * not asserted), both correct. */
+  weft_pool pool = test_pool_new(2);
+  for (int slow = 0; slow <= 1; slow++) {
+    dag d = dag_make_p(SHAPE_FAN, slow ? 24 : 3000, 99, 0);
+    rec *r = rec_new(d.n);
+    r->spin_us = slow ? 200 : 0;
+    weft_graph *g = graph_of(&d, r, NULL, 0);
+    weft_graph_result res;
+    ASSERT_OK(weft_graph_run(pool, g, &res));
+    ASSERT_UEQ(res.nodes_run, d.n);
+    check_run(&d, r, 1, slow ? "hand-off, 200 us nodes" : "in order, tiny nodes");
+    uint64_t ord, sh;
+    weft__graph_strategy_counts(g, &ord, &sh);
+    ASSERT_UEQ(ord + sh, 1);
+    if (slow) ASSERT_UEQ(sh, 1);
+    ASSERT_OK(weft_graph_run_n(pool, g, 3, NULL));
+    check_run(&d, r, 4, "after the first run");
+    ASSERT(weft__graph_counters_clean(g));
+    weft__graph_strategy_counts(g, &ord, &sh);
+    if (slow) ASSERT_UEQ(ord, 0);
+    weft_graph_destroy(g);
+    rec_free(r);
+    dag_free(&d);
+  }
+  test_pool_free(pool);
 }
 
 /* A million-node chain (a loop, not a recursion) and a large random DAG
@@ -1366,7 +1396,10 @@ TEST(graph_rerun_no_alloc) {
     rec *r = rec_new(d.n);
     r->fail = calloc(d.n, sizeof *r->fail);
     weft_graph *g = graph_of(&d, r, NULL, 1);
-    ASSERT_OK(weft_graph_run(pool, g, NULL)); /* validates: allocates */
+    /* The first run validates; a graph built in order (no-edges here) may
+     * run it in order and share (building the successor arrays) only from
+     * its second. */
+    ASSERT_OK(weft_graph_run_n(pool, g, 2, NULL));
     uint64_t a0 = weft__graph_allocs();
     ASSERT_OK(weft_graph_run(pool, g, NULL));
     ASSERT_OK(weft_graph_run_n(pool, g, 5, NULL));

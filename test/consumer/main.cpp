@@ -7,7 +7,7 @@
 
 static long fib(weft::worker *w, long n) noexcept {
   if (n < 2) return n;
-  auto x = weft::spawn(w, [n](weft::worker *w) { return fib(w, n - 1); });
+  auto x = weft::spawn(w, [m = n - 1](weft::worker *w) { return fib(w, m); });
   long y = fib(w, n - 2);
   return x.sync() + y;
 }

@@ -76,14 +76,25 @@ def _style(series):
     return style
 
 
-def _log_axis(ax, which):
-    """Log scale on ax's `which` axis ("x" or "y") with plain numbers as tick
-    labels (0.5, 1, 2, 5, 10 ...)."""
+def _num(v):
+    """1.5, 20, 300, 4k, 5.6M: short labels for ticks and bars."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= div * 10 or (v >= div and suffix != "k"):
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}" if v < 1000 else f"{v:.0f}"
+
+
+def _log_axis(ax, which, lo, hi):
+    """Log scale on ax's `which` axis ("x" or "y") from lo to hi, with short
+    plain labels: 1-2-5 ticks over a few decades, decades only beyond."""
+    import math
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if which == "x" else ax.set_ylim)(lo, hi)
     axis = ax.xaxis if which == "x" else ax.yaxis
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    subs = (1.0, 2.0, 5.0) if math.log10(hi / lo) <= 4 else (1.0,)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _num(v)))
     axis.set_minor_formatter(NullFormatter())
 
 
@@ -123,12 +134,11 @@ def forkjoin_plot(rows, path, plt):
                 color, hatch = style(s)
                 ax.bar(i, v, 0.8, color=color, hatch=hatch, edgecolor="white", linewidth=0.5,
                        label=s[2])
-                ax.text(i, v, f"{v:.3g}", ha="center", va="bottom", fontsize=6, rotation=90)
+                ax.text(i, v, _num(v), ha="center", va="bottom", fontsize=6, rotation=90)
         seq = by.get(("seq", 1))
         if seq:
             ax.axhline(seq, color=COLORS["seq"], linestyle=":", linewidth=0.8)
-        _log_axis(ax, "y")
-        ax.set_ylim(min(vals) / 2, max(vals) * 4)
+        _log_axis(ax, "y", min(vals) / 2, max(vals) * 4)
         ax.set_xticks([])
         ax.set_title(f"{bench}({br[0]['n']})")
         ax.grid(axis="y", which="major", alpha=0.3)
@@ -155,8 +165,7 @@ def graph_plot(rows, path, plt):
     ax.set_xticklabels([f"{b}\n({next(r['n'] for r in rows if r['bench'] == b)} nodes)"
                         for b in benches])
     vals = [v for v in by.values() if v]
-    _log_axis(ax, "y")
-    ax.set_ylim(min(vals) / 2, max(vals) * 2)
+    _log_axis(ax, "y", min(vals) / 2, max(vals) * 2)
     ax.set_ylabel("million nodes / s (log, higher is better)")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title("Task graphs: running an already built graph; hatched: "
@@ -188,11 +197,9 @@ def js_plot(rows, path, plt):
         ax.set_yticks(range(len(sr)))
         ax.set_yticklabels(names, fontsize=8)
         ax.invert_yaxis()
-        _log_axis(ax, "x")
-        ax.set_xlim(min(vals) / 2, max(vals) * 8)
+        _log_axis(ax, "x", min(vals) / 2, max(vals) * 8)
         for i, v in enumerate(vals):
-            ax.text(v, i, f" {v / 1e6:.3g}M" if v >= 1e6 else f" {v / 1e3:.3g}k", va="center",
-                    fontsize=7)
+            ax.text(v, i, " " + _num(v), va="center", fontsize=7)
         w = sr[0].get("workers")
         ax.set_title(f"{titles.get(script, script)} ({w} workers)", fontsize=9)
         ax.grid(axis="x", alpha=0.3)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds weft several ways and runs every test: the full suite in Release,
 # the C++ header's tests (g++ there, clang++ in the sanitizer builds), a
-# consumer project against an installed prefix (scripts/consumer.sh),
+# consumer project against an installed prefix (scripts/consumer.sh), the
+# benchmark plots (bench/test_plots.py),
 # the full suite on the portable POSIX backend, on aarch64 under qemu-user
 # and on Windows under wine (SUPPORTED_PLATFORMS.md), the concurrency tests
 # under ThreadSanitizer, the whole suite under AddressSanitizer +
@@ -23,6 +24,9 @@ cmake --build build/release -j"$jobs" >/dev/null
 
 step "Packaging: cmake --install, then a consumer outside the tree via find_package, pkg-config and FetchContent"
 bash scripts/consumer.sh build/release || fail=1
+
+step "Benchmark plots: bench/plots.py on run.py-shaped rows (bench/test_plots.py)"
+python3 bench/test_plots.py || fail=1
 
 step "Portable POSIX backend (src/posix, emulated wait-on-address): full test suite"
 t0=$SECONDS

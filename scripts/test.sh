@@ -26,7 +26,8 @@ step "Packaging: cmake --install, then a consumer outside the tree via find_pack
 bash scripts/consumer.sh build/release || fail=1
 
 step "Benchmark plots: bench/plots.py on run.py-shaped rows (bench/test_plots.py)"
-python3 bench/test_plots.py || fail=1
+# Debian's python3 (python3-matplotlib), whatever python3 comes first on PATH
+/usr/bin/python3 bench/test_plots.py || fail=1
 
 step "Portable POSIX backend (src/posix, emulated wait-on-address): full test suite"
 t0=$SECONDS

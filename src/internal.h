@@ -39,6 +39,14 @@ _Static_assert(WEFT_MAX_WORKERS <= WEFT__SLEEP_COUNT_MASK, "sleep count field to
 
 typedef struct weft__pool weft__pool;
 
+/* A LIFO of free task records (task.c) linked through next[0]: n records;
+ * cut, when nonzero, is the one pushed when n became BATCH + 1, so that when
+ * n reaches 2 * BATCH the records from the head down to it are one batch to
+ * give away without walking the list. */
+typedef struct weft__freelist {
+  uint32_t head, n, cut;
+} weft__freelist;
+
 /* A frame that could not go into a full deque; lives in the scratch arena. */
 typedef struct weft__overflow {
   struct weft__overflow *prev;
@@ -77,7 +85,7 @@ struct weft_worker {
    * whose body runs here, and launches minus completions not yet added to
    * pool.lt_live. */
   uint32_t lt_ready;
-  uint32_t lt_free, lt_nfree;
+  weft__freelist lt_free;
   uint32_t lt_cur;
   int64_t lt_delta;
 
@@ -125,7 +133,7 @@ struct weft__pool {
   alignas(WEFT__CACHE_LINE) _Atomic int64_t lt_live;     /* launched, not completed (flushed) */
   _Atomic uint32_t lt_quiet;    /* bumped by a worker going to sleep during destroy */
   _Atomic uint32_t ext_lock;    /* guards ext_free for threads that are not workers */
-  uint32_t ext_free, ext_nfree;
+  weft__freelist ext_free;
   struct weft__trec *_Atomic lt_chunks[4096];
 };
 

@@ -102,7 +102,7 @@ static int carve(weft__pool *p, uint32_t *list, uint32_t *n) {
 }
 
 /* A batch from the shared stack (tagged head: no ABA), else a new chunk. */
-static int refill(weft__pool *p, uint32_t *list, uint32_t *n) {
+static int refill(weft__pool *p, weft__freelist *fl) {
   uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_acquire);
   while ((uint32_t)h) {
     uint32_t b = (uint32_t)h;
@@ -110,19 +110,28 @@ static int refill(weft__pool *p, uint32_t *list, uint32_t *n) {
     uint64_t nh = (((h >> 32) + 1) << 32) | nb;
     if (atomic_compare_exchange_weak_explicit(&p->lt_batches, &h, nh, memory_order_acquire,
                                               memory_order_acquire)) {
-      *list = b;
-      *n = BATCH;
+      fl->head = b;
+      fl->n = BATCH;
+      fl->cut = 0;
       return 0;
     }
   }
-  return carve(p, list, n);
+  fl->cut = 0;
+  return carve(p, &fl->head, &fl->n);
 }
 
-static void give_batch(weft__pool *p, uint32_t *list, uint32_t *n) {
-  uint32_t head = *list, tail = head;
-  for (uint32_t k = 1; k < BATCH; k++) tail = rec(p, tail)->next[0];
-  *list = rec(p, tail)->next[0];
-  *n -= BATCH;
+/* Gives the newest BATCH records of a list of 2 * BATCH or more to the
+ * shared stack. With `cut` known that is O(1); a list that grew by a whole
+ * chunk has no cut, and is walked once. */
+static void give_batch(weft__pool *p, weft__freelist *fl) {
+  uint32_t head = fl->head, tail = fl->cut;
+  if (!tail || fl->n != 2 * BATCH) {
+    tail = head;
+    for (uint32_t k = 1; k < BATCH; k++) tail = rec(p, tail)->next[0];
+  }
+  fl->head = rec(p, tail)->next[0];
+  fl->n -= BATCH;
+  fl->cut = 0;
   rec(p, tail)->next[0] = 0;
   uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_relaxed);
   for (;;) {
@@ -132,6 +141,21 @@ static void give_batch(weft__pool *p, uint32_t *list, uint32_t *n) {
                                               memory_order_relaxed))
       return;
   }
+}
+
+static uint32_t fl_pop(weft__pool *p, weft__freelist *fl) {
+  if (!fl->head && refill(p, fl)) return 0;
+  uint32_t i = fl->head;
+  fl->head = rec(p, i)->next[0];
+  if (--fl->n <= BATCH) fl->cut = 0; /* the cut record was popped */
+  return i;
+}
+
+static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i, weft__trec *r) {
+  r->next[0] = fl->head;
+  fl->head = i;
+  if (++fl->n == BATCH + 1) fl->cut = i;
+  if (fl->n >= 2 * BATCH) give_batch(p, fl);
 }
 
 static void ext_lock(weft__pool *p) {
@@ -144,22 +168,9 @@ static void ext_unlock(weft__pool *p) { atomic_store_explicit(&p->ext_lock, 0, m
 
 /* A free record: from the worker's list, or (other threads) the pool's. */
 static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
-  uint32_t i;
-  if (w) {
-    if (!w->lt_free && refill(p, &w->lt_free, &w->lt_nfree)) return 0;
-    i = w->lt_free;
-    w->lt_free = rec(p, i)->next[0];
-    w->lt_nfree--;
-    return i;
-  }
+  if (w) return fl_pop(p, &w->lt_free);
   ext_lock(p);
-  if (!p->ext_free && refill(p, &p->ext_free, &p->ext_nfree)) {
-    ext_unlock(p);
-    return 0;
-  }
-  i = p->ext_free;
-  p->ext_free = rec(p, i)->next[0];
-  p->ext_nfree--;
+  uint32_t i = fl_pop(p, &p->ext_free);
   ext_unlock(p);
   return i;
 }
@@ -172,15 +183,11 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   atomic_store_explicit(&r->state, WEFT__T_FREE, memory_order_relaxed);
   atomic_store_explicit(&r->head, (uint64_t)gen << 32, memory_order_release);
   if (w) {
-    r->next[0] = w->lt_free;
-    w->lt_free = i;
-    if (++w->lt_nfree >= 2 * BATCH) give_batch(p, &w->lt_free, &w->lt_nfree);
+    fl_push(p, &w->lt_free, i, r);
     return;
   }
   ext_lock(p);
-  r->next[0] = p->ext_free;
-  p->ext_free = i;
-  if (++p->ext_nfree >= 2 * BATCH) give_batch(p, &p->ext_free, &p->ext_nfree);
+  fl_push(p, &p->ext_free, i, r);
   ext_unlock(p);
 }
 

@@ -656,7 +656,10 @@ WEFT_API int weft_task_wait(weft_task t);
 WEFT_API int weft_task_result(weft_task t, void *out, size_t size);
 
 /* Gives the handle back. The task still runs; the record is recycled once
- * it has completed and every handle is released. Errors: WEFT_ESTALE. */
+ * it has completed and the runtime is done with it. The handle must not be
+ * used afterwards: a second release gives WEFT_ESTALE at once, any other
+ * call does once the record is reused (until then it still answers for the
+ * same task, never for another). Errors: WEFT_ESTALE. */
 WEFT_API int weft_task_release(weft_task t);
 
 /* From inside a launched task's body: makes the task's completion wait for

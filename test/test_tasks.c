@@ -33,8 +33,9 @@ TEST(task_basic) {
     ASSERT_EQ(info.state, WEFT_OK);
     ASSERT_UEQ(info.origin.id, 0);
     ASSERT_OK(weft_task_release(t));
+    /* A second release is always caught. (Other calls through a released
+     * handle are caught once its record is reused: task_stale_handles.) */
     ASSERT_ERR(weft_task_release(t), WEFT_ESTALE);
-    ASSERT_ERR(weft_task_status(t), WEFT_ESTALE);
     test_pool_free(pool);
   }
 }

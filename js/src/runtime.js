@@ -254,8 +254,12 @@ TaskRuntime.prototype.jsChunk = function jsChunk(w, loop, lo, hi) {
   const serial = dv.getUint32(loop + 52, true);
   if (serial !== this._loopSerial) {
     this._loopArgs = readArgs(this.memory, loop, this._buf, dv);
-    this._loopOut = kind === LOOP_MAP ? new VIEW_TYPES[dv.getUint32(loop + 60, true)](this.buffer(),
-      dv.getUint32(loop + 56, true), dv.getUint32(loop + 76, true)) : null;
+    this._loopOut = null;
+    if (kind === LOOP_MAP) {
+      const T = VIEW_TYPES[dv.getUint32(loop + 60, true)], at = dv.getUint32(loop + 56, true);
+      const n = dv.getUint32(loop + 76, true);
+      this._loopOut = new T(this.view(at + n * T.BYTES_PER_ELEMENT).buffer, at, n);
+    }
     this._loopSerial = serial;
   }
   const args = this._loopArgs;

@@ -122,7 +122,7 @@ fuzz() {
 fuzz graph_fuzz 45 || fail=1
 fuzz task_fuzz 30 || fail=1
 
-step "WebAssembly: build js/dist/weft.wasm (clang --target=wasm32) and run the Node suite"
+step "WebAssembly: build js/dist/weft.wasm and weft-test.wasm (clang --target=wasm32), run the Node suite (loops, user C tasks, npm pack + install)"
 if bash js/build.sh >/dev/null; then
   (cd js && node --test test/*.test.mjs) || fail=1
 else

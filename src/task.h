@@ -34,7 +34,7 @@
 #define WEFT__K_JOIN 2u      /* hidden: joins more prerequisites than fit a record */
 
 typedef struct weft__trec {
-  /* Line 0: the words other threads change. */
+  /* Line 0: the words other threads change, and the links they follow. */
   _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | waiter list; CAS/exchange */
   _Atomic uint32_t pending; /* prerequisites not completed (+1 launch guard); once
                                running: 1 for the body + children not completed */
@@ -49,19 +49,22 @@ typedef struct weft__trec {
   uint8_t order_mask;       /* slots whose link only orders (pipes): no failure passes */
   uint8_t has_children;     /* the body's thread only */
   uint8_t pad_;
-  uint32_t prereq[WEFT__SLOTS]; /* record indices of the prerequisites (wait helps them) */
-  /* Line 1: the argument block and the links. */
+  /* Slot j's link in its prerequisite's waiter list (next link + 1). Read by
+   * the completer of that prerequisite before it decrements `pending` (on
+   * this same line: a completer touches one line of each successor), so
+   * once the task is ready next[0] is free: it links ready lists and free
+   * lists. */
+  uint32_t next[WEFT__SLOTS];
+  /* Line 1: the argument block, and what only waiters read. */
   union {
     unsigned char b[WEFT_ARGS_MAX];
     uint64_t align_;
   } args;
-  /* Slot j's link in its prerequisite's waiter list (next link + 1). Read by
-   * the completer of that prerequisite before it decrements `pending`, so
-   * once the task is ready next[0] is free: it links ready lists and free
-   * lists. */
-  uint32_t next[WEFT__SLOTS];
+  uint32_t prereq[WEFT__SLOTS]; /* record indices of the prerequisites (wait helps them) */
 } weft__trec;
 
 _Static_assert(sizeof(weft__trec) == 128, "a record is two cache lines");
+_Static_assert(offsetof(weft__trec, next) + sizeof(uint32_t) * WEFT__SLOTS <= 64,
+               "what completers touch stays on line 0");
 
 #endif

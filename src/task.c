@@ -32,7 +32,7 @@
 #define R_PIPE 8u
 
 #define BATCH 256u                       /* records moved between free lists */
-#define THROTTLE 4096                    /* live launches per worker before launch helps */
+#define THROTTLE 1024                    /* live launches per worker before launch helps */
 #define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
 
 struct weft_pipe {

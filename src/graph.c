@@ -173,6 +173,7 @@ struct weft_graph {
   uint32_t runs_since_probe;
   uint64_t runs_ordered, runs_shared; /* counts, for tests */
   int ord_forward;          /* node order is a topological order */
+  int adapted;              /* the first run (adapt_run) is done */
   uint32_t *indeg;
   _Atomic uint32_t *join;
   _Atomic uint32_t *link;
@@ -878,6 +879,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   g->csr_ok = 0;
   g->ord_forward = g->nback == 0;
   g->cost_ordered = g->cost_shared = 0;
+  g->adapted = 0;
   g->runs_since_probe = 0;
   if (g->ord_forward) {
     /* Nothing to check. One write pass over the records all the same
@@ -1298,7 +1300,8 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *
   }
   for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
   if (*way == RUN_ADAPT) {
-    *way = adapt_run(w, g) ? RUN_SHARED : RUN_ORDERED; /* (for note_cost) */
+    g->adapted = 1;
+    *way = adapt_run(w, g) ? RUN_SHARED : RUN_ADAPT; /* (for note_cost) */
   } else if (*way == RUN_ORDERED) {
     ord_run(w, g, 0);
   } else {
@@ -1354,7 +1357,8 @@ static int pick_way(weft_graph *g, unsigned nworkers) {
   if (forced == 3) return g->ord_forward ? RUN_ADAPT : RUN_SHARED;
   if (forced) return forced == 1;
   if (nworkers == 1) return 1;
-  if (g->cost_shared == 0 && g->cost_ordered == 0 && g->ord_forward) return RUN_ADAPT;
+  if (!g->adapted && g->cost_shared == 0 && g->cost_ordered == 0 && g->ord_forward)
+    return RUN_ADAPT;
   if (g->cost_shared == 0) return 0;
   if (g->cost_ordered == 0) {
     /* Probe only when nodes are small enough for sharing to be the cost. */
@@ -1373,9 +1377,15 @@ void weft__graph_strategy_counts(const weft_graph *g, uint64_t *ordered, uint64_
   *shared = g->runs_shared;
 }
 
-static void note_cost(weft_graph *g, int ordered, uint64_t ns) {
+static void note_cost(weft_graph *g, int way, uint64_t ns) {
+  int ordered = way != RUN_SHARED;
   if (ordered) g->runs_ordered++;
   else g->runs_shared++;
+  /* A first run that stayed in order is not a price: it ran on cold caches
+   * (and touched the nodes' data first), and charging it to the ordered way
+   * made reused graphs of tiny nodes run shared until the next probe. The
+   * next run shares and the one after runs in order, as for other graphs. */
+  if (way == RUN_ADAPT) return;
   uint64_t *c = ordered ? &g->cost_ordered : &g->cost_shared;
   if (ns == 0) ns = 1;
   /* The last run, lightly smoothed: one slow run (a preempted worker) must
@@ -1430,7 +1440,7 @@ static void drive(weft_worker *w, drive_args *a) {
     uint64_t t0 = weft__prim_now_ns();
     rc = run_once(w, g, &a->res, &way);
     if (rc) break;
-    note_cost(g, way == RUN_ORDERED, weft__prim_now_ns() - t0);
+    note_cost(g, way, weft__prim_now_ns() - t0);
     a->res.iterations++;
   }
   a->rc = rc;

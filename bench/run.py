@@ -876,7 +876,8 @@ def js_suite(args, cfg):
 
 CHROMIUM = "/usr/bin/chromium"
 JS_BROWSER_QUICK = {"browser_fj.mjs": ["--n", "25", "--reps", "5", "--runs", "1"],
-                    "browser_graph.mjs": ["--quick", "--reps", "5", "--runs", "1"]}
+                    "browser_graph.mjs": ["--quick", "--reps", "5", "--runs", "1"],
+                    "browser_loops.mjs": ["--n", "1000000", "--reps", "5", "--runs", "1"]}
 
 
 def js_browser(args, cfg):
@@ -903,6 +904,15 @@ def js_browser(args, cfg):
             cmd = ["chrt", "-o", "0"] + cmd
         if args.reps and not args.quick:
             cmd += ["--reps", str(args.reps)]
+        srows = js_script_rows(script, cmd, cfg["timeout"])
+        rows += [dict(r, suite="js", script=script) for r in srows]
+    # loops and typed-array columns (no native side)
+    if os.path.exists(os.path.join(REPO, "bench", "js", "browser_loops.mjs")):
+        script = "browser_loops.mjs"
+        cmd = ["node", os.path.join(REPO, "bench", "js", script), "--workers", str(max(cfg["workers"]))]
+        cmd += JS_BROWSER_QUICK[script] if args.quick else []
+        if os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR):
+            cmd = ["chrt", "-o", "0"] + cmd
         srows = js_script_rows(script, cmd, cfg["timeout"])
         rows += [dict(r, suite="js", script=script) for r in srows]
     return rows
@@ -1071,6 +1081,15 @@ def summary(workers, fj, gr, js, dy=None):
                  chromium=per_w(lambda w: where_w(rs, "chromium", w, "mnodes_per_s")),
                  note="" if js_nodes else
                  f"chromium/native time {per_w(lambda w: where_w(rs, 'chromium', w, 'vs_native'))}")
+        # browser_loops.mjs rows: {where, bench, name, tasks_per_s}
+        blp = [r for r in br if r.get("script") == "browser_loops.mjs" and "tasks_per_s" in r]
+        for bench, name in dict.fromkeys((r["bench"], r["name"]) for r in blp):
+            def mips(where, bench=bench, name=name):
+                v = next((r["tasks_per_s"] for r in blp if (r["where"], r["bench"], r["name"])
+                          == (where, bench, name)), None)
+                return "-" if v is None else f"{v / 1e6:.3g}M"
+            line("chromium", f"{bench}: {name}", f"items/s ({max(workers)} w)",
+                 node=mips("node"), chromium=mips("chromium"))
     # drop the columns no suite filled
     keep = [i for i in range(len(hdr)) if i < 3 or any(l[i] not in ("-", "") for l in lines)]
     hdr = [hdr[i] for i in keep]
@@ -1098,7 +1117,7 @@ def summary(workers, fj, gr, js, dy=None):
     if js and js.get("browser"):
         notes.append("chromium: fib and task graphs in headless Chromium (bench/js/browser_fj.mjs, "
                      "browser_graph.mjs) beside the same measurement in Node and the native build "
-                     "(weft column)")
+                     "(weft column); loops and typed-array columns (browser_loops.mjs) beside Node")
     print("; ".join(notes) + ". Full tables above; every row is in the JSON lines file.")
 
 

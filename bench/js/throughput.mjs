@@ -19,6 +19,7 @@ function report(name, tasks, ms) {
   console.log(JSON.stringify(r));
 }
 async function best(fn, reps = 3) {
+  await fn(); // warm-up (the JIT), untimed
   let b = Infinity;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();

@@ -1,0 +1,111 @@
+// The loop and column measurements of bench/js/browser_loops.mjs, shared by
+// the browser page (index.html) and Node so both measure the same way: weft's
+// pool.mapColumns over batches of tiny items and pool.for / pool.reduce over
+// a large Float64Array, against a plain message pool (pm_worker.js) given the
+// same work, and a sequential loop on the calling thread. Each figure: the
+// median of `reps` timed runs after warm-up runs (stats.js warmUp).
+import { TEST_WASM, median, warmUp } from './stats.js';
+
+const LOOP_TASKS = new URL('../loop_tasks.mjs', import.meta.url);
+const PM_WORKER = new URL('./pm_worker.js', import.meta.url);
+
+async function startWorker() {
+  if (typeof Worker === 'function' && typeof window !== 'undefined') {
+    const w = new Worker(PM_WORKER, { type: 'module' });
+    return { post: (m, t) => w.postMessage(m, t || []), on: (f) => (w.onmessage = (e) => f(e.data)), end: () => w.terminate() };
+  }
+  const { Worker: NodeWorker } = await import('node:worker_threads');
+  const w = new NodeWorker(PM_WORKER);
+  return { post: (m, t) => w.postMessage(m, t || []), on: (f) => w.on('message', f), end: () => w.terminate() };
+}
+
+// A plain message pool: round robin, one promise per message.
+async function messagePool(n) {
+  const ws = [];
+  for (let i = 0; i < n; i++) ws.push(await startWorker());
+  let next = 0, id = 0;
+  const pending = new Map();
+  for (const w of ws) w.on((m) => { const p = pending.get(m.id); pending.delete(m.id); p(m); });
+  const send = (msg, transfer, w = ws[next++ % ws.length]) => new Promise((r) => {
+    const i = id++;
+    pending.set(i, r);
+    w.post({ id: i, ...msg }, transfer);
+  });
+  return { ws, send, close: () => Promise.all(ws.map((w) => w.end())) };
+}
+
+async function time(fn, reps) {
+  await warmUp(fn, { minMs: 300, minRuns: 3, maxMs: 3000 });
+  const ts = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+// Rows { bench, name, items, median_ms, items_per_s }.
+export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 200000, reps = 7 } = {}) {
+  const rows = [];
+  const row = (bench, name, count, ms) => rows.push({ bench, name, workers, items: count, median_ms: +ms.toFixed(3),
+    items_per_s: Math.round(count / (ms / 1000)) });
+  const pool = await createPool({ wasm: TEST_WASM, workers, tasks: LOOP_TASKS });
+  const pm = await messagePool(workers);
+  try {
+    if (pool.fallback || pool.workers !== workers) throw new Error(`pool of ${pool.workers} workers (fallback ${pool.fallback})`);
+    // ---- tiny items: a + b, in batches
+    for (const batch of [256, 10000]) {
+      const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+      const outs = Array.from({ length: Math.ceil(items / batch) }, () => new Float64Array(batch));
+      const check = await pool.mapColumns('jadd', [a, one]);
+      for (let i = 0; i < batch; i++) if (check[i] !== i + 1) throw new Error(`jadd[${i}] = ${check[i]}`);
+      row('tiny items', `weft: batches of ${batch} as typed-array columns (mapColumns, JavaScript task)`, items,
+        await time(async () => {
+          const ps = [];
+          for (let k = 0, done = 0; done < items; done += batch, k++) ps.push(pool.mapColumns('jadd', [a, one], { out: outs[k] }));
+          await Promise.all(ps);
+        }, reps));
+      row('tiny items', `postMessage pool: ${batch} items per message`, items, await time(async () => {
+        const ps = [];
+        for (let i = 0; i < items; i += batch) {
+          const b = new Float64Array(2 * batch);
+          for (let k = 0; k < batch; k++) { b[2 * k] = i + k; b[2 * k + 1] = 1; }
+          ps.push(pm.send({ op: 'pairs', batch: b }, [b.buffer]));
+        }
+        await Promise.all(ps);
+      }, reps));
+    }
+    // ---- loops over n doubles
+    const x = pool.alloc(Float64Array, n), y = pool.alloc(Float64Array, n);
+    for (let i = 0; i < n; i++) x[i] = (i % 1000) / 2;
+    let want = 0;
+    for (let i = 0; i < n; i++) want += x[i];
+    const seqAxpy = () => { for (let i = 0; i < n; i++) y[i] += 0.5 * x[i]; };
+    const seqSum = () => { let s = 0; for (let i = 0; i < n; i++) s += x[i]; return s; };
+    row('axpy', 'sequential loop (arrays in constants)', n, await time(seqAxpy, reps));
+    row('sum', 'sequential loop (arrays in constants)', n, await time(seqSum, reps));
+    if ((await pool.reduce('sum', 0, n, undefined, x)) !== want) throw new Error('weft sum');
+    row('axpy', 'weft: pool.for', n, await time(() => pool.for('axpy', 0, n, undefined, 0.5, x, y), reps));
+    row('sum', 'weft: pool.reduce', n, await time(() => pool.reduce('sum', 0, n, undefined, x), reps));
+    const xs = new SharedArrayBuffer(8 * n), ys = new SharedArrayBuffer(8 * n);
+    new Float64Array(xs).set(x);
+    await Promise.all(pm.ws.map((w) => pm.send({ op: 'init', xs, ys }, null, w)));
+    const bounds = (c) => Array.from({ length: c }, (_, k) => [Math.floor((k * n) / c), Math.floor(((k + 1) * n) / c)]);
+    for (const [bench, op] of [['axpy', 'axpy'], ['sum', 'sum']]) {
+      let best = null;
+      for (const c of [workers, 4 * workers, 16 * workers, 64 * workers]) {
+        const ms = await time(async () => {
+          const rs = await Promise.all(bounds(c).map(([lo, hi]) => pm.send({ op, lo, hi, a: 0.5 })));
+          if (op === 'sum' && rs.reduce((s, m) => s + m.r, 0) !== want) throw new Error('pm sum');
+        }, Math.max(3, reps >> 1));
+        if (!best || ms < best.ms) best = { c, ms };
+      }
+      row(bench, `postMessage pool, shared buffers, best chunks: ${best.c}`, n, best.ms);
+    }
+  } finally {
+    await pm.close();
+    await pool.destroy();
+  }
+  return rows;
+}

@@ -1,0 +1,30 @@
+// Worker of the message pool of loops.js, in a browser (Web Worker) or Node
+// (worker_threads): sums of pairs ({batch}), and axpy / sum over a chunk of
+// shared arrays ('init' sends the SharedArrayBuffers once).
+let post, x = null, y = null;
+function handle(m) {
+  if (m.op === 'pairs') {
+    const b = m.batch, k = b.length >> 1, out = new Float64Array(k);
+    for (let i = 0; i < k; i++) out[i] = b[2 * i] + b[2 * i + 1];
+    post({ id: m.id, out }, [out.buffer]);
+  } else if (m.op === 'init') {
+    x = new Float64Array(m.xs);
+    y = new Float64Array(m.ys);
+    post({ id: m.id, r: 0 });
+  } else if (m.op === 'axpy') {
+    for (let i = m.lo; i < m.hi; i++) y[i] += m.a * x[i];
+    post({ id: m.id, r: 0 });
+  } else if (m.op === 'sum') {
+    let s = 0;
+    for (let i = m.lo; i < m.hi; i++) s += x[i];
+    post({ id: m.id, r: s });
+  }
+}
+if (typeof WorkerGlobalScope !== 'undefined') {
+  post = (m, t) => self.postMessage(m, t || []);
+  self.onmessage = (e) => handle(e.data);
+} else {
+  const { parentPort } = await import('node:worker_threads');
+  post = (m, t) => parentPort.postMessage(m, t || []);
+  parentPort.on('message', handle);
+}

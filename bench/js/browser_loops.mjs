@@ -36,7 +36,8 @@ const summary = keys.map((k) => {
   const rs = results.filter((r) => `${r.where}\t${r.bench}\t${r.name}` === k);
   const ms = median(rs.map((r) => r.median_ms));
   return { where: rs[0].where, bench: rs[0].bench, name: rs[0].name, workers: o.workers, items: rs[0].items,
-    median_ms: +ms.toFixed(3), tasks_per_s: Math.round(rs[0].items / (ms / 1000)) };
+    median_ms: +ms.toFixed(3), tasks_per_s: Math.round(rs[0].items / (ms / 1000)),
+    ...(rs[0].chunks ? { chunks: rs.map((r) => r.chunks) } : {}) };
 });
 for (const s of summary) console.log(`| ${s.where} | ${s.bench} | ${s.name} | ${s.items} | ${s.median_ms} | ${(s.tasks_per_s / 1e6).toFixed(1)} |`);
 for (const s of summary) console.log(JSON.stringify(s));

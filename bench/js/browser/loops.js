@@ -48,8 +48,8 @@ async function time(fn, reps) {
 // Rows { bench, name, items, median_ms, items_per_s }.
 export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 200000, reps = 7 } = {}) {
   const rows = [];
-  const row = (bench, name, count, ms) => rows.push({ bench, name, workers, items: count, median_ms: +ms.toFixed(3),
-    items_per_s: Math.round(count / (ms / 1000)) });
+  const row = (bench, name, count, ms, extra = {}) => rows.push({ bench, name, workers, items: count,
+    median_ms: +ms.toFixed(3), items_per_s: Math.round(count / (ms / 1000)), ...extra });
   const pool = await createPool({ wasm: TEST_WASM, workers, tasks: LOOP_TASKS });
   const pm = await messagePool(workers);
   try {
@@ -101,7 +101,8 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
         }, Math.max(3, reps >> 1));
         if (!best || ms < best.ms) best = { c, ms };
       }
-      row(bench, `postMessage pool, shared buffers, best chunks: ${best.c}`, n, best.ms);
+      row(bench, `postMessage pool, shared buffers (the best of ${workers}/${4 * workers}/${16 * workers}/${64 * workers} chunks)`,
+        n, best.ms, { chunks: best.c });
     }
   } finally {
     await pm.close();

@@ -964,6 +964,41 @@ int weft_task_wait(weft_task t) {
   return rc;
 }
 
+/* The outside wait split in two, for a thread that must not sleep in here
+ * (a browser's main thread: it waits with Atomics.waitAsync instead).
+ * Registers a waiter as weft_task_wait's outside path does (the WAITER bit,
+ * so the completer wakes the state word) and returns the state word's
+ * address, or NULL once the task has completed (*rc WEFT_OK) or when the
+ * handle is stale (*rc WEFT_ESTALE). The caller waits while the word holds a
+ * non-final state (NEW or RUNNING) and must keep its handle until then: the
+ * record is not recycled under an unreleased handle. */
+_Atomic uint32_t *weft__task_waiter(weft_task t, int *rc) {
+  ctx_t c;
+  *rc = enter_handle(t.id, &c);
+  if (*rc) return NULL;
+  uint32_t i;
+  weft__trec *r = lookup(c.p, t.id, &i);
+  _Atomic uint32_t *word = NULL;
+  if (!r) {
+    *rc = WEFT_ESTALE;
+  } else {
+    uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+    while (!(h & (WEFT__H_SEALED | WEFT__H_WAITER)) && gen_of(h) == (uint32_t)(t.id >> 32))
+      if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
+                                                memory_order_acq_rel, memory_order_acquire))
+        break;
+    if (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) word = &r->state;
+  }
+  leave(&c);
+  return word;
+}
+
+/* The handle of the launched task whose body runs on w, or 0. */
+uint64_t weft__task_current(weft_worker *w) {
+  if (!w || !w->lt_cur) return 0;
+  return id_of(w->pool, w->lt_cur, rec(w->pool, w->lt_cur));
+}
+
 /* ------------------------------------------------------------------ pipes */
 
 int weft_pipe_create(weft_pool pool, weft_pipe **out) {

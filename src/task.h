@@ -67,4 +67,8 @@ _Static_assert(sizeof(weft__trec) == 128, "a record is two cache lines");
 _Static_assert(offsetof(weft__trec, next) + sizeof(uint32_t) * WEFT__SLOTS <= 64,
                "what completers touch stays on line 0");
 
+/* For hosts that wait on their own (src/wasm/host_task.c); task.c. */
+_Atomic uint32_t *weft__task_waiter(weft_task t, int *rc);
+uint64_t weft__task_current(weft_worker *w);
+
 #endif

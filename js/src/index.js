@@ -16,8 +16,9 @@ import {
 } from './common.js';
 import { TaskRuntime } from './runtime.js';
 import { Graph } from './graph.js';
+import { installLaunch, Task, Event, TaskRef, EventRef, Pipe } from './tasks.js';
 
-export { isNode, Graph };
+export { isNode, Graph, Task, Event, TaskRef, EventRef, Pipe };
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
@@ -704,6 +705,8 @@ export class Pool {
   }
 }
 
+installLaunch(Pool, { hold, release }); // pool.launch, pool.event, pool.pipe (src/tasks.js)
+
 // Creates a pool: options.workers (default: one per core), options.tasks
 // (URL or path of an ES module whose exported functions become JavaScript
 // tasks), options.wasm (URL of weft.wasm), options.stackSize (bytes of wasm
@@ -749,6 +752,9 @@ export async function createPool(options = {}) {
         throw new Error('weft: a task ran on the main thread');
       },
       js_chunk: () => {
+        throw new Error('weft: a task ran on the main thread');
+      },
+      js_launch: () => {
         throw new Error('weft: a task ran on the main thread');
       },
     },
@@ -859,7 +865,7 @@ async function createSolo(options, reason) {
   const inst = await WebAssembly.instantiate(module, {
     env: { memory },
     weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b),
-      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi) },
+      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi), js_launch: (w, b) => rt.jsLaunch(w, b) },
   });
   const ex = inst.exports;
   pool._ex = ex;

@@ -9,6 +9,7 @@ import {
   checkArgs, checkRange, viewTag, readArgs, readCString, writeBlock,
 } from './common.js';
 import { TaskGraph } from './graph.js';
+import { installContext, jsLaunch } from './tasks.js';
 
 const NODE_TAG = 0x8000; // src/wasm/host.h, WASM_TAG_NODE
 
@@ -364,7 +365,7 @@ export class TaskContext {
 
   // True once another task of this run failed: the rest is being skipped.
   get cancelled() {
-    return Atomics.load(this._rt.i32(), (this._run + this._rt.L.cancel) >> 2) !== 0;
+    return this._run !== 0 && Atomics.load(this._rt.i32(), (this._run + this._rt.L.cancel) >> 2) !== 0;
   }
 
   // Spawns task `name` (C or JavaScript) with up to 5 arguments: numbers or
@@ -373,7 +374,7 @@ export class TaskContext {
     const rt = this._rt;
     const t = rt.resolve(name);
     checkArgs(name, args, rt.isPoolBufferFn);
-    writeBlock(rt.memory, rt.staging, this._run, t.id, args, rt.view(rt.staging + BLOCK_SIZE));
+    writeBlock(rt.memory, rt.staging, this._run || this._ensureRun(), t.id, args, rt.view(rt.staging + BLOCK_SIZE));
     const rc = rt.ex.weft_wasm_spawn(this._w, t.fn, rt.staging);
     if (rc !== 0) throw new Error(`weft: spawn of '${name}' failed (${rc})`);
     this._pending++;
@@ -396,7 +397,7 @@ export class TaskContext {
 
   _loop(kind, name, begin, end, options, args) {
     const rt = this._rt;
-    const { loop, value } = rt.newLoop(kind, name, begin, end, options, args, this._run);
+    const { loop, value } = rt.newLoop(kind, name, begin, end, options, args, this._run || this._ensureRun());
     if (!loop) return value;
     const v = rt.ex.weft_wasm_loop_run(this._w, loop);
     rt.ex.weft_wasm_loop_free(loop);
@@ -421,6 +422,16 @@ export class TaskContext {
     return r;
   }
 
+  // A launched task has no run record until it spawns or loops: then it
+  // gets one of its own (its children's errors become the task's).
+  _ensureRun() {
+    const r = this._rt.ex.weft_wasm_run_new();
+    if (!r) throw new Error('weft: out of memory');
+    this._run = r;
+    this._ownRun = true;
+    return r;
+  }
+
   // Views of the pool's memory at a byte offset.
   f64(ptr, n) { return new Float64Array(this._rt.buffer(), ptr, n); }
   f32(ptr, n) { return new Float32Array(this._rt.buffer(), ptr, n); }
@@ -428,3 +439,16 @@ export class TaskContext {
   u32(ptr, n) { return new Uint32Array(this._rt.buffer(), ptr, n); }
   u8(ptr, n) { return new Uint8Array(this._rt.buffer(), ptr, n); }
 }
+
+installContext(TaskContext);
+
+// The js_launch import: a launched JavaScript task (src/tasks.js).
+TaskRuntime.prototype.jsLaunch = function (w, block) {
+  return jsLaunch(this, TaskContext, w, block);
+};
+
+// The name of the C task whose weft_fn is table index fn.
+TaskRuntime.prototype.cName = function (fn) {
+  for (const [k, v] of this.tasks) if (!v.js && v.fn === fn) return k;
+  return `C function #${fn}`;
+};

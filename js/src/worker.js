@@ -18,7 +18,7 @@ async function init(msg) {
   const imports = {
     env: { memory },
     weft: { now_ms: nowMs, core_count: () => cores, js_call: (w, b) => rt.jsCall(w, b),
-      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi) },
+      js_chunk: (w, l, lo, hi) => rt.jsChunk(w, l, lo, hi), js_launch: (w, b) => rt.jsLaunch(w, b) },
   };
   const inst = await WebAssembly.instantiate(module, imports);
   ex = inst.exports;

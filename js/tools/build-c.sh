@@ -87,6 +87,6 @@ mkdir -p "$(dirname "$out")"
   --initial-memory=$INITIAL --max-memory=$MAXIMUM --stack-first -z stack-size=$STACK \
   --export=__stack_pointer --export=__tls_base --export=__tls_size --export=__tls_align \
   --export=__wasm_init_tls --export=__heap_base \
-  --export-table --allow-undefined-file=<(printf 'now_ms\ncore_count\njs_call\njs_chunk\n') \
+  --export-table --allow-undefined-file=<(printf 'now_ms\ncore_count\njs_call\njs_chunk\njs_launch\n') \
   -o "$out" "${objs[@]}" || { echo "weft-build-c: linking $out failed" >&2; exit 1; }
 echo "built $out ($(stat -c %s "$out") bytes)"

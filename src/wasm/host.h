@@ -47,4 +47,9 @@ typedef struct host_pool {
  * JavaScript task throws. (host_graph.c) */
 void weft_wasm_fail(int32_t status);
 
+/* Where weft_wasm_fail writes: the status of the innermost graph node or
+ * launched task running on this thread (its trampoline saves the old value
+ * and points it at its own status), or NULL. */
+extern _Thread_local int32_t *weft__wasm_status;
+
 #endif

@@ -70,11 +70,12 @@ typedef struct host_graph {
 
 /* ------------------------------------------------------------- node status */
 
-static _Thread_local int32_t node_status;
-static _Thread_local uint32_t node_depth; /* node trampolines on this thread's stack */
+/* The status of the innermost graph node or launched task (host_task.c)
+ * whose trampoline is on this thread's stack, or NULL. */
+_Thread_local int32_t *weft__wasm_status;
 
 void WASM_EXPORT(weft_wasm_fail)(int32_t status) {
-  if (node_depth && !node_status) node_status = status;
+  if (weft__wasm_status && !*weft__wasm_status) *weft__wasm_status = status;
 }
 
 /* ----------------------------------------------------------- the trampoline */
@@ -95,13 +96,10 @@ static int node_fn(weft_worker *w, void *p) {
   b.tags |= WASM_TAG_NODE;
   /* A node can run nested in another node's trampoline (a sync that works
    * on stolen frames meanwhile): each keeps its own status. */
-  int32_t saved = node_status;
-  node_status = 0;
-  node_depth++;
+  int32_t st = 0, *saved = weft__wasm_status;
+  weft__wasm_status = &st;
   ((weft_fn)(uintptr_t)nb->fn)(w, &b);
-  node_depth--;
-  int32_t st = node_status;
-  node_status = saved;
+  weft__wasm_status = saved;
   memcpy(&hg->results[nb->index], &b.slot[0], sizeof(double));
   return st;
 }

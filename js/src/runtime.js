@@ -45,7 +45,7 @@ export class TaskRuntime {
       if (k.startsWith('weft_task_') && typeof ex[k] === 'function')
         this.tasks.set(k.slice(10), { fn: ex[k](), id: 0, js: false });
     }
-    for (const list of [ex.weft_wasm_ctasks, ex.weft_wasm_graph_ctasks]) {
+    for (const list of [ex.weft_wasm_ctasks, ex.weft_wasm_graph_ctasks, ex.weft_wasm_launch_ctasks]) {
       if (!list) continue;
       const dv = new DataView(this.memory.buffer);
       for (let p = list(); ; p += 8) {

@@ -175,6 +175,10 @@ const CALLS = 200000;
 const perChunk = await time(() => pool.for('nop_chunk', 0, CALLS, { grain: 1 }), 5, 2);
 report('call', 'weft: a JavaScript chunk call from wasm (pool.for, grain 1, empty task): ns per chunk', CALLS, perChunk,
   { ns_per_call: +((perChunk * 1e6) / CALLS).toFixed(1) });
+const list = Array.from({ length: CALLS }, () => [0]);
+const perBlock = await time(() => pool.map('jnop', list), 5, 2);
+report('call', 'weft: pool.map over a list (a block encoded on the main thread and a wasm->JavaScript call per item): ns per item',
+  CALLS, perBlock, { ns_per_call: +((perBlock * 1e6) / CALLS).toFixed(1) });
 const col = pool.alloc(Float64Array, CALLS), out = pool.alloc(Float64Array, CALLS);
 const perItem = await time(() => pool.mapColumns('jnop', [col], { out }), 5, 2);
 report('call', 'weft: a JavaScript task call per item inside a chunk (mapColumns, empty task): ns per item', CALLS, perItem,

@@ -5,18 +5,19 @@
  * pool.map over typed-array columns calls a task once per item (a
  * JavaScript task: once per chunk, the loop over the items in JavaScript).
  *
- * A loop is one wasm_loop in linear memory: its task block first (run, the
- * JavaScript task id, the argument tags and slots: the loop's arguments, or
- * map's columns), then the fields below. The host writes the block, wasm
- * writes nothing the host reads but the result.
+ * A loop is one wasm_loop in linear memory (in one allocation with a run
+ * record of its own and the host's extra bytes, loop_mem): its task block
+ * first (run, the JavaScript task id, the argument tags and slots: the
+ * loop's arguments, or map's columns), then the fields below. The host
+ * writes the block; wasm writes nothing the host reads but the result.
  *
  * Chunks. With a grain, chunks are [begin + k grain, begin + (k + 1) grain)
- * (the last one shorter), found by halving the chunk count. Without one, chunks are adaptive, as
- * Rayon's adaptive splitter does it: a part starts with a budget of
- * `workers` splits and halves its range (spawning the upper half) while its
- * budget, halved at every split, lasts; a part that was stolen (it runs on
- * another worker than the one that spawned it: one was idle) gets its budget
- * back. So an evenly loaded loop runs in a few chunks per worker whatever
+ * (the last one shorter), found by halving the chunk count. Without one,
+ * chunks are adaptive, as Rayon's adaptive splitter does it: a part starts
+ * with a budget of `workers` splits and halves its range (spawning the upper
+ * half) while its budget, halved at every split, lasts; a part that was
+ * stolen (it runs on another worker than the one that spawned it: one was
+ * idle) gets its budget back. So an evenly loaded loop runs in a few chunks per worker whatever
  * its length, and splits further only where thieves show up. A loop that
  * starts while the pool has a root job per worker (or among at least one
  * loop per worker, loops_root) starts with no budget.

@@ -28,6 +28,7 @@ const CODE_NAMES = { [-1]: 'EINVAL', [-2]: 'E2BIG', [-3]: 'ENOMEM', [-4]: 'EBADP
 const T_DONE = 2, T_FAILED = 3, T_CANCELED = 4;
 const LAUNCH_CHILD = 1;   // WEFT_LAUNCH_CHILD
 const THREW = 1;          // the status of a JavaScript task that threw
+const LABEL = 0x40000000; // a failure note's key: a hand cancel or failed event (host_task.c)
 const MAX_AFTER = 1 << 20;
 const ERROR_TYPES = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
 
@@ -71,9 +72,10 @@ class Launcher {
     if (!this.at) throw new RangeError("weft: no memory in the pool's memory for a launch");
   }
 
-  // Launches task `name`; returns [lo, hi] of the new handle (or throws).
-  // `own` checks a prerequisite/pipe belongs here and gives its handle.
-  launch(name, args, o, own, child) {
+  // Launches task `name`; the new handle's halves go to this.lo, this.hi
+  // (or it throws). side._own(h, name, k) checks that prerequisite k (-1:
+  // the pipe) belongs to this thread's side and gives its handle.
+  launch(name, args, o, side, child) {
     const rt = this.rt;
     const t = rt.resolve(name);
     checkArgs(name, args, rt.isPoolBufferFn);
@@ -88,12 +90,12 @@ class Launcher {
     const at = this.at, out = at + BLOCK_SIZE, list = out + 16;
     const dv = rt.view(list + 8 * n);
     for (let k = 0; k < n; k++) {
-      const h = own(after[k], `launch '${name}': options.after[${k}]`);
+      const h = side._own(after[k], name, k);
       dv.setUint32(list + 8 * k, h._lo, true);
       dv.setUint32(list + 8 * k + 4, h._hi, true);
     }
     let pipe = 0;
-    if (o && o.pipe !== undefined && o.pipe !== null) pipe = own(o.pipe, `launch '${name}': options.pipe`, true);
+    if (o && o.pipe !== undefined && o.pipe !== null) pipe = side._own(o.pipe, name, -1);
     writeBlock(rt.memory, at, 0, t.id, args, dv);
     const rc = rt.ex.weft_wasm_launch(this.hp, t.js ? 0 : t.fn, at, list, n, pipe, child ? LAUNCH_CHILD : 0, out);
     if (rc !== 0) {
@@ -101,8 +103,13 @@ class Launcher {
       if (rc === EINVAL && child) throw codeError(rc, `launch '${name}': child: only from inside a launched task`);
       throw codeError(rc, `launch '${name}' failed`);
     }
-    return [dv.getUint32(out, true), dv.getUint32(out + 4, true)];
+    this.lo = dv.getUint32(out, true);
+    this.hi = dv.getUint32(out + 4, true);
   }
+}
+
+function ownWhat(name, k) {
+  return `launch '${name}': options.${k < 0 ? 'pipe' : `after[${k}]`}`;
 }
 const EMPTY = [];
 
@@ -110,6 +117,11 @@ const EMPTY = [];
 // what its status was. `note` is [status, key, json|null].
 function originText(rt, note, names) {
   const [status, key, json] = note;
+  if (key === LABEL) {
+    let label = '?';
+    try { label = JSON.parse(json).label; } catch { /* kept */ }
+    return { task: label, status, text: status === ECANCELED ? 'was canceled' : `failed with status ${status}` };
+  }
   const task = key >= 0x80000000 ? rt.jsNames[key - 0x80000000] : names(key);
   if (json) {
     let info;
@@ -120,7 +132,7 @@ function originText(rt, note, names) {
 }
 
 // The failure of handle (lo, hi): an Error naming the task that failed first.
-function failureError(rt, names, labels, self, state, status, oLo, oHi) {
+function failureError(rt, names, self, state, status, oLo, oHi) {
   const ex = rt.ex;
   const scratch = rt.launcher ? rt.launcher.at + BLOCK_SIZE : 0;
   let origin = null;
@@ -132,13 +144,12 @@ function failureError(rt, names, labels, self, state, status, oLo, oHi) {
     origin = originText(rt, [dv.getInt32(scratch, true), dv.getUint32(scratch + 4, true), json], names);
   }
   const isSelf = oLo === self._lo && oHi === self._hi;
-  const label = labels(oLo, oHi);
   if (!origin) {
-    const task = isSelf ? self.name : label || `task ${hexId(oLo, oHi)}`;
+    const task = isSelf ? self.name : `task ${hexId(oLo, oHi)}`;
     const text = status === ECANCELED ? 'was canceled' : `failed with status ${status}`;
     origin = { task, status, text };
   }
-  if (!origin.task) origin.task = label || `task ${hexId(oLo, oHi)}`;
+  if (!origin.task) origin.task = `task ${hexId(oLo, oHi)}`;
   const who = `${self.kind} '${self.name}'`;
   let e;
   if (state === T_FAILED && isSelf && origin.info) {
@@ -163,6 +174,17 @@ function failureError(rt, names, labels, self, state, status, oLo, oHi) {
 }
 
 // ------------------------------------------------------------- handles
+
+// Notes (host_task.c's ring) that handle h is failed or canceled by hand,
+// with its name, so that successors' errors can name it.
+function noteLabel(h, status) {
+  const rt = h._o._rt;
+  const bytes = new TextEncoder().encode(JSON.stringify({ label: h.name }));
+  const at = rt.launcher.at;
+  if (bytes.length > BLOCK_SIZE) return;
+  new Uint8Array(rt.buffer()).set(bytes, at);
+  rt.ex.weft_wasm_task_note_label(h._lo, h._hi, status, at, bytes.length);
+}
 
 export class TaskBase {
   constructor(owner, lo, hi, name, kind) {
@@ -195,7 +217,9 @@ export class TaskBase {
   // Cancels a task (or event) that has not started: it completes canceled
   // and so do its successors. True if this did it, false if too late.
   cancel() {
-    const rc = this._ex().weft_wasm_task_cancel(this._lo, this._hi);
+    const ex = this._ex();
+    noteLabel(this, ECANCELED);
+    const rc = ex.weft_wasm_task_cancel(this._lo, this._hi);
     if (rc < 0) throw codeError(rc, `cancel of ${this.kind} '${this.name}'`);
     return rc === 1;
   }
@@ -223,7 +247,7 @@ export class TaskBase {
     if (rc) return codeError(rc, `${this.kind} '${this.name}'`);
     const dv = rt.view(at + 16);
     const state = dv.getInt32(at, true) === EFAILED ? T_FAILED : T_CANCELED;
-    return failureError(rt, (fn) => rt.cName(fn), (lo, hi) => this._o._label(lo, hi), this, state,
+    return failureError(rt, (fn) => rt.cName(fn), this, state,
       dv.getInt32(at + 4, true), dv.getUint32(at + 8, true), dv.getUint32(at + 12, true));
   }
 
@@ -250,7 +274,9 @@ class EventMixin {
   }
 
   _trigger(status) {
-    const rc = this._ex().weft_wasm_event_trigger(this._lo, this._hi, status);
+    const ex = this._ex();
+    if (status) noteLabel(this, status);
+    const rc = ex.weft_wasm_event_trigger(this._lo, this._hi, status);
     if (rc === EALREADY) throw codeError(rc, `event '${this.name}' was triggered (or canceled) before`);
     if (rc) throw codeError(rc, `trigger of event '${this.name}'`);
     this._o._kick();
@@ -324,10 +350,25 @@ const poolMethods = {
     this._alive();
     const [args, o] = splitOptions(rest);
     if (o && o.child) throw new TypeError('weft: options.child: only ctx.launch (inside a task) launches children');
-    const [lo, hi] = this._launcher().launch(name, args, o, (h, what, pipe) => this._own(h, what, pipe), false);
-    const t = new Task(this, lo, hi, name, 'task');
-    this._track(t);
-    this._kick();
+    const l = this._launcher();
+    l.launch(name, args, o, this, false);
+    const t = new Task(this, l.lo, l.hi, name, 'task');
+    if (this._completion === 'sync') this._kick();
+    return t;
+  },
+
+  // launchMany(name, count, after, per, ...args): `count` launches of one
+  // task in one call into wasm, task k getting (...args, k) and waiting for
+  // the earlier tasks of the batch listed in after[k * per .. k * per + per)
+  // (an Int32Array; -1: none). Returns the handle of the batch's last task;
+  // the others have none (each is released once its last successor in the
+  // batch is launched).
+  launchMany(name, count, after, per, ...args) {
+    this._alive();
+    const l = this._launcher();
+    launchMany(this._rt, this._hp, name, count, after, per, args);
+    const t = new Task(this, l.lo, l.hi, name, 'task');
+    if (this._completion === 'sync') this._kick();
     return t;
   },
 
@@ -341,7 +382,6 @@ const poolMethods = {
     const dv = this._rt.view(l.at + BLOCK_SIZE + 8);
     const ev = new Event(this, dv.getUint32(l.at + BLOCK_SIZE, true), dv.getUint32(l.at + BLOCK_SIZE + 4, true),
       String(label), 'event');
-    this._track(ev);
     return ev;
   },
 
@@ -360,34 +400,20 @@ const poolMethods = {
     return rt.launcher;
   },
 
-  _own(h, what, pipe) {
-    if (pipe) {
+  _own(h, name, k) {
+    if (k < 0) {
+      const what = ownWhat(name, k);
       if (!(h instanceof Pipe) || h._o !== this) throw new TypeError(`weft: ${what} must be a pipe of this pool (pool.pipe())`);
       if (!h._ptr) throw new Error(`weft: ${what}: the pipe was destroyed`);
       return h._ptr;
     }
     if (!(h instanceof Task) || h._o !== this)
-      throw new TypeError(`weft: ${what} must be a handle of this pool (pool.launch / pool.event)`);
-    if (h._released) throw codeError(ESTALE, `${what}: ${h.kind} '${h.name}' was released`);
+      throw new TypeError(`weft: ${ownWhat(name, k)} must be a handle of this pool (pool.launch / pool.event)`);
+    if (h._released) throw codeError(ESTALE, `${ownWhat(name, k)}: ${h.kind} '${h.name}' was released`);
     return h;
   },
 
-  // Labels of the live main-thread handles, for error messages.
-  _track(t) {
-    if (!this._labels) this._labels = new Map();
-    this._labels.set(`${t._hi}:${t._lo}`, `${t.kind} '${t.name}'`);
-    if (!this._finalizer && typeof FinalizationRegistry === 'function')
-      this._finalizer = new FinalizationRegistry(([lo, hi]) => this._releaseId(lo, hi));
-    if (this._finalizer) this._finalizer.register(t, [t._lo, t._hi], t);
-  },
-
-  _label(lo, hi) {
-    const l = this._labels && this._labels.get(`${hi}:${lo}`);
-    return l ? l.replace(/^(task|event) '(.*)'$/, '$2') : null;
-  },
-
   _release(t) {
-    if (this._finalizer) this._finalizer.unregister(t);
     if (t._waiting) return; // _await releases it once settled
     this._releaseId(t._lo, t._hi);
   },
@@ -395,7 +421,6 @@ const poolMethods = {
   _releaseId(lo, hi) {
     if (this._state === 'destroyed' || !this._hp) return;
     this._ex.weft_wasm_task_release(lo, hi);
-    if (this._labels && this._labels.size > 4096) this._labels.delete(`${hi}:${lo}`);
   },
 
   // Single-thread fallback: nothing runs the pool unless we do. After a
@@ -497,10 +522,11 @@ class WorkerSide {
   _release(t) {
     this._rt.ex.weft_wasm_task_release(t._lo, t._hi);
   }
-  _label() {
-    return null;
-  }
   _kick() {}
+  _own(h, name, k) {
+    if (k >= 0 && h instanceof TaskRef && h._o === this && !h._released) return h;
+    return ownRef(this, h, ownWhat(name, k), k < 0);
+  }
 }
 
 function workerSide(rt) {
@@ -523,6 +549,39 @@ function ownRef(side, h, what, pipe) {
   return h;
 }
 
+// Bulk launch (pool.launchMany, ctx.launchMany): see their comments. The
+// last task's handle halves go to rt.launcher.lo / hi.
+function launchMany(rt, hp, name, count, after, per, args) {
+  const t = rt.resolve(name);
+  checkArgs(name, [...args, 0], rt.isPoolBufferFn);
+  if (!Number.isInteger(count) || count < 1) throw new TypeError('weft: launchMany: count must be a positive integer');
+  if (!Number.isInteger(per) || per < 0 || per > 64) throw new TypeError('weft: launchMany: per must be an integer in 0..64');
+  if (!(after instanceof Int32Array) || after.length < count * per)
+    throw new TypeError(`weft: launchMany: after must be an Int32Array of count * per (${count * per}) entries`);
+  const ex = rt.ex;
+  const inPool = rt.isPoolBuffer(after.buffer);
+  const bytes = count * 12 + (inPool ? 0 : 4 * count * per) + BLOCK_SIZE + 16;
+  const mem = ex.weft_wasm_alloc(bytes, 16);
+  if (!mem) throw new RangeError(`weft: launchMany: no memory for ${count} launches`);
+  try {
+    let list = after.byteOffset;
+    let at = mem + count * 12;
+    if (!inPool) {
+      new Int32Array(rt.buffer(), at, count * per).set(after.subarray(0, count * per));
+      list = at;
+      at += 4 * count * per;
+    }
+    const dv = rt.view(at + BLOCK_SIZE + 16);
+    writeBlock(rt.memory, at, 0, t.id, args, dv);
+    const rc = ex.weft_wasm_launch_many(hp, t.js ? 0 : t.fn, at, args.length, count, list, per, mem, at + BLOCK_SIZE);
+    if (rc) throw codeError(rc, `launchMany '${name}'${rc === EINVAL ? ' (a prerequisite index that is not an earlier task of the batch)' : ''}`);
+    rt.launcher.lo = dv.getUint32(at + BLOCK_SIZE, true);
+    rt.launcher.hi = dv.getUint32(at + BLOCK_SIZE + 4, true);
+  } finally {
+    ex.weft_wasm_free(mem);
+  }
+}
+
 // TaskContext methods (installed by runtime.js: installContext).
 const ctxMethods = {
   // As pool.launch, from inside a task; returns a TaskRef. options.child:
@@ -530,45 +589,25 @@ const ctxMethods = {
   launch(name, ...rest) {
     const side = workerSide(this._rt);
     const [args, o] = splitOptions(rest);
-    const [lo, hi] = this._rt.launcher.launch(name, args, o, (h, what, pipe) => ownRef(side, h, what, pipe),
-      !!(o && o.child));
-    return new TaskRef(side, lo, hi, name, 'task');
+    const l = this._rt.launcher;
+    l.launch(name, args, o, side, !!(o && o.child));
+    return new TaskRef(side, l.lo, l.hi, name, 'task');
   },
 
   // launchMany(name, count, after, per, ...args): `count` launches of one
   // task, task k getting (...args, k); `after` an Int32Array of `per`
   // entries per task, each the index of an earlier task of this batch it
-  // must wait for, or -1. The handles stay inside: each is released once its
-  // last successor is launched. For wavefronts and other regular shapes
-  // launched in bulk (one call into wasm for the whole batch).
+  // must wait for, or -1. Returns the last task's handle; the others stay
+  // inside: each is released once its last successor is launched. Called
+  // from a launched task, the batch is
+  // its children: the task completes (and its promise settles) once every
+  // task of the batch has. For wavefronts and other regular shapes launched
+  // in bulk (one call into wasm for the whole batch).
   launchMany(name, count, after, per, ...args) {
-    const rt = this._rt;
-    workerSide(rt);
-    const t = rt.resolve(name);
-    checkArgs(name, [...args, 0], rt.isPoolBufferFn);
-    if (!Number.isInteger(count) || count < 0) throw new TypeError('weft: launchMany: count must be a non-negative integer');
-    if (!Number.isInteger(per) || per < 0 || per > 64) throw new TypeError('weft: launchMany: per must be an integer in 0..64');
-    if (!(after instanceof Int32Array) || after.length < count * per)
-      throw new TypeError(`weft: launchMany: after must be an Int32Array of count * per (${count * per}) entries`);
-    if (count === 0) return;
-    const ex = rt.ex;
-    const bytes = count * 12 + (rt.isPoolBuffer(after.buffer) ? 0 : 4 * count * per) + BLOCK_SIZE;
-    const mem = ex.weft_wasm_alloc(bytes, 16);
-    if (!mem) throw new RangeError(`weft: launchMany: no memory for ${count} launches`);
-    try {
-      let list = after.byteOffset;
-      let at = mem + count * 12;
-      if (!rt.isPoolBuffer(after.buffer)) {
-        new Int32Array(rt.buffer(), at, count * per).set(after.subarray(0, count * per));
-        list = at;
-        at += 4 * count * per;
-      }
-      writeBlock(rt.memory, at, 0, t.id, args, rt.view(at + BLOCK_SIZE));
-      const rc = ex.weft_wasm_launch_many(0, t.js ? 0 : t.fn, at, args.length, count, list, per, mem);
-      if (rc) throw codeError(rc, `launchMany '${name}'${rc === EINVAL ? ' (a prerequisite index that is not an earlier task of the batch)' : ''}`);
-    } finally {
-      ex.weft_wasm_free(mem);
-    }
+    const side = workerSide(this._rt);
+    const l = this._rt.launcher;
+    launchMany(this._rt, 0, name, count, after, per, args);
+    return new TaskRef(side, l.lo, l.hi, name, 'task');
   },
 
   // An event of this pool, made inside a task.

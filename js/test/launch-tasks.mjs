@@ -115,14 +115,15 @@ export function waits_handle(ctx, lo, hi) {
 }
 
 // A wavefront of C cells (n x n) launched in bulk (ctx.launchMany): cell k
-// = (i, j) after (i-1, j) and (i, j-1); 'wf_cell' computes its hash.
+// = (i, j) after (i-1, j) and (i, j-1); 'wf_cell' computes its hash. The
+// cells are this task's children: it completes after the last one.
 export function wavefront(ctx, grid, n, after) {
-  ctx.launchMany('wf_cell', n * n, after, 2, grid, n);
+  ctx.launchMany('wf_cell', n * n, after, 2, grid, n).release();
   return n * n;
 }
 
-// The same launched one ctx.launch at a time (handles released once both
-// successors are launched).
+// The same launched one ctx.launch at a time, as children (handles released
+// once both successors are launched).
 export function wavefront_each(ctx, grid, n) {
   let prev = new Array(n);
   let cur = new Array(n);
@@ -131,7 +132,7 @@ export function wavefront_each(ctx, grid, n) {
       const after = [];
       if (i > 0) after.push(prev[j]);
       if (j > 0) after.push(cur[j - 1]);
-      cur[j] = ctx.launch('wf_cell', grid, n, i * n + j, { after });
+      cur[j] = ctx.launch('wf_cell', grid, n, i * n + j, { after, child: true });
       if (i > 0) prev[j].release();
     }
     [prev, cur] = [cur, prev];
@@ -143,4 +144,11 @@ export function wavefront_each(ctx, grid, n) {
 // One link of the main-thread chain benchmark: the previous result + 1.
 export function lstep(ctx, x) {
   return x + 1;
+}
+
+// v[i] = v[i - 1] + 1 (v[0] = 1): a link of a chain; a link that ran before
+// its predecessor leaves a wrong value.
+export function jlink(ctx, v, i) {
+  v[i] = (i ? v[i - 1] : 0) + 1;
+  return v[i];
 }

@@ -212,17 +212,27 @@ for (const workers of [1, 3]) {
         after[2 * (i * n + j)] = i ? (i - 1) * n + j : -1;
         after[2 * (i * n + j) + 1] = j ? i * n + j - 1 : -1;
       }
+      // The cells are the launching task's children: its completion, and
+      // so its promise, waits for them.
       const w = pool.launch('wavefront', grid, n, after);
-      // The bulk launch returns before the cells ran: a successor of the
-      // launching task would not wait for them, so poll the grid's sum.
+      assert.equal(await pool.launch('wf_sum', grid, n, { after: w }), want);
       assert.equal(await w, n * n);
-      let got;
-      for (let t = 0; t < 200 && (got = await pool.run('wf_sum', grid, n)) === -1; t++) await new Promise((r) => setTimeout(r, 5));
-      assert.equal(got, want);
       grid.fill(0);
       assert.equal(await pool.launch('wavefront_each', grid, n), n * n);
-      for (let t = 0; t < 200 && (got = await pool.run('wf_sum', grid, n)) === -1; t++) await new Promise((r) => setTimeout(r, 5));
-      assert.equal(got, want);
+      assert.equal(await pool.run('wf_sum', grid, n), want);
+      after[5] = 7; // a prerequisite that is not earlier in the batch
+      await assert.rejects(pool.launch('wavefront', grid, n, after), /launchMany 'wf_cell'.*not an earlier task/);
+    });
+
+    test('pool.launchMany: a chain of JS tasks in one call, awaited through its last task', async () => {
+      const n = 5000;
+      const v = pool.alloc(Float64Array, n);
+      const after = new Int32Array(n).map((_, i) => i - 1);
+      const last = pool.launchMany('jlink', n, after, 1, v);
+      assert.equal(await last, n);
+      for (let i = 0; i < n; i++) assert.equal(v[i], i + 1);
+      last.release();
+      assert.throws(() => pool.launchMany('jlink', 3, new Int32Array([-1, 2, 0]), 1, v), /not an earlier task/);
     });
 
     test('bad input: clear errors, no launch', () => {

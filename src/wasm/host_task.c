@@ -35,7 +35,8 @@ WASM_IMPORT(weft, js_launch) int32_t weft_host_js_launch(weft_worker *w, void *b
 /* ---------------------------------------------------------- failure notes */
 
 /* The last NOTES failures, in a ring under a spin lock (failures are rare).
- * key: 0x80000000 | JavaScript task id, or the C weft_fn (table index). */
+ * key: 0x80000000 | JavaScript task id, 0x40000000 for a failure by hand
+ * (weft_wasm_task_note_label), or the C weft_fn (table index). */
 #define NOTES 256u
 
 typedef struct note_t {
@@ -107,6 +108,15 @@ void WASM_EXPORT(weft_wasm_task_threw)(weft_worker *w, uint32_t jsid, int32_t st
   note(id, status, 0x80000000u | jsid, copy, copy ? len : 0);
 }
 
+/* Notes a failure by hand (an event failed, a handle canceled) with the
+ * handle's label as JSON (bytes at msg, copied): key 0x40000000. */
+void WASM_EXPORT(weft_wasm_task_note_label)(uint32_t lo, uint32_t hi, int32_t status, const char *msg,
+                                            uint32_t len) {
+  char *copy = len ? malloc(len) : NULL;
+  if (copy) memcpy(copy, msg, len);
+  note(((uint64_t)hi << 32) | lo, status, 0x40000000u, copy, copy ? len : 0);
+}
+
 /* ------------------------------------------------------------ trampolines */
 
 static int launched_c(weft_worker *w, void *args) {
@@ -159,18 +169,21 @@ int32_t WASM_EXPORT(weft_wasm_launch)(host_pool *hp, uint32_t cfn, wasm_block *b
   return weft_launch_ex(pool, cfn ? launched_c : launched_js, b, sizeof *b, &o, out);
 }
 
-/* launchMany: `count` tasks of one function, task k's block the template
+/* launchMany: `count` tasks of one function (children of the calling task
+ * when it is a launched task), task k's block the template
  * with the number k in slot `kslot` (so its arguments are the template's
  * and k). after: `per` int32 entries per task, each the batch index of a
  * prerequisite launched earlier in this batch, or -1 (none). Every handle
  * is released once its last successor in the batch is launched (tasks
  * with none at once), so memory stays bounded by what is in flight, as in a
  * C program that launches a wavefront. ids: scratch room for `count`
- * handles (u64) and `count` u32 last-use indices. Returns 0 or an error
+ * handles (u64) and `count` u32 last-use indices. last_out (may be NULL)
+ * gets the handle of the batch's last task, which the caller then owns
+ * (it is not released here). Returns 0 or an error
  * (WEFT_EINVAL: a prerequisite index that is not earlier in the batch). */
 int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wasm_block *tmpl,
                                            uint32_t kslot, uint32_t count, const int32_t *after,
-                                           uint32_t per, uint64_t *ids) {
+                                           uint32_t per, uint64_t *ids, weft_task *last_out) {
   weft_pool pool;
   int rc = pool_of(hp, &pool);
   if (rc) return rc;
@@ -185,6 +198,10 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
       last[p] = k;
     }
   weft_task_fn fn = cfn ? launched_c : launched_js;
+  /* Inside a launched task the batch is its children: its completion (and
+   * its successors, and its promise) waits for every task of the batch. */
+  weft_worker *self = weft_current_worker();
+  weft_launch_opts o = {NULL, 0, NULL, self && weft__task_current(self) ? WEFT_LAUNCH_CHILD : 0};
   wasm_block b = *tmpl;
   b.run = cfn;
   b.tags = (uint16_t)((b.tags & ~(7u << (3 * kslot))) | (1u << (3 * kslot)));
@@ -199,7 +216,9 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
     memcpy(&b.slot[kslot], &d, sizeof d);
     b.run = cfn;
     weft_task t;
-    rc = weft_launch(pool, fn, &b, sizeof b, pre, n, &t);
+    o.after = pre;
+    o.nafter = n;
+    rc = weft_launch_ex(pool, fn, &b, sizeof b, &o, &t);
     if (rc) {
       /* Give back what is still held: nothing launched so far is lost. */
       for (uint32_t q = 0; q < k; q++)
@@ -214,7 +233,11 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
         last[p] = count; /* listed twice: released once */
       }
     }
-    if (last[k] == k) weft_task_release(t);
+    if (last[k] == k && !(last_out && k == count - 1)) weft_task_release(t);
+  }
+  if (last_out && count) {
+    last_out->id = ids[count - 1];
+    if (last[count - 1] != count - 1) last_out->id = 0; /* never: the last has no successor */
   }
   return 0;
 }

@@ -27,7 +27,10 @@ Suites (--suite, default all of them, in this order):
             (js/build.sh), runs bench/js/fj.mjs (fork-join in wasm beside the
             native bench_weft of the same build directory) and
             bench/js/throughput.mjs (tiny tasks: weft vs a postMessage pool and
-            piscina; `npm ci` in bench/js first if needed) and prints the JSON
+            piscina; `npm ci` in bench/js first if needed), chain.mjs,
+            loops.mjs and launch.mjs (launched tasks: a wavefront of C tasks
+            from a JavaScript task, a chain of JavaScript tasks from the main
+            thread vs piscina, at each worker count) and prints the JSON
             lines they emit as tables; then, if Debian's chromium and
             js/test/browser's playwright-core are there (else a loud
             "skipped:" line, not a failure), bench/js/browser_fj.mjs and
@@ -858,6 +861,14 @@ def js_suite(args, cfg):
         if args.reps or args.quick:
             chain_args.append(str(args.reps or 3))
         scripts.append(("chain.mjs", chain_args))
+    # launched tasks (issue 10): `launch.mjs [workers,list] [reps] [--quick]`
+    if os.path.exists(os.path.join(jsdir, "launch.mjs")):
+        launch_args = [",".join(str(w) for w in workers)]
+        if args.reps or args.quick:
+            launch_args.append(str(args.reps or 3))
+        if args.quick:
+            launch_args.append("--quick")
+        scripts.append(("launch.mjs", launch_args))
     # loops over a large Float64Array: `loops.mjs [workers] [n] [reps]`
     if os.path.exists(os.path.join(jsdir, "loops.mjs")):
         loop_args = [str(max(workers)), str(10**6 if args.quick else 10**7)]
@@ -920,6 +931,29 @@ def js_browser(args, cfg):
 
 # --------------------------------------------------------------------------
 # summary
+
+def launch_summary(line, srows):
+    """bench/js/launch.mjs rows (launched tasks from JavaScript): the last
+    row of each (name, workers), tasks/s with the issue's targets (wavefront
+    >= 10 M tasks/s; the main-thread chain >= 100x piscina, measured in the
+    same run at the same worker count)."""
+    last = {}
+    for r in srows:
+        if isinstance(r.get("tasks_per_s"), (int, float)) and r.get("bench") == "launch":
+            last[(r["name"], r.get("workers"))] = r
+    for (name, w), r in last.items():
+        t = r["tasks_per_s"]
+        v = f"{t / 1e6:.3g}M" if t >= 1e6 else f"{t / 1e3:.3g}k"
+        note = ""
+        if "target_tasks_per_s" in r:
+            note = f"target >= {r['target_tasks_per_s'] / 1e6:.0f}M: {'met' if t >= r['target_tasks_per_s'] else 'NOT met'}"
+        if "vs_piscina" in r:
+            note = (f"{r['vs_piscina']}x piscina (target >= {r.get('target_vs_piscina', 100)}x: "
+                    f"{'met' if r['vs_piscina'] >= r.get('target_vs_piscina', 100) else 'NOT met'})")
+        is_pis = str(name).startswith("piscina")
+        line("node", f"launch: {name}", f"tasks/s ({w} w)", node="-" if is_pis else v,
+             note=f"{v} tasks/s" if is_pis else note)
+
 
 def summary(workers, fj, gr, js, dy=None):
     """One table over all suites: a row per workload, seq and every runtime at
@@ -1034,6 +1068,9 @@ def summary(workers, fj, gr, js, dy=None):
         # rows with {name, tasks_per_s} (throughput.mjs, chain.mjs): weft's in
         # the wasm column, the pools' in the note, ratios to piscina.
         for script, srows in js["tasks"]:
+            if script == "launch.mjs":
+                launch_summary(line, srows)
+                continue
             tpr = [r for r in srows if {"name", "tasks_per_s"} <= r.keys()
                    and isinstance(r["tasks_per_s"], (int, float))]
             base = next((r["tasks_per_s"] for r in tpr

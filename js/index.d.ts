@@ -74,6 +74,82 @@ export interface TaskError extends Error {
   taskStack: string;
 }
 
+/** launch's last argument (optional): what the task waits for, and its pipe. */
+export interface LaunchOptions<H> {
+  /** Prerequisites: the task runs once all completed; it never runs (completes canceled) if one failed or was canceled. */
+  after?: H | readonly H[] | undefined;
+  /** Tasks launched into one pipe start in launch order and never overlap. Inside a task, also a pool pipe's address. */
+  pipe?: Pipe | number | undefined;
+}
+
+/** ctx.launch's options: also `child` (this launched task's completion waits for the new one). */
+export interface CtxLaunchOptions extends LaunchOptions<TaskRef> {
+  child?: boolean | undefined;
+}
+
+/** The error a launched task's promise (or ctx.wait) throws when it did not succeed. */
+export interface LaunchError extends Error {
+  /** 'EFAILED': the task (or event) failed itself; 'ECANCELED': canceled, or a prerequisite failed. */
+  code: 'EFAILED' | 'ECANCELED';
+  /** The task's name (or the event's label). */
+  task: string;
+  /** The origin's status: a C task's weft_wasm_fail status, 1 for a JavaScript throw, an event's fail(status), -20 (ECANCELED) for a hand cancel. */
+  status: number;
+  /** The task that failed (or was canceled) first, which caused this. */
+  origin: { task: string; status: number; self: boolean };
+  /** The worker's stack, when the task itself threw. */
+  taskStack?: string;
+}
+
+export type LaunchState = 'pending' | 'done' | 'failed' | 'canceled';
+
+/** What main-thread and in-task handles share. */
+export interface LaunchHandle {
+  /** The task's name, or the event's label. */
+  readonly name: string;
+  readonly kind: 'task' | 'event';
+  /** The 64-bit handle (for logs). */
+  readonly id: bigint;
+  /** The two 32-bit halves: pass them to a task, which rebuilds the handle with ctx.handle(lo, hi). */
+  readonly lo: number;
+  readonly hi: number;
+  status(): LaunchState;
+  /** The task's result once done; throws (EPENDING, or the LaunchError) otherwise. */
+  result(): number;
+  /** Cancels it if it has not started (true), else false. */
+  cancel(): boolean;
+  /** Gives the handle back (the task still runs). Un-released handles keep their record until pool.destroy(). */
+  release(): void;
+}
+
+/** A handle launched from the main thread: also a promise for its result (`await handle`). */
+export interface TaskHandle extends LaunchHandle, PromiseLike<number> {
+  /** Resolves with the result; rejects with a LaunchError naming the task that failed first. */
+  readonly done: Promise<number>;
+  catch(onFail: (e: LaunchError) => unknown): Promise<unknown>;
+}
+
+/** An event made by pool.event(): complete it by hand (e.g. when a fetch resolves). */
+export interface EventHandle extends TaskHandle {
+  trigger(): void;
+  /** Completes it failed: tasks after it complete canceled, naming it. status: a non-zero integer. */
+  fail(status?: number): void;
+}
+
+/** A handle made inside a task (ctx.launch / ctx.event / ctx.handle): wait for it with ctx.wait. */
+export interface TaskRef extends LaunchHandle {}
+export interface EventRef extends TaskRef {
+  trigger(): void;
+  fail(status?: number): void;
+}
+
+/** A pipe (pool.pipe(), ctx.pipe()). */
+export interface Pipe {
+  /** A number a task can pass as options.pipe to launch into this pipe. */
+  readonly address: number;
+  destroy(): void;
+}
+
 /** What a JavaScript task receives as its first argument. */
 export interface TaskContext {
   /** Index of the worker running the task. */
@@ -100,6 +176,19 @@ export interface TaskContext {
   i32(ptr: number, n: number): Int32Array;
   u32(ptr: number, n: number): Uint32Array;
   u8(ptr: number, n: number): Uint8Array;
+  /** Launches task `name` after options.after (handles of this thread); returns at once. */
+  launch(name: string, ...args: TaskArg[] | [...TaskArg[], CtxLaunchOptions]): TaskRef;
+  /** `count` launches of one task in one call, task k getting (...args, k) and waiting for the batch's earlier tasks in after[k*per .. k*per+per) (-1: none). Inside a launched task they are its children. Returns the last task's handle. */
+  launchMany(name: string, count: number, after: Int32Array, per: number, ...args: TaskArg[]): TaskRef;
+  /** An event of the pool, triggered by hand. */
+  event(label?: string): EventRef;
+  pipe(): Pipe;
+  /** Waits without blocking the worker (it runs other tasks); returns the result or throws the LaunchError. */
+  wait(handle: TaskRef): number;
+  /** Inside a launched task: its completion also waits for `handle`. */
+  attach(handle: TaskRef): void;
+  /** A borrowed handle from the halves of a main-thread handle (release() gives nothing back). */
+  handle(lo: number, hi: number, name?: string): TaskRef;
 }
 
 /** A JavaScript task: exported by the task module, synchronous, returns a number. */
@@ -146,6 +235,17 @@ export interface Pool {
     type: { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number }, n: number): T;
   free(view: ArrayBufferView): void;
   stats(index?: number): WorkerStats;
+  /**
+   * Launches task `name` (C or JavaScript) with up to 5 arguments and, last, optional options
+   * ({ after, pipe }); returns a handle at once, which is also a promise for the result.
+   */
+  launch(name: string, ...args: TaskArg[] | [...TaskArg[], LaunchOptions<TaskHandle>]): TaskHandle;
+  /** `count` launches of one task in one call (see TaskContext.launchMany); returns the last task's handle. */
+  launchMany(name: string, count: number, after: Int32Array, per: number, ...args: TaskArg[]): TaskHandle;
+  /** An event: tasks list it in options.after; trigger() or fail(status) completes it. */
+  event(label?: string): EventHandle;
+  /** A pipe for options.pipe. */
+  pipe(): Pipe;
   destroy(): Promise<void>;
 }
 
@@ -247,3 +347,9 @@ export interface TaskGraph extends GraphBuilder {
 export declare class Graph {
   private constructor();
 }
+/** The classes of launch handles (for instanceof); their constructors are not public. */
+export declare class TaskHandle { private constructor(); }
+export declare class EventHandle { private constructor(); }
+export declare class TaskRef { private constructor(); }
+export declare class EventRef { private constructor(); }
+export declare class Pipe { private constructor(); }

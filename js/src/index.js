@@ -18,7 +18,7 @@ import { TaskRuntime } from './runtime.js';
 import { Graph } from './graph.js';
 import { installLaunch, Task, Event, TaskRef, EventRef, Pipe } from './tasks.js';
 
-export { isNode, Graph, Task, Event, TaskRef, EventRef, Pipe };
+export { isNode, Graph, Task as TaskHandle, Event as EventHandle, TaskRef, EventRef, Pipe };
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);

@@ -4,7 +4,7 @@
 // triggered after a promise resolves, pipes, failure and cancel propagation.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPool, Task } from '../src/index.js';
+import { createPool, TaskHandle } from '../src/index.js';
 import { randomDag, checkStamps, checkPipe } from './browser/launch-oracles.js';
 
 const TASKS = new URL('./launch-tasks.mjs', import.meta.url);
@@ -22,7 +22,7 @@ for (const workers of [1, 3]) {
 
     test('a launch is a handle and a promise for its result', async () => {
       const a = pool.launch('add', 1, 2);
-      assert.ok(a instanceof Task);
+      assert.ok(a instanceof TaskHandle);
       assert.equal(await a, 3);
       assert.equal(await a.done, 3);
       assert.equal(a.status(), 'done');

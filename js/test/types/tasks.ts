@@ -3,7 +3,7 @@
 // (the TaskContext and TaskGraph APIs); usage.ts checks that these functions
 // are Tasks and passes this module to createPool.
 
-import type { GraphError, GraphResult, Task, TaskContext, TaskGraph } from '../../index.js';
+import type { EventRef, GraphError, GraphResult, LaunchError, LaunchState, Task, TaskContext, TaskGraph, TaskRef } from '../../index.js';
 import { assertType, type Equal } from './check.js';
 
 // spawn / sync: fork-join recursion.
@@ -131,4 +131,29 @@ export function loops(ctx: TaskContext, x: Float64Array): number {
   const bad: number = ctx.for('axpy', 0, 1);
   void bad;
   return s;
+}
+
+// Launched tasks inside a task: ctx.launch / launchMany / event / pipe / wait / attach / handle.
+export function launches(ctx: TaskContext, v: Float64Array, lo: number, hi: number): number {
+  const ev: EventRef = ctx.event('ready');
+  const pipe = ctx.pipe();
+  const a: TaskRef = ctx.launch('jfib', 10);
+  const b = ctx.launch('fill', v, 1, { after: [a, ev], pipe, child: true });
+  const c = ctx.launch('fill', v, 2, { after: b, pipe: pipe.address });
+  ev.trigger();
+  const st: LaunchState = c.status();
+  const r: number = ctx.wait(c);
+  ctx.attach(a);
+  const m: TaskRef = ctx.launchMany('jfib', 4, new Int32Array([-1, 0, 1, 2]), 1);
+  const h = ctx.handle(lo, hi, 'from main');
+  for (const x of [a, b, c, m, h, ev]) x.release();
+  pipe.destroy();
+  try {
+    ctx.wait(h);
+  } catch (e) {
+    const le = e as LaunchError;
+    assertType<Equal<typeof le.code, 'EFAILED' | 'ECANCELED'>>();
+    return le.origin.status;
+  }
+  return st === 'done' ? r : 0;
 }

@@ -7,7 +7,7 @@
 import {
   canShareMemory, createPool, Graph, isNode, isolationProblem, Pool,
   type ChunkTask, type GraphBuilder, type GraphError, type TaskError, type GraphResult, type PoolOptions, type Task, type TaskArg,
-  type WorkerStats,
+  type WorkerStats, type EventHandle, type TaskHandle, type Pipe, type LaunchState, type LaunchError,
 } from '../../index.js';
 import * as taskModule from './tasks.js';
 import { assertType, type Equal } from './check.js';
@@ -252,6 +252,27 @@ export async function usage(): Promise<void> {
   const cleared: Graph = g.clear();
   g.destroy();
   pool.free(seq);
+
+  // ------------------------------------------------------------ launched tasks
+  const ev: EventHandle = pool.event('fetch');
+  const lpipe: Pipe = pool.pipe();
+  const la: TaskHandle = pool.launch('add', 1, 2);
+  const lb = pool.launch('add', 1, 2, { after: [la, ev], pipe: lpipe });
+  const lc = pool.launch('add', 3, 4, { after: lb });
+  ev.trigger();
+  const lr: number = await lc;
+  const ld: number = await lc.done;
+  const lstate: LaunchState = lc.status();
+  const lres: number = lc.result();
+  const lcancel: boolean = lc.cancel();
+  const lmany: TaskHandle = pool.launchMany('add', 3, new Int32Array([-1, 0, 1]), 1, 5);
+  const lid: bigint = lmany.id;
+  await lmany.catch((e: LaunchError) => e.origin.task);
+  // @ts-expect-error: options go last
+  pool.launch('add', { after: la }, 1);
+  for (const h of [la, lb, lc, lmany, ev]) h.release();
+  lpipe.destroy();
+  void [lr, ld, lstate, lres, lcancel, lid];
 
   // ------------------------------------------------------------ the end
   const destroyed = pool.destroy();

@@ -122,6 +122,26 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
       }
     });
 
+    test('loops inside graph nodes: results, and a throwing chunk fails its node', async () => {
+      const v = pool.alloc(Float64Array, 3001);
+      const g = pool.graph();
+      try {
+        const a = g.add('nested_loops', v, 2, 0);
+        const b = g.add('nested_throw', 1000, 5);
+        g.edge(a, b);
+        await assert.rejects(g.run(), (e) => e.code === 'ENODE_FAILED' && e.nodeTask === 'nested_throw');
+        assert.equal(g.result(a), 3000 * 3001);
+        for (let i = 0; i < v.length; i++) if (v[i] !== 2 * i) assert.fail(`v[${i}] = ${v[i]}`);
+        g.clear();
+        const c = g.add('nested_loops', v, 3, 100);
+        await g.run();
+        assert.equal(g.result(c), reduceTreeOracle(0, 3001, 100, (lo, hi) => 1.5 * (lo + hi - 1) * (hi - lo), (x, y) => x + y));
+      } finally {
+        g.destroy();
+        pool.free(v);
+      }
+    });
+
     test('a C task as the chunk task', async () => {
       // 'add' gets (lo, hi): a chunk's result is lo + hi
       const want = treeOracle(0, 5000, 100, (lo, hi) => lo + hi, (a, b) => a + b);

@@ -67,6 +67,11 @@ test('loops (pool.for, pool.reduce, ctx.for, mapColumns) match sequential oracle
   for (const completion of ['waitAsync', 'message']) assert.ok((await inPage('loops', { arg: { completion } })).sizes.length);
 });
 
+test('launched tasks (random DAGs, events triggered by a fetch, pipes, failure naming its origin), workers and single thread', T, async () => {
+  assert.equal((await inPage('launch')).nodes, 500);
+  assert.equal((await inPage('launch', { arg: { single: true } })).nodes, 500);
+});
+
 test('repeated create/destroy', T, async () => {
   assert.equal((await inPage('createDestroy')).cycles, 6);
 });

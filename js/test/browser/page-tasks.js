@@ -1,6 +1,7 @@
 // JavaScript tasks of the browser suite: those of the Node suite
 // (js/test/tasks.mjs, re-exported) and the responsiveness check's.
 export * from '../tasks.mjs';
+export * from '../launch-tasks.mjs'; // launched tasks (launch.test.mjs)
 
 // Keeps the pool busy -- C fib(n) tasks spawned two at a time, each result
 // checked -- until the page's main thread has ticked `want` times (it

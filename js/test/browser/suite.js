@@ -4,6 +4,7 @@
 
 import { createPool, isolationProblem, canShareMemory } from '../../src/index.js';
 import { fibSeq, nqueensSeq, treeSeq, reduceTreeOracle } from './oracles.js';
+import { randomDag, checkStamps, checkPipe } from './launch-oracles.js';
 
 const TASKS = new URL('./page-tasks.js', import.meta.url);
 // The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
@@ -144,7 +145,64 @@ async function loopChecks(pool, large = 1e6) {
   return { sizes };
 }
 
+// Launched tasks on Web Workers: a random DAG from the main thread whose
+// events are triggered when a fetch resolves, a DAG launched inside a task,
+// failure naming its origin, and a pipe; stamps checked against the DAG.
+async function launchChecks(pool) {
+  const n = 300;
+  const dag = randomDag(n, 3, 11);
+  const seq = pool.alloc(Int32Array, 1 + 2 * n);
+  const counts = pool.alloc(Int32Array, n);
+  const pipe = pool.pipe();
+  const hs = [], events = [], pipeNodes = [];
+  for (let k = 0; k < n; k++) {
+    if (dag.event[k]) {
+      hs.push(pool.event(`e${k}`));
+      events.push(k);
+      continue;
+    }
+    const o = { after: dag.preds[k].map((p) => hs[p]) };
+    if (k % 7 === 3) {
+      o.pipe = pipe;
+      pipeNodes.push(k);
+    }
+    hs.push(k % 2 ? pool.launch('stamp', seq, k, 300, o) : pool.launch('lstamp', seq, counts, k, 300, o));
+  }
+  await Promise.all(events.map(async (k) => {
+    await (await fetch(location.href, { cache: 'no-store' })).text();
+    Atomics.store(seq, 1 + 2 * k, Atomics.add(seq, 0, 1) + 1);
+    Atomics.store(seq, 2 + 2 * k, Atomics.add(seq, 0, 1) + 1);
+    hs[k].trigger();
+  }));
+  await Promise.all(hs);
+  checkStamps(dag, seq, counts, (k) => !dag.event[k] && k % 2 === 0);
+  checkPipe(seq, pipeNodes);
+  for (const h of hs) h.release();
+  pipe.destroy();
+  // Inside a task.
+  const per = 3, m = 200;
+  const d2 = randomDag(m, per, 5, 0);
+  const preds = pool.alloc(Int32Array, m * per).fill(-1);
+  d2.preds.forEach((ps, k) => ps.forEach((p, j) => (preds[k * per + j] = p)));
+  const s2 = pool.alloc(Int32Array, 1 + 2 * m), c2 = pool.alloc(Int32Array, m);
+  eq(await pool.launch('launch_dag', s2, c2, preds, per, 100), m, 'launch_dag');
+  checkStamps(d2, s2, c2, (k) => k % 2 === 0);
+  // Failure names its origin; the pool stays usable.
+  const t = pool.launch('lthrow', 4);
+  const after = pool.launch('ladd', 1, 1, { after: t });
+  await rejects(t, (e) => e instanceof RangeError && e.code === 'EFAILED' && /lthrow 4/.test(e.message), 'a throwing launched task');
+  await rejects(after, (e) => e.code === 'ECANCELED' && e.origin.task === 'lthrow' && /'lthrow' threw RangeError/.test(e.message),
+    'its successor');
+  eq(await pool.launch('ladd', 2, 3), 5, 'usable after a failure');
+  eq(await pool.launch('waits_for_failure'), 1, 'ctx.wait on a canceled task names the origin');
+  return { nodes: n + m };
+}
+
 export const tests = {
+  async launch({ single = false } = {}) {
+    return withPool(single ? { singleThread: true, tasks: TASKS } : { workers: 2, tasks: TASKS }, launchChecks);
+  },
+
   async loops({ completion = 'auto' } = {}) {
     return withPool({ workers: 2, tasks: TASKS, completion }, loopChecks);
   },

@@ -85,6 +85,13 @@ checkAxpy('weft', y);
 checkSum('weft', await pool.reduce('sum', 0, N, undefined, x));
 report('axpy', 'weft: pool.for (adaptive chunks)', N, await time(() => pool.for('axpy', 0, N, undefined, A, x, y)));
 report('sum', 'weft: pool.reduce (256 chunks, fixed order)', N, await time(() => pool.reduce('sum', 0, N, undefined, x)));
+// The same loops as C chunk tasks (js/csrc/loop_tasks.c, compiled to wasm).
+y.fill(1);
+await pool.for('caxpy', 0, N, undefined, A, x, y);
+checkAxpy('weft C', y);
+checkSum('weft C', await pool.reduce('csum', 0, N, undefined, x));
+report('axpy', 'weft: pool.for, a C chunk task (wasm)', N, await time(() => pool.for('caxpy', 0, N, undefined, A, x, y)));
+report('sum', 'weft: pool.reduce, a C chunk task (wasm)', N, await time(() => pool.reduce('csum', 0, N, undefined, x)));
 
 // ------------------------------------------------ postMessage pool
 class LoopPool {

@@ -104,6 +104,34 @@ typedef struct weft_profiler {
   void (*steal)(void *user, unsigned thief, unsigned victim);
 } weft_profiler;
 
+/* Progress hook (weft_config.progress): lets a module whose events complete
+ * outside weft (weft_mpi: MPI requests, which complete only when someone
+ * tests them) make progress on the workers themselves, so that no thread of
+ * its own has to spin. Unset (poll NULL, the default) it costs one
+ * predictable branch where an idle worker looks for work and before it
+ * sleeps; nothing on spawn, sync or launch.
+ *
+ * poll(user, w) runs on worker w's thread, outside any task body, and may
+ * trigger events (the tasks that become ready run on that worker). It
+ * returns how many things it still has outstanding (> 0: "call me again").
+ * It is called
+ *   - by a worker that is looking for work (idle loops, waiting for a stolen
+ *     task or in weft_task_wait), and between the jobs and ready lists its
+ *     loop takes while it is busy: at most once per interval_us per worker;
+ *   - by a worker about to sleep: if it returns > 0, one sleeping worker of
+ *     the pool blocks for at most interval_us at a time (and polls again)
+ *     instead of until woken, so an outstanding completion is noticed
+ *     within an interval even when every worker is idle.
+ * Several workers may call it at once: it must be thread-safe (weft_mpi
+ * lets one poller in at a time, the others return at once). A task body that
+ * runs long does not poll by itself; a module may offer a call for that
+ * (weft_mpi_poll). docs/MPI.md argues the bounds and measures the costs. */
+typedef struct weft_progress {
+  int (*poll)(void *user, weft_worker *w);
+  void *user;
+  unsigned interval_us; /* 0 means 50 */
+} weft_progress;
+
 typedef struct weft_config {
   /* Worker threads. 0 means one per core (weft_core_count()). At most
    * WEFT_MAX_WORKERS. Default 0. */
@@ -127,6 +155,9 @@ typedef struct weft_config {
    * default: the pool starts its own), WEFT_THREADS_CALLER (no threads at
    * all) or WEFT_THREADS_HOST (the application lends its threads). */
   unsigned threads;
+  /* Progress hook for outside completions (see weft_progress). Default:
+   * none. */
+  weft_progress progress;
 } weft_config;
 
 #define WEFT_MAX_WORKERS 1024u

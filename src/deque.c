@@ -137,6 +137,9 @@ static unsigned random_other(weft_worker *w) {
 
 /* One steal attempt at a random other worker. */
 int weft__steal_random(weft_worker *w) {
+  /* Every idle loop (the worker's, a join waiting for a thief, a task wait)
+   * comes through here: the progress hook polls from it (sleep.c). */
+  if (WEFT__UNLIKELY(w->pool->cfg.progress.poll != NULL)) weft__progress_idle(w, true);
   if (w->pool->nworkers < 2) return 0;
   weft_worker *victim = w->pool->workers[random_other(w)];
   int r = weft__steal(w, victim);

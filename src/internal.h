@@ -89,6 +89,11 @@ struct weft_worker {
   uint32_t lt_cur;
   int64_t lt_delta;
 
+  /* Progress hook (cfg.progress, sleep.c), owner-only: when the busy loop
+   * may poll next (monotonic ns), and idle rounds since the last poll. */
+  uint64_t prog_next;
+  unsigned prog_tick;
+
   weft__thread thread;
   _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
 };
@@ -114,6 +119,9 @@ struct weft__pool {
   alignas(WEFT__CACHE_LINE) _Atomic uint32_t sleep;  /* sleepers | seq */
   _Atomic uint32_t stopping;
   _Atomic uint32_t started;     /* workers that reached their loop */
+  /* Progress hook: 1 while one sleeping worker naps (polls every interval)
+   * for the pool; the others sleep until woken (sleep.c). */
+  _Atomic uint32_t prog_napper;
 
   /* WEFT_THREADS_CALLER: the one worker is lent to one calling thread at a
    * time. solo_lock: 0 free, 1 held, 2 held and others sleep on it;
@@ -212,6 +220,16 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args);
 
 /* sleep.c */
 void weft__sleep(weft_worker *w);
+/* Progress hook (cfg.progress). poll: calls it now, returns what it returns.
+ * idle: from a loop that found nothing (every WEFT__PROGRESS_IDLE_ROUNDS-th
+ * call polls); tasks made ready go to the shared stack when `publish` (the
+ * caller's loop does not drain the worker's own list). busy: from the
+ * worker loop after a step that found work: polls once the interval passed.
+ * Callers test cfg.progress.poll first, so an unset hook costs a branch. */
+#define WEFT__PROGRESS_IDLE_ROUNDS 8u
+int weft__progress_poll(weft_worker *w);
+void weft__progress_idle(weft_worker *w, bool publish);
+void weft__progress_busy(weft_worker *w);
 void weft__wake_one(weft__pool *p);
 void weft__wake_all(weft__pool *p);
 

@@ -44,6 +44,11 @@ int weft__prim_thread_join(weft__thread *t);
 /* Blocks while *addr == expected (see the rule above). */
 void weft__prim_wait32(uint32_t *addr, uint32_t expected);
 
+/* weft__prim_wait32 that also returns after about `ns` nanoseconds (the
+ * progress hook's nap, sleep.c). A timeout is one more allowed spurious
+ * return; the no-lost-wake-up rule is the same. */
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns);
+
 /* Wakes one (all == 0) or every (all != 0) waiter on addr. */
 void weft__prim_wake32(uint32_t *addr, int all);
 

@@ -26,7 +26,12 @@ void weft__worker_main(void *arg) {
   weft__prim_wake32((uint32_t *)&p->started, 1);
 
   unsigned fails = 0;
+  const bool progress = p->cfg.progress.poll != NULL;
   for (;;) {
+    /* Progress hook (sleep.c): while busy, poll at most once per interval
+     * here, between the jobs and ready lists this loop takes (a task body
+     * itself is never interrupted); idle rounds poll in steal_random. */
+    if (WEFT__UNLIKELY(progress) && fails == 0) weft__progress_busy(w);
     if (atomic_load_explicit(&p->inject, memory_order_relaxed) && weft__take_jobs(w)) {
       fails = 0;
       continue;

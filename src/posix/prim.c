@@ -105,6 +105,13 @@ void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
   __ulock_wait(WEFT_UL_COMPARE_AND_WAIT | WEFT_ULF_NO_ERRNO, addr, expected, 0);
 }
 
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns) {
+  /* __ulock_wait's timeout is in microseconds, 0 meaning none. */
+  uint64_t us = (ns + 999u) / 1000u;
+  __ulock_wait(WEFT_UL_COMPARE_AND_WAIT | WEFT_ULF_NO_ERRNO, addr, expected,
+               (uint32_t)(us == 0 ? 1 : us > 0xffffffffu ? 0xffffffffu : us));
+}
+
 void weft__prim_wake32(uint32_t *addr, int all) {
 #ifdef WEFT_HAVE_OS_SYNC
   if (__builtin_available(macOS 14.4, iOS 17.4, tvOS 17.4, watchOS 10.4, *)) {
@@ -160,7 +167,9 @@ static bucket *bucket_of(const uint32_t *addr) {
   return &table[(a >> 24) & (BUCKETS - 1)].b;
 }
 
-void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
+/* deadline: NULL, or a CLOCK_REALTIME time (pthread_cond_timedwait's
+ * clock) after which the waiter unlinks itself and returns. */
+static void wait_until(uint32_t *addr, uint32_t expected, const struct timespec *deadline) {
   bucket *b = bucket_of(addr);
   pthread_mutex_lock(&b->lock);
   /* The compare, under the lock (see the no-lost-wake-up argument above).
@@ -177,9 +186,32 @@ void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
   pthread_cond_init(&me.cv, NULL);
   *b->tail = &me;
   b->tail = &me.next;
-  while (!me.woken) pthread_cond_wait(&me.cv, &b->lock);
+  while (!me.woken) {
+    if (!deadline) {
+      pthread_cond_wait(&me.cv, &b->lock);
+    } else if (pthread_cond_timedwait(&me.cv, &b->lock, deadline) == ETIMEDOUT && !me.woken) {
+      /* Timed out, not woken: unlink our own node (still under the lock,
+       * so no waker holds it). */
+      waiter **pp = &b->head;
+      while (*pp != &me) pp = &(*pp)->next;
+      *pp = me.next;
+      if (b->tail == &me.next) b->tail = pp;
+      break;
+    }
+  }
   pthread_mutex_unlock(&b->lock);
   pthread_cond_destroy(&me.cv);
+}
+
+void weft__prim_wait32(uint32_t *addr, uint32_t expected) { wait_until(addr, expected, NULL); }
+
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns) {
+  struct timespec d;
+  clock_gettime(CLOCK_REALTIME, &d);
+  uint64_t nsec = (uint64_t)d.tv_nsec + ns % 1000000000u;
+  d.tv_sec += (time_t)(ns / 1000000000u + nsec / 1000000000u);
+  d.tv_nsec = (long)(nsec % 1000000000u);
+  wait_until(addr, expected, &d);
 }
 
 void weft__prim_wake32(uint32_t *addr, int all) {

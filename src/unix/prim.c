@@ -27,6 +27,12 @@ void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
   syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 }
 
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns) {
+  /* FUTEX_WAIT's timeout is relative (CLOCK_MONOTONIC). */
+  struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+  syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0);
+}
+
 void weft__prim_wake32(uint32_t *addr, int all) {
   syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, all ? 0x7fffffff : 1, NULL, NULL, 0);
 }

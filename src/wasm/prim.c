@@ -42,6 +42,12 @@ void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
   __builtin_wasm_memory_atomic_wait32((int32_t *)addr, (int32_t)expected, -1);
 }
 
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns) {
+  if (no_wait) return;
+  __builtin_wasm_memory_atomic_wait32((int32_t *)addr, (int32_t)expected,
+                                      ns > INT64_MAX ? INT64_MAX : (int64_t)ns);
+}
+
 void weft__prim_wake32(uint32_t *addr, int all) {
   __builtin_wasm_memory_atomic_notify((int32_t *)addr, all ? 0xffffffffu : 1u);
 }

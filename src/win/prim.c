@@ -86,6 +86,11 @@ void weft__prim_wait32(uint32_t *addr, uint32_t expected) {
   WaitOnAddress((volatile VOID *)addr, &expected, sizeof expected, INFINITE);
 }
 
+void weft__prim_wait32_for(uint32_t *addr, uint32_t expected, uint64_t ns) {
+  DWORD ms = (DWORD)((ns + 999999u) / 1000000u); /* milliseconds, rounded up */
+  WaitOnAddress((volatile VOID *)addr, &expected, sizeof expected, ms ? ms : 1);
+}
+
 void weft__prim_wake32(uint32_t *addr, int all) {
   if (all) WakeByAddressAll((PVOID)addr);
   else WakeByAddressSingle((PVOID)addr);

@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(build-essential cmake clang lld llvm libomp-dev libclang-rt-14-dev libtbb-dev
       spin python3 nodejs pkg-config
       python3-matplotlib                                        # bench/run.py's SVG plots
+      openmpi-bin libopenmpi-dev                                # weft_mpi, its tests, bench/mpi
       chromium                                                  # browser tests of js/ (headless)
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # aarch64 cross + emulation
       gcc-mingw-w64-x86-64 wine wine64)                         # Windows cross + wine

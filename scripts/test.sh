@@ -2,6 +2,7 @@
 # Builds weft several ways and runs every test: the full suite in Release,
 # the C++ header's tests (g++ there, clang++ in the sanitizer builds), a
 # consumer project against an installed prefix (scripts/consumer.sh), the
+# MPI module and workloads under mpirun (Open MPI, label mpi), the
 # benchmark plots (bench/test_plots.py),
 # the full suite on the portable POSIX backend, on aarch64 under qemu-user
 # and on Windows under wine (SUPPORTED_PLATFORMS.md), the concurrency tests
@@ -20,7 +21,12 @@ step() { echo; echo "=== $*"; }
 step "Release build + full test suite"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/release -j"$jobs" >/dev/null
-(cd build/release && ctest --output-on-failure -j1) || fail=1
+(cd build/release && ctest --output-on-failure -j1 -LE mpi) || fail=1
+
+step "MPI (Open MPI): weft_mpi and the distributed stencil/wavefront under mpirun -np 1, 2, 4 x 1, 2 workers, each under a timeout"
+t0=$SECONDS
+(cd build/release && ctest --output-on-failure -j1 -L mpi) || fail=1
+echo "(MPI step: $((SECONDS - t0)) s)"
 
 step "Packaging: cmake --install, then a consumer outside the tree via find_package, pkg-config and FetchContent"
 bash scripts/consumer.sh build/release || fail=1

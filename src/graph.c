@@ -101,7 +101,6 @@ typedef struct node_rec {
 } node_rec;
 
 _Static_assert(sizeof(node_rec) == 32, "a node is half a cache line");
-_Static_assert(sizeof(node_rec) * NODE_CHUNK == NODE_CHUNK * 32u, "block cache sizes");
 
 typedef struct big_args {
   union {
@@ -123,8 +122,6 @@ typedef struct succ_rec {
 typedef struct edge_rec {
   uint32_t from, to;
 } edge_rec;
-
-_Static_assert(sizeof(edge_rec) == 8, "block cache sizes");
 
 /* One worker's count of node functions called in the current run; own
  * cache line, written by that worker only. */
@@ -230,119 +227,39 @@ static void *xrealloc(void *p, size_t n) {
   return realloc(p, n ? n : 1);
 }
 
-/* ------------------------------------------------------------ block cache
- *
- * Node and edge chunks of destroyed graphs are kept, process-wide, for the
- * graphs built next, up to CACHE_BYTES in all. A program that builds a
- * graph, runs it once and destroys it, again and again (work discovered as
- * it goes), then builds on memory that is already mapped: on this VM fresh
- * pages (a fault each, then unmapping them at destroy) were two thirds of
- * the time of building a 1M-node wavefront. One list per chunk kind (the
- * sizes are fixed), threaded through the blocks, under a spinlock held for
- * a push or a pop; the shared runs' arrays have one spare per kind (below).
- * Blocks cached at exit are still reachable (no leak). */
-#define CACHE_BYTES ((size_t)128 << 20)
-enum { BLK_NODES, BLK_EDGES, BLK_KINDS };
-static const size_t blk_size[BLK_KINDS] = {
-    NODE_CHUNK * 32u, /* = sizeof(node_rec), checked below */
-    EDGE_CHUNK * 8u,  /* = sizeof(edge_rec) */
-};
-typedef struct cached_blk {
-  struct cached_blk *next;
-} cached_blk;
-static atomic_flag cache_lock = ATOMIC_FLAG_INIT;
-static cached_blk *cache_head[BLK_KINDS];
-static size_t cache_bytes;
+/* Node and edge chunks, and the shared runs' arrays, come from the memory
+ * of destroyed graphs first (graph_cache.c: a graph built, run once and
+ * destroyed, again and again, does not fault in fresh pages each time). */
+#define NODE_CHUNK_BYTES (NODE_CHUNK * sizeof(node_rec))
+#define EDGE_CHUNK_BYTES (EDGE_CHUNK * sizeof(edge_rec))
 
-static void cache_acquire(void) {
-  while (atomic_flag_test_and_set_explicit(&cache_lock, memory_order_acquire)) {
-  }
-}
-
-static void cache_release(void) { atomic_flag_clear_explicit(&cache_lock, memory_order_release); }
-
-/* A chunk of the given kind: a cached one, else a new one (NULL: no memory). */
-static void *blk_get(int kind) {
+static void *chunk_get(int kind) {
   atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-  cache_acquire();
-  cached_blk *b = cache_head[kind];
-  if (b) {
-    cache_head[kind] = b->next;
-    cache_bytes -= blk_size[kind];
-  }
-  cache_release();
-  if (b) return b;
-  return kind == BLK_NODES ? weft__aligned_alloc(WEFT__CACHE_LINE, blk_size[kind])
-                           : malloc(blk_size[kind]);
+  size_t size = kind == WEFT__GC_NODES ? NODE_CHUNK_BYTES : EDGE_CHUNK_BYTES;
+  void *p = weft__gcache_chunk_get(kind, size);
+  if (p) return p;
+  return kind == WEFT__GC_NODES ? weft__aligned_alloc(WEFT__CACHE_LINE, size) : malloc(size);
 }
 
-/* Gives a chunk back: to the cache while it has room, else to the system. */
-static void blk_put(int kind, void *p) {
-  if (!p) return;
-  cache_acquire();
-  int keep = cache_bytes + blk_size[kind] <= CACHE_BYTES;
-  if (keep) {
-    cached_blk *b = p;
-    b->next = cache_head[kind];
-    cache_head[kind] = b;
-    cache_bytes += blk_size[kind];
-  }
-  cache_release();
-  if (keep) return;
-  if (kind == BLK_NODES) weft__aligned_free(p);
+static void chunk_put(int kind, void *p) {
+  size_t size = kind == WEFT__GC_NODES ? NODE_CHUNK_BYTES : EDGE_CHUNK_BYTES;
+  if (!p || weft__gcache_chunk_put(kind, p, size)) return;
+  if (kind == WEFT__GC_NODES) weft__aligned_free(p);
   else free(p);
 }
-
-/* The shared runs' arrays (build_csr) of a destroyed graph: one spare per
- * kind (the biggest seen, within the same byte budget), taken by the next
- * build_csr that needs more room than its graph has. Their contents are
- * always rewritten, so nothing is copied. */
-enum { ARR_RSUCC, ARR_INDEG, ARR_JOIN, ARR_LINK, ARR_KINDS };
-static void *spare_p[ARR_KINDS];
-static size_t spare_bytes[ARR_KINDS];
 
 /* Makes *p an array of at least `bytes` (old contents dropped). */
 static int arr_reserve(int kind, void **p, size_t *cap_bytes, size_t bytes) {
   if (bytes <= *cap_bytes) return 0;
-  void *q = NULL;
-  size_t qb = 0;
-  cache_acquire();
-  if (spare_bytes[kind] >= bytes) {
-    q = spare_p[kind];
-    qb = spare_bytes[kind];
-    spare_p[kind] = NULL;
-    spare_bytes[kind] = 0;
-    cache_bytes -= qb;
-  }
-  cache_release();
   atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-  if (!q) {
-    q = malloc(bytes);
-    qb = bytes;
-    if (!q) return WEFT_ENOMEM;
-  }
+  size_t got = bytes;
+  void *q = weft__gcache_array_get(kind, bytes, &got);
+  if (!q && !(q = malloc(bytes))) return WEFT_ENOMEM;
   free(*p);
   *p = q;
-  *cap_bytes = qb;
+  *cap_bytes = got;
   return 0;
 }
-
-/* Offers a destroyed graph's array as its kind's spare. */
-static void arr_put(int kind, void *p, size_t bytes) {
-  if (!p) return;
-  cache_acquire();
-  void *drop = p;
-  size_t old = spare_bytes[kind];
-  if (bytes > old && cache_bytes - old + bytes <= CACHE_BYTES) {
-    drop = spare_p[kind];
-    spare_p[kind] = p;
-    spare_bytes[kind] = bytes;
-    cache_bytes = cache_bytes - old + bytes;
-  }
-  cache_release();
-  free(drop);
-}
-
 
 /* ---------------------------------------------------------------- handles */
 
@@ -417,24 +334,24 @@ void weft_graph_destroy(weft_graph *g) {
   /* Last chunk first: the cache is a stack, so the next graph gets them back
    * in this order (node order = address order, as when they were new). */
   for (size_t i = g->nchunks_len; i-- > 0;) {
-    blk_put(BLK_NODES, g->nchunks[i]);
+    chunk_put(WEFT__GC_NODES, g->nchunks[i]);
     free((void *)g->names[i]);
   }
   free(g->nchunks);
   free((void *)g->names);
   for (size_t i = 0; i < g->bchunks_len; i++) free(g->bchunks[i]);
   free(g->bchunks);
-  for (size_t i = g->echunks_len; i-- > 0;) blk_put(BLK_EDGES, g->echunks[i]);
+  for (size_t i = g->echunks_len; i-- > 0;) chunk_put(WEFT__GC_EDGES, g->echunks[i]);
   free(g->echunks);
   for (str_chunk *c = g->strs, *next; c; c = next) {
     next = c->next;
     free(c);
   }
-  arr_put(ARR_RSUCC, g->rsucc, g->rsucc_cap);
+  weft__gcache_array_put(WEFT__GC_RSUCC, g->rsucc, g->rsucc_cap);
   free(g->ord_node);
-  arr_put(ARR_INDEG, g->indeg, g->indeg_cap);
-  arr_put(ARR_JOIN, (void *)g->join, g->join_cap);
-  arr_put(ARR_LINK, (void *)g->link, g->link_cap);
+  weft__gcache_array_put(WEFT__GC_INDEG, g->indeg, g->indeg_cap);
+  weft__gcache_array_put(WEFT__GC_JOIN, (void *)g->join, g->join_cap);
+  weft__gcache_array_put(WEFT__GC_LINK, (void *)g->link, g->link_cap);
   weft__aligned_free(g->ran);
   free(g);
 }
@@ -488,7 +405,7 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
       g->names = nm;
       g->nchunks_cap = cap;
     }
-    node_rec *chunk = blk_get(BLK_NODES);
+    node_rec *chunk = chunk_get(WEFT__GC_NODES);
     if (!chunk) return broke(g, WEFT_ENOMEM, NULL, 0);
     g->names[g->nchunks_len] = NULL;
     g->nchunks[g->nchunks_len++] = chunk;
@@ -616,7 +533,7 @@ static int push_edge(weft_graph *g, uint32_t f, uint32_t t) {
   uint64_t c = i >> EDGE_CHUNK_SHIFT;
   if ((i & (EDGE_CHUNK - 1)) == 0 && c >= g->echunks_len) {
     if (grow_ptrs((void ***)&g->echunks, &g->echunks_cap, g->echunks_len)) return WEFT_ENOMEM;
-    edge_rec *chunk = blk_get(BLK_EDGES);
+    edge_rec *chunk = chunk_get(WEFT__GC_EDGES);
     if (!chunk) return WEFT_ENOMEM;
     g->echunks[g->echunks_len++] = chunk;
   }
@@ -826,11 +743,11 @@ static int build_csr(weft_graph *g) {
   uint64_t ne = g->nedges;
   size_t nb = (size_t)n * sizeof(uint32_t);
   /* (n more slots after the roots': a first run's hand-off, adapt_run) */
-  if (arr_reserve(ARR_RSUCC, (void **)&g->rsucc, &g->rsucc_cap,
+  if (arr_reserve(WEFT__GC_RSUCC, (void **)&g->rsucc, &g->rsucc_cap,
                   ((size_t)ne + 2 * (size_t)n) * sizeof *g->rsucc) ||
-      arr_reserve(ARR_INDEG, (void **)&g->indeg, &g->indeg_cap, nb) ||
-      arr_reserve(ARR_JOIN, (void **)&g->join, &g->join_cap, nb) ||
-      arr_reserve(ARR_LINK, (void **)&g->link, &g->link_cap, nb))
+      arr_reserve(WEFT__GC_INDEG, (void **)&g->indeg, &g->indeg_cap, nb) ||
+      arr_reserve(WEFT__GC_JOIN, (void **)&g->join, &g->join_cap, nb) ||
+      arr_reserve(WEFT__GC_LINK, (void **)&g->link, &g->link_cap, nb))
     return WEFT_ENOMEM;
   /* link[] counts out-degrees, then is each node's fill cursor. */
   uint32_t *indeg = g->indeg, *cur = (uint32_t *)(void *)g->link;

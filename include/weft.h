@@ -499,11 +499,10 @@ WEFT_API void weft_graph_count(const weft_graph *g, size_t *nodes, size_t *edges
 /* Checks the graph and prepares it to run. Runs do this themselves when the
  * graph changed since the last check; an unchanged graph is checked once.
  * A graph whose every edge goes from a node added earlier to one added
- * later (each node added after its predecessors) has nothing to check: its
- * validation is a pass over the nodes. Otherwise it builds the successor
- * arrays and runs Kahn's algorithm. (Runs that share the nodes among
- * workers build the successor arrays the first time they need them.)
- * err may be NULL.
+ * later (each node added after its predecessors) has nothing to check.
+ * Otherwise validation builds the successor arrays and runs Kahn's
+ * algorithm. (Runs that share the nodes among workers build the successor
+ * arrays the first time they need them.) err may be NULL.
  * Returns WEFT_OK, WEFT_ECYCLE (err: the nodes of one cycle), the first
  * error of a broken graph (WEFT_EFOREIGN, WEFT_ECYCLE for a self-edge,
  * WEFT_EINVAL, WEFT_E2BIG, WEFT_ENOMEM), WEFT_ENOMEM (preparing),

@@ -798,19 +798,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   g->cost_ordered = g->cost_shared = 0;
   g->adapted = 0;
   g->runs_since_probe = 0;
-  if (g->ord_forward) {
-    /* Nothing to check. One write pass over the records all the same
-     * (their successor ranges, which ordered runs do not read, cleared):
-     * measured here, every later run of the graph was 8-10% slower without
-     * it (chain, random, wavefront; the same run code and layout; the cause
-     * is not understood). It costs ~1 ms a million nodes. */
-    for (uint32_t i = 0; i < n; i++) {
-      node_rec *r = node_at(g, i);
-      r->begin = 0;
-      r->end &= BIG_ARGS;
-    }
-    return 0;
-  }
+  if (g->ord_forward) return 0;
   int rc = build_csr(g);
   if (rc) return rc;
   if (reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node)) return WEFT_ENOMEM;

@@ -47,6 +47,21 @@ _Thread_local unsigned weft__dispatch_depth WEFT__TLS_IE;
 #define WEFT__UNLIKELY(x) (x)
 #endif
 
+/* Initial stores to a record being created or recycled (and the body's
+ * count set by the thread that won the claim), which no handle reaches yet (only a waiter's stale index, whose reads are defined races:
+ * help()). Natively a relaxed store is a plain mov. wasm has only
+ * sequentially consistent atomics, so there every one of them is a full
+ * barrier (an xchg on x86): ten of them per launch made `create` half of a
+ * launch's time in the wasm build. There they are plain stores, published by
+ * the release store of `state` (an atomic store in wasm) that follows. */
+#if defined(__wasm__)
+#define INIT_STORE(T, p, v) (*(T *)(void *)(p) = (T)(v))
+#define INIT_PLAIN(T, p, v) (*(T *)(void *)(p) = (T)(v))
+#else
+#define INIT_STORE(T, p, v) atomic_store_explicit((p), (T)(v), memory_order_relaxed) /* _Atomic fields */
+#define INIT_PLAIN(T, p, v) __atomic_store_n((p), (T)(v), __ATOMIC_RELAXED)          /* plain fields */
+#endif
+
 /* ---------------------------------------------------------------- records */
 
 static inline weft__trec *rec(weft__pool *p, uint32_t i) {
@@ -180,7 +195,7 @@ static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
 static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   uint32_t gen = gen_of(atomic_load_explicit(&r->head, memory_order_relaxed)) + 1;
   if (gen == 0) gen = 1;
-  atomic_store_explicit(&r->state, WEFT__T_FREE, memory_order_relaxed);
+  INIT_STORE(uint32_t, &r->state, WEFT__T_FREE);
   atomic_store_explicit(&r->head, (uint64_t)gen << 32, memory_order_release);
   if (w) {
     fl_push(p, &w->lt_free, i, r);
@@ -319,7 +334,7 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
     finish(p, w, i, r, WEFT__T_CANCELED, sched); /* a prerequisite failed: never runs */
     return;
   }
-  atomic_store_explicit(&r->pending, 1, memory_order_relaxed); /* the body */
+  INIT_STORE(uint32_t, &r->pending, 1); /* the body; its children add later, on this thread */
   r->has_children = 0;
   uint32_t saved = w->lt_cur;
   w->lt_cur = i;
@@ -539,18 +554,17 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   r->fn = s->fn;
   /* kind and prereq are read by waiters that reach this record through a
    * stale index (help()): relaxed atomics, so that race is a defined one. */
-  __atomic_store_n(&r->kind, s->kind, __ATOMIC_RELAXED);
+  INIT_PLAIN(uint8_t, &r->kind, s->kind);
   for (unsigned j = 0; j < WEFT__SLOTS; j++)
-    __atomic_store_n(&r->prereq[j], j < n ? (uint32_t)s->after[j] & WEFT__IDX_MASK : 0,
-                     __ATOMIC_RELAXED);
+    INIT_PLAIN(uint32_t, &r->prereq[j], j < n ? (uint32_t)s->after[j] & WEFT__IDX_MASK : 0u);
   r->parent = s->parent;
   r->order_mask = 0;
   r->has_children = 0;
-  atomic_store_explicit(&r->origin, 0, memory_order_relaxed);
-  atomic_store_explicit(&r->origin_status, 0, memory_order_relaxed);
+  INIT_STORE(uint64_t, &r->origin, 0);
+  INIT_STORE(int32_t, &r->origin_status, 0);
   uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
-  atomic_store_explicit(&r->refs, bits, memory_order_relaxed);
+  INIT_STORE(uint32_t, &r->refs, bits);
   if (s->size) memcpy(r->args.b, s->args, s->size);
   if (s->size < WEFT_ARGS_MAX) memset(r->args.b + s->size, 0, WEFT_ARGS_MAX - s->size);
   /* pending before state: a waiter that sees NEW (acquire) sees this count,
@@ -559,7 +573,7 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
    * recycled, while we are still linking it. */
   uint32_t count = s->kind == WEFT__K_EVENT ? 1u : (n == 0 && !s->pipe) ? 0u
                                                  : n + (s->pipe ? 1u : 0u) + 1u;
-  atomic_store_explicit(&r->pending, count, memory_order_relaxed);
+  INIT_STORE(uint32_t, &r->pending, count);
   atomic_store_explicit(&r->state, WEFT__T_NEW, memory_order_release);
   uint64_t id = make_id(p, gen, i);
   if (c->w) c->w->lt_delta++;

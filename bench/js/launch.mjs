@@ -67,6 +67,11 @@ for (const workers of workersList) {
     await pool.run('wf_seq', grid, N);
     await checkGrid('sequential');
   });
+  await measure(`wavefront ${N}x${N} of C tasks launched from a C task (weft_launch in wasm, no JS)`, workers, N * N,
+    async () => {
+      await pool.run('wf_launch_c', grid, N);
+      await checkGrid('C launches');
+    });
   const wfBulk = await measure(`wavefront ${N}x${N} of C tasks launched from a JS task (ctx.launchMany)`, workers, N * N,
     async () => {
       const h = pool.launch('wavefront', grid, N, after);

@@ -90,12 +90,60 @@ static void wf_sum_task(weft_worker *w, void *p) {
   set_result(p, (double)(s >> 11));
 }
 
+
+/* wf_launch_c(grid, n): the same wavefront launched by this C task with
+ * weft_launch, as bench/dyn does natively (no JavaScript): what launchMany
+ * from JavaScript is compared with. n <= 4096 (a row of handles on the
+ * stack). */
+typedef struct {
+  uint64_t *val;
+  uint32_t n, v;
+} wfc_t;
+
+static int wfc_cell(weft_worker *w, void *p) {
+  (void)w;
+  wfc_t *c = p;
+  cell(c->val, c->n, c->v);
+  return 0;
+}
+
+static void wf_launch_c_task(weft_worker *w, void *p) {
+  uint32_t len;
+  uint64_t *val = arg_view(p, 0, &len);
+  uint32_t n = (uint32_t)arg_f64(p, 1);
+  if (n > 4096 || (uint64_t)n * n * 2 > len) {
+    set_result(p, -1);
+    return;
+  }
+  weft_pool pool = weft_worker_pool(w);
+  weft_task *row = __builtin_alloca(sizeof(weft_task) * n);
+  weft_task last = {0};
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < n; j++) {
+      weft_task pre[2];
+      unsigned np = 0;
+      if (i) pre[np++] = row[j];
+      if (j) pre[np++] = last;
+      wfc_t c = {val, n, i * n + j};
+      weft_task t;
+      weft_launch(pool, wfc_cell, &c, sizeof c, pre, np, &t);
+      if (i) weft_task_release(row[j]);
+      if (j) row[j - 1] = last;
+      last = t;
+      if (j == n - 1) row[j] = t;
+    }
+  for (uint32_t j = 0; j < n; j++) weft_task_wait(row[j]);
+  for (uint32_t j = 0; j < n; j++) weft_task_release(row[j]);
+  set_result(p, 0);
+}
+
 typedef struct {
   const char *name;
   weft_fn fn;
 } ctask;
 
 static const ctask table[] = {
-    {"wf_cell", wf_cell_task}, {"wf_seq", wf_seq_task}, {"wf_sum", wf_sum_task}, {0, 0}};
+    {"wf_cell", wf_cell_task}, {"wf_seq", wf_seq_task}, {"wf_sum", wf_sum_task},
+    {"wf_launch_c", wf_launch_c_task}, {0, 0}};
 
 const ctask *WASM_EXPORT(weft_wasm_launch_ctasks)(void) { return table; }

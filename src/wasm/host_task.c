@@ -201,7 +201,8 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
   /* Inside a launched task the batch is its children: its completion (and
    * its successors, and its promise) waits for every task of the batch. */
   weft_worker *self = weft_current_worker();
-  weft_launch_opts o = {NULL, 0, NULL, self && weft__task_current(self) ? WEFT_LAUNCH_CHILD : 0};
+  const int child = self && weft__task_current(self);
+  weft_launch_opts o = {NULL, 0, NULL, 0};
   wasm_block b = *tmpl;
   b.run = cfn;
   b.tags = (uint16_t)((b.tags & ~(7u << (3 * kslot))) | (1u << (3 * kslot)));
@@ -218,6 +219,10 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
     weft_task t;
     o.after = pre;
     o.nafter = n;
+    /* Only the batch's sinks need to be children: every other task is a
+     * prerequisite, directly or not, of one of them, so it has completed
+     * before they complete (a failure cancels them, after it completed). */
+    o.flags = child && last[k] == k ? WEFT_LAUNCH_CHILD : 0;
     rc = weft_launch_ex(pool, fn, &b, sizeof b, &o, &t);
     if (rc) {
       /* Give back what is still held: nothing launched so far is lost. */

@@ -17,7 +17,7 @@
 // last: arguments are numbers and typed array views only, so a trailing
 // plain object is never an argument.
 
-import { BLOCK_SIZE, checkArgs, readArgs, readUtf8, writeBlock } from './common.js';
+import { BLOCK_SIZE, MAX_ARGS, VIEW_TYPES, checkArgs, readUtf8, viewTag, writeBlock } from './common.js';
 
 // weft.h codes
 const OK = 0, EPENDING = -9, ESTALE = -10, EFAILED = -11, ECANCELED = -20;
@@ -39,14 +39,6 @@ function codeError(rc, message) {
   e.code = CODE_NAMES[rc] || `E${rc}`;
   e.errno = rc;
   return e;
-}
-
-// Splits (...args, options?) of launch.
-function splitOptions(rest) {
-  const last = rest[rest.length - 1];
-  if (rest.length && last !== null && typeof last === 'object' && !ArrayBuffer.isView(last) &&
-      !(last instanceof TaskBase)) return [rest.slice(0, -1), last];
-  return [rest, null];
 }
 
 function hexId(lo, hi) {
@@ -72,31 +64,58 @@ class Launcher {
     if (!this.at) throw new RangeError("weft: no memory in the pool's memory for a launch");
   }
 
-  // Launches task `name`; the new handle's halves go to this.lo, this.hi
-  // (or it throws). side._own(h, name, k) checks that prerequisite k (-1:
-  // the pipe) belongs to this thread's side and gives its handle.
-  launch(name, args, o, side, child) {
+  // Launches task `name` with the first `nargs` entries of `args`; the new
+  // handle's halves go to this.lo, this.hi (or it throws).
+  // side._own(h, name, k) checks that prerequisite k (-1: the pipe) belongs
+  // to this thread's side and gives its handle. No array is made per launch
+  // (the per-launch cost on the main thread is what a chain launched from
+  // there pays).
+  launch(name, args, nargs, o, side, child) {
     const rt = this.rt;
     const t = rt.resolve(name);
-    checkArgs(name, args, rt.isPoolBufferFn);
-    let after = o && o.after;
-    if (after === undefined || after === null) after = EMPTY;
-    else if (after instanceof TaskBase) after = [after];
-    else if (!Array.isArray(after))
-      throw new TypeError(`weft: launch '${name}': options.after must be a handle or an array of handles, got ${typeof after}`);
-    const n = after.length;
+    if (nargs > MAX_ARGS) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
+    let after = o === null ? undefined : o.after;
+    let n = 0, one = null;
+    if (after === undefined || after === null) n = 0;
+    else if (after instanceof TaskBase) {
+      one = after;
+      n = 1;
+    } else if (Array.isArray(after)) n = after.length;
+    else throw new TypeError(`weft: launch '${name}': options.after must be a handle or an array of handles, got ${typeof after}`);
     if (n > MAX_AFTER) throw new RangeError(`weft: launch '${name}': at most ${MAX_AFTER} prerequisites`);
     if (n > this.cap) this.grow(Math.max(n, 2 * this.cap));
     const at = this.at, out = at + BLOCK_SIZE, list = out + 16;
     const dv = rt.view(list + 8 * n);
     for (let k = 0; k < n; k++) {
-      const h = side._own(after[k], name, k);
+      const h = side._own(one === null ? after[k] : one, name, k);
       dv.setUint32(list + 8 * k, h._lo, true);
       dv.setUint32(list + 8 * k + 4, h._hi, true);
     }
     let pipe = 0;
-    if (o && o.pipe !== undefined && o.pipe !== null) pipe = side._own(o.pipe, name, -1);
-    writeBlock(rt.memory, at, 0, t.id, args, dv);
+    if (o !== null && o.pipe !== undefined && o.pipe !== null) pipe = side._own(o.pipe, name, -1);
+    // The block (common.js writeBlock, without an array): numbers and views.
+    let tags = 0;
+    for (let i = 0; i < MAX_ARGS; i++) {
+      const off = at + 8 + 8 * i;
+      if (i >= nargs) {
+        dv.setFloat64(off, 0, true);
+        continue;
+      }
+      const a = args[i];
+      if (typeof a === 'number') {
+        tags |= 1 << (3 * i);
+        dv.setFloat64(off, a, true);
+        continue;
+      }
+      const tag = ArrayBuffer.isView(a) ? viewTag(a) : 0;
+      if (!tag || !rt.isPoolBuffer(a.buffer)) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
+      tags |= tag << (3 * i);
+      dv.setUint32(off, a.byteOffset, true);
+      dv.setUint32(off + 4, a.length, true);
+    }
+    dv.setUint32(at, 0, true);
+    dv.setUint16(at + 4, t.id, true);
+    dv.setUint16(at + 6, tags, true);
     const rc = rt.ex.weft_wasm_launch(this.hp, t.js ? 0 : t.fn, at, list, n, pipe, child ? LAUNCH_CHILD : 0, out);
     if (rc !== 0) {
       if (rc === ESTALE) throw codeError(rc, `launch '${name}': a prerequisite was released (or is of another pool)`);
@@ -107,6 +126,20 @@ class Launcher {
     this.hi = dv.getUint32(out + 4, true);
   }
 }
+
+// The number of arguments of launch(name, ...rest) and its options object
+// (a trailing plain object: arguments are numbers and views, never that).
+function splitOptions(rest) {
+  const n = rest.length;
+  const last = n ? rest[n - 1] : undefined;
+  if (n && last !== null && typeof last === 'object' && !ArrayBuffer.isView(last) && !(last instanceof TaskBase)) {
+    optionsOut = last;
+    return n - 1;
+  }
+  optionsOut = null;
+  return n;
+}
+let optionsOut = null;
 
 function ownWhat(name, k) {
   return `launch '${name}': options.${k < 0 ? 'pipe' : `after[${k}]`}`;
@@ -348,10 +381,10 @@ const poolMethods = {
   // { after: handle | [handles], pipe }. Returns a Task handle at once.
   launch(name, ...rest) {
     this._alive();
-    const [args, o] = splitOptions(rest);
-    if (o && o.child) throw new TypeError('weft: options.child: only ctx.launch (inside a task) launches children');
+    const nargs = splitOptions(rest), o = optionsOut;
+    if (o !== null && o.child) throw new TypeError('weft: options.child: only ctx.launch (inside a task) launches children');
     const l = this._launcher();
-    l.launch(name, args, o, this, false);
+    l.launch(name, rest, nargs, o, this, false);
     const t = new Task(this, l.lo, l.hi, name, 'task');
     if (this._completion === 'sync') this._kick();
     return t;
@@ -588,9 +621,9 @@ const ctxMethods = {
   // this task's completion waits for the new one (launched tasks only).
   launch(name, ...rest) {
     const side = workerSide(this._rt);
-    const [args, o] = splitOptions(rest);
+    const nargs = splitOptions(rest), o = optionsOut;
     const l = this._rt.launcher;
-    l.launch(name, args, o, side, !!(o && o.child));
+    l.launch(name, rest, nargs, o, side, o !== null && !!o.child);
     return new TaskRef(side, l.lo, l.hi, name, 'task');
   },
 
@@ -688,7 +721,7 @@ export function jsLaunch(rt, TaskContext, w, block) {
     if (tags === 0) result = fn(ctx);
     else if (tags === 1) result = fn(ctx, dv.getFloat64(block + 8, true));
     else if (tags === 9) result = fn(ctx, dv.getFloat64(block + 8, true), dv.getFloat64(block + 16, true));
-    else result = fn(ctx, ...readArgs(rt.memory, block, rt._buf, dv));
+    else result = fn(ctx, ...launchArgs(rt, block, tags, dv));
     if (result && typeof result.then === 'function')
       throw new TypeError(`weft: task '${rt.jsNames[id]}' returned a promise; tasks must be synchronous`);
   } catch (e) {
@@ -713,6 +746,40 @@ export function jsLaunch(rt, TaskContext, w, block) {
     : typeof result === 'boolean' ? +result : 0;
   rt.view(block + 16).setFloat64(block + 8, out, true);
   return 0;
+}
+
+// A launched task's arguments. Views are kept in a small direct-mapped
+// cache by (type, offset, length): a chain or a wavefront of JavaScript
+// tasks passes the same view to every task, and making a typed array per
+// call was most of a small task's cost. (A shared memory never moves or
+// shrinks, so a view made once stays valid.)
+function launchArgs(rt, block, tags, dv) {
+  const out = [];
+  let cache = rt._viewCache;
+  if (!cache) cache = rt._viewCache = new Array(32).fill(null);
+  for (let i = 0; i < MAX_ARGS; i++) {
+    const tag = (tags >> (3 * i)) & 7;
+    if (tag === 0) break;
+    const off = block + 8 + 8 * i;
+    if (tag === 1) {
+      out.push(dv.getFloat64(off, true));
+      continue;
+    }
+    const p = dv.getUint32(off, true), n = dv.getUint32(off + 4, true);
+    const slot = ((p >>> 3) ^ tag ^ (n << 2)) & 31;
+    const c = cache[slot];
+    if (c !== null && c.p === p && c.n === n && c.tag === tag) {
+      out.push(c.view);
+      continue;
+    }
+    const T = VIEW_TYPES[tag];
+    let buf = rt._buf;
+    if (!buf || p + n * T.BYTES_PER_ELEMENT > buf.byteLength) buf = rt.buffer();
+    const view = new T(buf, p, n);
+    cache[slot] = { p, n, tag, view };
+    out.push(view);
+  }
+  return out;
 }
 
 // The first error of a run record (a launched task's spawns and loops), or null.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# model/check.sh - model-check weft's deque and sleep protocols with spin.
+# model/check.sh - model-check weft's deque, sleep and launched-task
+# protocols with spin.
 #
 #   model/check.sh          the standard checks (about a minute)
 #   model/check.sh --deep   also the larger configurations (several minutes,
 #                           a few GB of memory)
 #   model/check.sh --quick  only the two-thief deque and its mutants
+#   model/check.sh --task   only the launched-task model (task.pml)
 #
 # Every "good" model must verify with 0 errors over its whole state space;
 # every mutant (a deliberately broken protocol) must make spin report an
@@ -21,8 +23,8 @@ SPIN=${SPIN:-spin}
 CC=${CC:-gcc}
 MODE=${1:-std}
 case "$MODE" in
-  std | --deep | --quick) ;;
-  *) echo "usage: $0 [--deep|--quick]" >&2; exit 2 ;;
+  std | --deep | --quick | --task) ;;
+  *) echo "usage: $0 [--deep|--quick|--task]" >&2; exit 2 ;;
 esac
 
 if ! command -v "$SPIN" >/dev/null 2>&1; then
@@ -43,7 +45,8 @@ n=0
 # check NAME EXPECT MODEL "SPIN_DEFINES" "PAN_CFLAGS" "PAN_ARGS"
 #   EXPECT: pass (0 errors, complete search), fail (a mutant: spin must
 #           report an error) or issue (a documented weakness of the protocol
-#           as first written: spin must still find it, see docs/DESIGN.md)
+#           as first written, or of src/ as it stands: spin must still find
+#           it, see docs/DESIGN.md and docs/TASKS.md)
 check() {
   local name=$1 expect=$2 model=$3 defs=$4 cflags=$5 args=$6
   local dir="$WORK/$((n += 1))"
@@ -107,35 +110,60 @@ SAFE="-DSAFETY -DNOCLAIM -DCOLLAPSE"
 LIVE="-DCOLLAPSE -DNFAIR=3"
 PARGS="-m1000000 -w24"
 
-echo "== deque.pml: 1 owner, 2 thieves, every fork-join program with <= 4 spawns, depth <= 3"
-check "deque safety (NT=2)" pass deque.pml "" "$SAFE" "$PARGS"
-check "deque termination, weak fairness (NT=2, P=3)" pass deque.pml "-DP=3" "$LIVE" "$PARGS -a -f"
-for m in MUT_NOCAS MUT_LOADSTORE MUT_GROWSTORE MUT_EARLYREAD MUT_NODONE; do
-  check "deque mutant $m" fail deque.pml "-D$m" "$SAFE" "$PARGS"
-done
-check "deque mutant MUT_THIEFSTALL (safety blind)" pass deque.pml "-DMUT_THIEFSTALL" "$SAFE" "$PARGS"
-check "deque mutant MUT_THIEFSTALL (termination)" fail deque.pml "-DP=3 -DMUT_THIEFSTALL" "$LIVE" "$PARGS -a -f"
+if [ "$MODE" != --task ]; then
+  echo "== deque.pml: 1 owner, 2 thieves, every fork-join program with <= 4 spawns, depth <= 3"
+  check "deque safety (NT=2)" pass deque.pml "" "$SAFE" "$PARGS"
+  check "deque termination, weak fairness (NT=2, P=3)" pass deque.pml "-DP=3" "$LIVE" "$PARGS -a -f"
+  for m in MUT_NOCAS MUT_LOADSTORE MUT_GROWSTORE MUT_EARLYREAD MUT_NODONE; do
+    check "deque mutant $m" fail deque.pml "-D$m" "$SAFE" "$PARGS"
+  done
+  check "deque mutant MUT_THIEFSTALL (safety blind)" pass deque.pml "-DMUT_THIEFSTALL" "$SAFE" "$PARGS"
+  check "deque mutant MUT_THIEFSTALL (termination)" fail deque.pml "-DP=3 -DMUT_THIEFSTALL" "$LIVE" "$PARGS -a -f"
+
+  if [ "$MODE" != --quick ]; then
+    echo "== deque.pml: 1 owner, 3 thieves, every fork-join program with <= 3 spawns"
+    check "deque safety (NT=3, P=3)" pass deque.pml "-DNT=3 -DP=3" "$SAFE" "$PARGS"
+    check "deque mutant MUT_NOCAS (NT=3)" fail deque.pml "-DNT=3 -DP=3 -DMUT_NOCAS" "$SAFE" "$PARGS"
+
+    echo "== sleep.pml: no worker sleeps while stealable work exists"
+    check "sleep join: spawn(a); long b (W=3)" pass sleep.pml "" "$SAFE" "$PARGS"
+    check "sleep injector: 2 root jobs (W=3)" pass sleep.pml "-DSCEN_INJECT" "$SAFE" "$PARGS"
+    check "sleep injector, 1 job, protocol as first written" pass sleep.pml \
+      "-DSCEN_INJECT -DE=1 -DRELEASE_RESET -DNO_STEAL_WAKE" "$SAFE" "$PARGS"
+    for m in MUT_NOS3 MUT_NOBUMP; do
+      check "sleep mutant $m (join)" fail sleep.pml "-D$m" "$SAFE" "$PARGS"
+      check "sleep mutant $m (injector)" fail sleep.pml "-DSCEN_INJECT -D$m" "$SAFE" "$PARGS"
+    done
+    check "sleep mutant MUT_LOADFIRST (injector)" fail sleep.pml "-DSCEN_INJECT -DMUT_LOADFIRST" "$SAFE" "$PARGS"
+    echo "== sleep.pml: weaknesses of the protocol as first written (must reproduce)"
+    check "issue RELEASE_RESET (join, x86-TSO)" issue sleep.pml "-DRELEASE_RESET" "$SAFE" "$PARGS"
+    check "issue BRIEF_ONSIGNAL (join)" issue sleep.pml "-DBRIEF_ONSIGNAL" "$SAFE" "$PARGS"
+    check "issue RELEASE_RESET (injector batch)" issue sleep.pml "-DSCEN_INJECT -DRELEASE_RESET" "$SAFE" "$PARGS"
+    check "issue NO_STEAL_WAKE (flat spawns, W=4)" issue sleep.pml "-DSCEN_FLAT -DNO_STEAL_WAKE" "$SAFE" "$PARGS"
+  fi
+fi
 
 if [ "$MODE" != --quick ]; then
-  echo "== deque.pml: 1 owner, 3 thieves, every fork-join program with <= 3 spawns"
-  check "deque safety (NT=3, P=3)" pass deque.pml "-DNT=3 -DP=3" "$SAFE" "$PARGS"
-  check "deque mutant MUT_NOCAS (NT=3)" fail deque.pml "-DNT=3 -DP=3 -DMUT_NOCAS" "$SAFE" "$PARGS"
-
-  echo "== sleep.pml: no worker sleeps while stealable work exists"
-  check "sleep join: spawn(a); long b (W=3)" pass sleep.pml "" "$SAFE" "$PARGS"
-  check "sleep injector: 2 root jobs (W=3)" pass sleep.pml "-DSCEN_INJECT" "$SAFE" "$PARGS"
-  check "sleep injector, 1 job, protocol as first written" pass sleep.pml \
-    "-DSCEN_INJECT -DE=1 -DRELEASE_RESET -DNO_STEAL_WAKE" "$SAFE" "$PARGS"
-  for m in MUT_NOS3 MUT_NOBUMP; do
-    check "sleep mutant $m (join)" fail sleep.pml "-D$m" "$SAFE" "$PARGS"
-    check "sleep mutant $m (injector)" fail sleep.pml "-DSCEN_INJECT -D$m" "$SAFE" "$PARGS"
+  echo "== task.pml: launched tasks (src/task.c): lost successors, stale handles, the claim"
+  # Small state spaces compile pan at -O0: the compile dominates there.
+  FAST="$SAFE -O0"
+  check "task lost successor (2 events, 2 launchers)" pass task.pml "" "$SAFE" "$PARGS"
+  check "task handle reuse (stale status/release/launch)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
+  check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$SAFE" "$PARGS"
+  for m in MUT_SEALSTORE MUT_SEALAFTER MUT_NOGUARD MUT_LATENEXT; do
+    check "task mutant $m" fail task.pml "-D$m" "$FAST" "$PARGS"
   done
-  check "sleep mutant MUT_LOADFIRST (injector)" fail sleep.pml "-DSCEN_INJECT -DMUT_LOADFIRST" "$SAFE" "$PARGS"
-  echo "== sleep.pml: weaknesses of the protocol as first written (must reproduce)"
-  check "issue RELEASE_RESET (join, x86-TSO)" issue sleep.pml "-DRELEASE_RESET" "$SAFE" "$PARGS"
-  check "issue BRIEF_ONSIGNAL (join)" issue sleep.pml "-DBRIEF_ONSIGNAL" "$SAFE" "$PARGS"
-  check "issue RELEASE_RESET (injector batch)" issue sleep.pml "-DSCEN_INJECT -DRELEASE_RESET" "$SAFE" "$PARGS"
-  check "issue NO_STEAL_WAKE (flat spawns, W=4)" issue sleep.pml "-DSCEN_FLAT -DNO_STEAL_WAKE" "$SAFE" "$PARGS"
+  for m in MUT_LINKNOGEN MUT_NOBUMP; do
+    check "task mutant $m" fail task.pml "-DSCEN_STALE -D$m" "$FAST" "$PARGS"
+  done
+  check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$PARGS"
+  echo "== task.pml: weaknesses of src/task.c as written (must reproduce; fixes below)"
+  check "issue STRICT stale status" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1" "$FAST" "$PARGS"
+  check "issue STRICT stale release" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2" "$FAST" "$PARGS"
+  check "issue STRICT stale link (sealed outcome)" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3" "$FAST" "$PARGS"
+  check "issue SCEN_HELP (help claims a reused record)" issue task.pml "-DSCEN_HELP" "$FAST" "$PARGS"
+  check "task fix FIX_RECHECK (STRICT, any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT -DFIX_RECHECK" "$FAST" "$PARGS"
+  check "task fix FIX_READY (help)" pass task.pml "-DSCEN_HELP -DFIX_READY" "$FAST" "$PARGS"
 fi
 
 if [ "$MODE" = --deep ]; then
@@ -143,6 +171,10 @@ if [ "$MODE" = --deep ]; then
   check "deque safety (NT=3, P=4)" pass deque.pml "-DNT=3" "$SAFE" "-m2000000 -w28"
   check "deque safety (NT=2, P=5, D=4, LEAP=2)" pass deque.pml "-DP=5 -DD=4 -DLEAP=2" "$SAFE" "-m2000000 -w28"
   check "sleep flat spawns (W=4, NP=4)" pass sleep.pml "-DSCEN_FLAT" "$SAFE" "-m2000000 -w27"
+  check "task lost successor, both fixes" pass task.pml "-DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
+  check "task claim, FIX_READY" pass task.pml "-DSCEN_CLAIM -DFIX_READY" "$SAFE" "$PARGS"
+  check "task handle reuse, both fixes, STRICT" pass task.pml "-DSCEN_STALE -DSTRICT -DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
+  check "task help, both fixes" pass task.pml "-DSCEN_HELP -DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -9,7 +9,7 @@
 # under ThreadSanitizer, the whole suite under AddressSanitizer +
 # UndefinedBehaviorSanitizer (LeakSanitizer included), bounded libFuzzer
 # runs of the task-graph and launched-task harnesses, and the spin model
-# checks.
+# checks (deque, sleep/wake, launched tasks: model/check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -154,7 +154,7 @@ else
 fi
 echo "(browser step: $((SECONDS - t0)) s)"
 
-step "spin: model check of the split deque"
+step "spin: model checks (split deque, sleep/wake, launched tasks)"
 bash model/check.sh || fail=1
 
 echo

@@ -150,7 +150,7 @@ if [ "$MODE" != --quick ]; then
   check "task lost successor (2 events, 2 launchers)" pass task.pml "" "$SAFE" "$PARGS"
   check "task handle reuse (stale status/release/launch)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
   check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$SAFE" "$PARGS"
-  for m in MUT_SEALSTORE MUT_SEALAFTER MUT_NOGUARD MUT_LATENEXT; do
+  for m in MUT_SEALSTORE MUT_SEALAFTER MUT_NOGUARD MUT_NOGUARD_SUB MUT_LATENEXT; do
     check "task mutant $m" fail task.pml "-D$m" "$FAST" "$PARGS"
   done
   for m in MUT_LINKNOGEN MUT_NOBUMP; do

@@ -81,6 +81,8 @@
  *   MUT_SEALSTORE  the completer seals with load + plain store, not exchange
  *   MUT_SEALAFTER  the completer walks the list it loaded, then seals
  *   MUT_NOGUARD    pending = n, no final subtraction by the launcher
+ *   MUT_NOGUARD_SUB pending = n, and the final subtraction is only of the
+ *                  prerequisites found completed (the guard's 1 left out)
  *   MUT_LINKNOGEN  the link CAS compares the seal and links, not the
  *                  generation
  *   MUT_LATENEXT   the completer reads the successor's next link after its
@@ -414,7 +416,7 @@ inline create(n, hold, own)
     rgen[i] = g;
 #endif
     refs[i] = R_SCHED | R_DONE | (hold); gref[i] = refs[i];
-#ifdef MUT_NOGUARD
+#if defined(MUT_NOGUARD) || defined(MUT_NOGUARD_SUB)
     pending[i] = n                /* WRONG: no guard                        */
 #else
     pending[i] = (n == 0 -> 0 : n + 1)
@@ -436,7 +438,22 @@ inline create(n, hold, own)
         k++
      :: else -> break
      od;
-#ifndef MUT_NOGUARD
+#if defined(MUT_NOGUARD_SUB)
+     done--;                      /* WRONG: subtracts only what it found    */
+     atomic {                     /* completed; fetch_sub(done) == done     */
+       assert(pending[i] >= done);
+       pending[i] = pending[i] - done;
+       z = (pending[i] == 0);
+       if
+       :: z -> became_ready(i)
+       :: else -> skip
+       fi
+     };
+     if
+     :: z -> make_ready(i)
+     :: else -> skip
+     fi;
+#elif !defined(MUT_NOGUARD)
      dec(i, done);
 #endif
      k = 0; done = 0

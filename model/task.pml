@@ -773,6 +773,9 @@ init
 #endif
       refs[1] = R_SCHED | R_DONE | R_USER; gref[1] = refs[1];
       pending[1] = 0; state[1] = T_NEW; tready[T] = 1;
+#ifdef FIX_READY
+      state[1] = T_READY;
+#endif
       nxt[1 * SLOTS] = 0; ready = 1; inq[1] = 1;
       head[3] = HG; state[3] = T_FREE
     };

@@ -1,0 +1,218 @@
+/*
+ * mpi_common.h - what the distributed workloads share: the Jacobi stencil's
+ * kernel and decomposition, the wavefront's kernel, arguments, clocks, and
+ * the oracle check (rank 0 gathers the result and compares it bit for bit
+ * with a sequential run of the same kernel over the whole problem).
+ *
+ * Stencil: an N x N grid of doubles, fixed boundary (row 0 hot, the rest
+ * cold, interior seeded from the indices); each iteration every interior
+ * cell becomes the mean of its 4 neighbours from the previous grid (two
+ * buffers). Rank r owns a strip of rows; its strip is split into tiles of
+ * TR x TC cells, each tile update one task. Jacobi reads only the previous
+ * buffer, so any order of tiles gives the same bits as the sequential loop.
+ *
+ * Built without MPI (-DWEFT_NO_MPI: the plain weft baseline) the MPI calls
+ * here compile to a single rank.
+ */
+#ifndef WEFT_BENCH_MPI_COMMON_H
+#define WEFT_BENCH_MPI_COMMON_H
+
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef WEFT_NO_MPI
+#include <mpi.h>
+#endif
+
+static inline double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* system-wide: ranks on one node compare stamps */
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int g_rank = 0, g_nranks = 1;
+
+static inline void die(const char *what) {
+  fprintf(stderr, "rank %d: %s\n", g_rank, what);
+#ifndef WEFT_NO_MPI
+  MPI_Abort(MPI_COMM_WORLD, 2);
+#endif
+  exit(2);
+}
+
+/* ---- arguments: --n N --iters T --tile TRxTC --workers W --check --reps R */
+typedef struct args_t {
+  int n, iters, tr, tc, workers, check, reps, nocomm;
+} args_t;
+
+static inline args_t parse_args(int argc, char **argv) {
+  args_t a = {1024, 50, 128, 256, 2, 0, 3, 0};
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--n") && i + 1 < argc) a.n = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--iters") && i + 1 < argc) a.iters = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--tile") && i + 1 < argc) {
+      if (sscanf(argv[++i], "%dx%d", &a.tr, &a.tc) != 2) die("--tile wants ROWSxCOLS");
+    } else if (!strcmp(argv[i], "--workers") && i + 1 < argc) a.workers = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--reps") && i + 1 < argc) a.reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--check")) a.check = 1;
+    else if (!strcmp(argv[i], "--nocomm")) a.nocomm = 1; /* timing only: halos not exchanged */
+    else die("usage: [--n N] [--iters T] [--tile RxC] [--workers W] [--reps R] [--check]");
+  }
+  if (a.n < 4 || a.iters < 1 || a.tr < 1 || a.tc < 1 || a.workers < 1 || a.reps < 1)
+    die("bad arguments");
+  return a;
+}
+
+/* ---- stencil: the strip of rank r is global rows [r0, r1); the local
+ * array has rows+2 rows of n doubles (ghost row above and below). */
+typedef struct strip_t {
+  int n, r0, r1, rows;
+  double *buf[2];
+} strip_t;
+
+static inline double init_value(int i, int j, int n) {
+  if (i == 0) return 1.0;
+  if (i == n - 1 || j == 0 || j == n - 1) return 0.0;
+  return (double)((i * 7 + j * 13) % 17) / 17.0;
+}
+
+static inline strip_t strip_new(int n, int rank, int nranks) {
+  strip_t s;
+  s.n = n;
+  s.r0 = (int)((long)n * rank / nranks);
+  s.r1 = (int)((long)n * (rank + 1) / nranks);
+  s.rows = s.r1 - s.r0;
+  for (int b = 0; b < 2; b++) {
+    s.buf[b] = malloc(sizeof(double) * (size_t)(s.rows + 2) * (size_t)n);
+    if (!s.buf[b]) die("out of memory");
+    for (int li = 0; li < s.rows + 2; li++) {
+      int gi = s.r0 + li - 1;
+      for (int j = 0; j < n; j++)
+        s.buf[b][(size_t)li * n + j] = gi >= 0 && gi < n ? init_value(gi, j, n) : 0.0;
+    }
+  }
+  return s;
+}
+
+static inline void strip_free(strip_t *s) {
+  free(s->buf[0]);
+  free(s->buf[1]);
+}
+
+/* The kernel every version calls: updates local rows [li0, li1) x columns
+ * [j0, j1) of out from in (both with the strip's layout), skipping the
+ * global boundary. */
+static inline void stencil_tile(const strip_t *s, const double *in, double *out, int li0, int li1,
+                                int j0, int j1) {
+  const int n = s->n;
+  if (j0 < 1) j0 = 1;
+  if (j1 > n - 1) j1 = n - 1;
+  for (int li = li0; li < li1; li++) {
+    int gi = s->r0 + li - 1;
+    if (gi <= 0 || gi >= n - 1) continue;
+    const double *up = in + (size_t)(li - 1) * n, *mid = in + (size_t)li * n,
+                 *dn = in + (size_t)(li + 1) * n;
+    double *o = out + (size_t)li * n;
+    for (int j = j0; j < j1; j++) o[j] = 0.25 * (up[j] + dn[j] + mid[j - 1] + mid[j + 1]);
+  }
+}
+
+/* Tiles of a strip: tile (a, b) covers local rows 1 + a*tr .. and columns
+ * b*tc ... */
+static inline int tiles_r(const strip_t *s, int tr) { return (s->rows + tr - 1) / tr; }
+static inline int tiles_c(const strip_t *s, int tc) { return (s->n + tc - 1) / tc; }
+static inline void tile_bounds(const strip_t *s, int tr, int tc, int a, int b, int *li0, int *li1,
+                               int *j0, int *j1) {
+  *li0 = 1 + a * tr;
+  *li1 = *li0 + tr > s->rows + 1 ? s->rows + 1 : *li0 + tr;
+  *j0 = b * tc;
+  *j1 = *j0 + tc > s->n ? s->n : *j0 + tc;
+}
+
+/* The sequential oracle: T iterations over the whole grid. Returns the
+ * buffer holding the result (n x n, no ghosts). */
+static inline double *stencil_sequential(int n, int iters) {
+  strip_t s = strip_new(n, 0, 1);
+  for (int t = 0; t < iters; t++)
+    stencil_tile(&s, s.buf[t % 2], s.buf[(t + 1) % 2], 1, s.rows + 1, 0, n);
+  double *res = malloc(sizeof(double) * (size_t)n * n);
+  if (!res) die("out of memory");
+  memcpy(res, s.buf[iters % 2] + n, sizeof(double) * (size_t)n * n);
+  strip_free(&s);
+  return res;
+}
+
+/* Rank 0 gathers every strip's rows and compares with the oracle bit for
+ * bit. Returns 1 if equal (on every rank, broadcast), prints the first
+ * difference otherwise. */
+static inline int stencil_check(const strip_t *s, const double *mine, int iters) {
+  int n = s->n;
+  double *all = NULL;
+  int *counts = NULL, *displs = NULL;
+  if (g_rank == 0) {
+    all = malloc(sizeof(double) * (size_t)n * n);
+    counts = malloc(sizeof(int) * (size_t)g_nranks);
+    displs = malloc(sizeof(int) * (size_t)g_nranks);
+    if (!all || !counts || !displs) die("out of memory");
+    for (int r = 0; r < g_nranks; r++) {
+      int r0 = (int)((long)n * r / g_nranks), r1 = (int)((long)n * (r + 1) / g_nranks);
+      counts[r] = (r1 - r0) * n;
+      displs[r] = r0 * n;
+    }
+  }
+#ifndef WEFT_NO_MPI
+  MPI_Gatherv(mine + n, s->rows * n, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, 0,
+              MPI_COMM_WORLD);
+#else
+  memcpy(all, mine + n, sizeof(double) * (size_t)n * n);
+#endif
+  int ok = 1;
+  if (g_rank == 0) {
+    double *ref = stencil_sequential(n, iters);
+    for (size_t k = 0; k < (size_t)n * n; k++)
+      if (memcmp(&ref[k], &all[k], sizeof(double)) != 0) {
+        fprintf(stderr, "check: cell (%zu, %zu): %.17g, sequential %.17g\n", k / n, k % n, all[k],
+                ref[k]);
+        ok = 0;
+        break;
+      }
+    free(ref);
+    free(all);
+    free(counts);
+    free(displs);
+  }
+#ifndef WEFT_NO_MPI
+  MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+  return ok;
+}
+
+static inline int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Median of reps (sorted in place). */
+static inline double median(double *v, int k) {
+  qsort(v, (size_t)k, sizeof *v, cmp_double);
+  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+/* One result line (JSON, rank 0): the fields bench/run.py reads. */
+static inline void report(const char *bench, const char *variant, const args_t *a, double per_iter,
+                          int ok, const char *extra) {
+  if (g_rank != 0) return;
+  printf("{\"bench\": \"%s\", \"variant\": \"%s\", \"np\": %d, \"workers\": %d, \"n\": %d, "
+         "\"iters\": %d, \"tile\": \"%dx%d\", \"reps\": %d, \"us_per_iter\": %.2f, "
+         "\"check\": \"%s\"%s%s}\n",
+         bench, variant, g_nranks, a->workers, a->n, a->iters, a->tr, a->tc, a->reps,
+         per_iter * 1e6, a->check ? (ok ? "ok" : "FAILED") : "skipped", extra ? ", " : "",
+         extra ? extra : "");
+  fflush(stdout);
+}
+
+#endif

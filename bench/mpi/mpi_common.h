@@ -191,6 +191,121 @@ static inline int stencil_check(const strip_t *s, const double *mine, int iters)
   return ok;
 }
 
+/* ---- wavefront: a Smith-Waterman-like local alignment score matrix,
+ * H[i][j] = max(0, H[i-1][j-1] + s(A[i-1], B[j-1]), H[i-1][j] - 1,
+ * H[i][j-1] - 1) with s = +2 on a match, -1 otherwise, over sequences A
+ * (n rows) and B (n columns) of 4 letters from a fixed generator; integers,
+ * so "bit for bit" is exact equality. Rank r owns the global columns
+ * [c0, c1) (1-based); its local matrix has n + 1 rows and w + 1 columns,
+ * column 0 holding the left neighbour's last column (zeros on rank 0), row
+ * 0 zeros. Tiles are tr rows x tc columns; tile (a, b) needs (a - 1, b)
+ * and (a, b - 1), and tile (a, 0) the left column's rows of block a. */
+typedef struct wf_t {
+  int n, c0, c1, w;
+  int *h;      /* (n + 1) x (w + 1) */
+  char *sa, *sb;
+} wf_t;
+
+static inline char wf_letter(uint32_t seed, int i) {
+  uint32_t x = seed ^ (uint32_t)i * 2654435761u;
+  x ^= x >> 15;
+  x *= 2246822519u;
+  x ^= x >> 13;
+  return "ACGT"[x & 3];
+}
+
+static inline wf_t wf_new(int n, int rank, int nranks) {
+  wf_t f;
+  f.n = n;
+  f.c0 = 1 + (int)((long)n * rank / nranks);
+  f.c1 = 1 + (int)((long)n * (rank + 1) / nranks);
+  f.w = f.c1 - f.c0;
+  f.h = calloc((size_t)(n + 1) * (size_t)(f.w + 1), sizeof(int));
+  f.sa = malloc((size_t)n);
+  f.sb = malloc((size_t)n);
+  if (!f.h || !f.sa || !f.sb) die("out of memory");
+  for (int i = 0; i < n; i++) {
+    f.sa[i] = wf_letter(12345u, i);
+    f.sb[i] = wf_letter(67890u, i);
+  }
+  return f;
+}
+
+static inline void wf_free(wf_t *f) {
+  free(f->h);
+  free(f->sa);
+  free(f->sb);
+}
+
+/* The kernel: local rows [i0, i1) x local columns [j0, j1) (both >= 1). */
+static inline void wf_tile(const wf_t *f, int i0, int i1, int j0, int j1) {
+  const int ld = f->w + 1;
+  for (int i = i0; i < i1; i++) {
+    int *row = f->h + (size_t)i * ld;
+    const int *up = row - ld;
+    const char a = f->sa[i - 1];
+    for (int j = j0; j < j1; j++) {
+      int d = up[j - 1] + (a == f->sb[f->c0 + j - 2] ? 2 : -1);
+      int u = up[j] - 1, l = row[j - 1] - 1;
+      int v = d > u ? d : u;
+      v = v > l ? v : l;
+      row[j] = v > 0 ? v : 0;
+    }
+  }
+}
+
+static inline int wf_tiles_r(const wf_t *f, int tr) { return (f->n + tr - 1) / tr; }
+static inline int wf_tiles_c(const wf_t *f, int tc) { return (f->w + tc - 1) / tc; }
+static inline void wf_bounds(const wf_t *f, int tr, int tc, int a, int b, int *i0, int *i1,
+                             int *j0, int *j1) {
+  *i0 = 1 + a * tr;
+  *i1 = *i0 + tr > f->n + 1 ? f->n + 1 : *i0 + tr;
+  *j0 = 1 + b * tc;
+  *j1 = *j0 + tc > f->w + 1 ? f->w + 1 : *j0 + tc;
+}
+
+/* Rank 0 compares every rank's columns with a sequential run, bit for bit. */
+static inline int wf_check(const wf_t *f) {
+  int ok = 1;
+  const int n = f->n;
+  if (g_rank == 0) {
+    wf_t ref = wf_new(n, 0, 1);
+    wf_tile(&ref, 1, n + 1, 1, n + 1);
+    for (int r = 0; r < g_nranks; r++) { /* receives every rank's even after a mismatch */
+      int c0 = 1 + (int)((long)n * r / g_nranks), c1 = 1 + (int)((long)n * (r + 1) / g_nranks);
+      int w = c1 - c0;
+      int *got = f->h;
+      int *tmp = NULL;
+      if (r != 0) {
+#ifndef WEFT_NO_MPI
+        tmp = malloc(sizeof(int) * (size_t)(n + 1) * (size_t)(w + 1));
+        if (!tmp) die("out of memory");
+        MPI_Recv(tmp, (n + 1) * (w + 1), MPI_INT, r, 4242, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        got = tmp;
+#endif
+      }
+      for (int i = 1; i <= n && ok; i++)
+        for (int j = 1; j <= w; j++)
+          if (got[(size_t)i * (w + 1) + j] != ref.h[(size_t)i * (n + 1) + c0 + j - 1]) {
+            fprintf(stderr, "check: H[%d][%d] = %d, sequential %d\n", i, c0 + j - 1,
+                    got[(size_t)i * (w + 1) + j], ref.h[(size_t)i * (n + 1) + c0 + j - 1]);
+            ok = 0;
+            break;
+          }
+      free(tmp);
+    }
+    wf_free(&ref);
+  } else {
+#ifndef WEFT_NO_MPI
+    MPI_Send(f->h, (n + 1) * (f->w + 1), MPI_INT, 0, 4242, MPI_COMM_WORLD);
+#endif
+  }
+#ifndef WEFT_NO_MPI
+  MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+  return ok;
+}
+
 static inline int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;

@@ -30,6 +30,8 @@
 #define R_DONE 2u
 #define R_USER 4u
 #define R_PIPE 8u
+#define R_BITS 15u
+#define R_GEN(g) ((uint32_t)(g) << 4)
 
 #define BATCH 256u                       /* records moved between free lists */
 #define THROTTLE 1024                    /* live launches per worker before launch helps */
@@ -107,7 +109,7 @@ static int carve(weft__pool *p, uint32_t *list, uint32_t *n) {
   for (uint32_t k = first; k < WEFT__CHUNK; k++) {
     weft__trec *r = &chunk[k];
     atomic_init(&r->head, (uint64_t)p->lt_gen_base << 32);
-    atomic_init(&r->state, WEFT__T_FREE);
+    atomic_init(&r->state, WEFT__S_GEN(p->lt_gen_base) | WEFT__T_FREE);
     r->next[0] = k + 1 < WEFT__CHUNK ? base + k + 1 : *list;
   }
   *list = base + first;
@@ -195,7 +197,7 @@ static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
 static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   uint32_t gen = gen_of(atomic_load_explicit(&r->head, memory_order_relaxed)) + 1;
   if (gen == 0) gen = 1;
-  INIT_STORE(uint32_t, &r->state, WEFT__T_FREE);
+  INIT_STORE(uint32_t, &r->state, WEFT__S_GEN(gen) | WEFT__T_FREE);
   atomic_store_explicit(&r->head, (uint64_t)gen << 32, memory_order_release);
   if (w) {
     fl_push(p, &w->lt_free, i, r);
@@ -211,9 +213,9 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
  * read-modify-write is needed. */
 static void drop(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t bits) {
   uint32_t v = atomic_load_explicit(&r->refs, memory_order_acquire);
-  if (v != bits) {
+  if ((v & R_BITS) != bits) {
     v = atomic_fetch_and_explicit(&r->refs, ~bits, memory_order_acq_rel);
-    if ((v & ~bits) != 0) return;
+    if ((v & R_BITS & ~bits) != 0) return;
   }
   free_rec(p, w, i, r);
 }
@@ -270,7 +272,9 @@ static void count_done(weft__pool *p, weft_worker *w) {
 static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t st,
                    uint32_t also) {
   for (;;) {
-    atomic_store_explicit(&r->state, st, memory_order_release);
+    atomic_store_explicit(&r->state,
+                          (atomic_load_explicit(&r->state, memory_order_relaxed) & ~WEFT__S_BITS) | st,
+                          memory_order_release);
     uint64_t old = atomic_exchange_explicit(
         &r->head, (atomic_load_explicit(&r->head, memory_order_relaxed) & ~(uint64_t)0xffffffffu) |
                       WEFT__H_SEALED,
@@ -308,13 +312,15 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
 
 /* Runs record i if this thread wins the claim. `sched`: the caller owns the
  * scheduler's bit (it took the record off a ready queue); it is dropped
- * here, together with completion's when the task completes now. */
-static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t sched) {
-  uint32_t s = WEFT__T_NEW;
-  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+ * here, together with completion's when the task completes now. `g`: the
+ * generation bits (WEFT__S_GEN) of the incarnation the caller means to run. */
+static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t sched,
+                 uint32_t g) {
+  uint32_t s = g | WEFT__T_NEW;
+  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, g | WEFT__T_RUNNING,
                                                memory_order_acquire, memory_order_relaxed)) {
-    if (s == (WEFT__T_NEW | WEFT__T_CANCEL_REQ) &&
-        atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+    if (s == (g | WEFT__T_NEW | WEFT__T_CANCEL_REQ) &&
+        atomic_compare_exchange_strong_explicit(&r->state, &s, g | WEFT__T_RUNNING,
                                                 memory_order_acquire, memory_order_relaxed)) {
       /* A pipe member canceled before its turn: its turn is now. */
       set_origin(r, id_of(p, i, r), WEFT_ECANCELED);
@@ -353,7 +359,9 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
 
 /* A record taken off a ready queue. */
 static inline void dispatch_one(weft__pool *p, weft_worker *w, uint32_t i) {
-  exec(p, w, i, rec(p, i), R_SCHED);
+  weft__trec *r = rec(p, i);
+  /* The scheduler's bit keeps this incarnation: its generation is current. */
+  exec(p, w, i, r, R_SCHED, atomic_load_explicit(&r->state, memory_order_relaxed) & ~WEFT__S_BITS);
 }
 
 static inline int spawn_rec(weft_worker *w, uint32_t i) {
@@ -515,11 +523,17 @@ static int link_after(weft__pool *p, uint32_t i, weft__trec *r, unsigned j, uint
                                               memory_order_acquire))
       return 1;
   }
-  /* Completed before we could link: the acquire above saw its outcome. */
-  uint32_t st = atomic_load_explicit(&pr->state, memory_order_relaxed);
-  if (st != WEFT__T_DONE && !(r->order_mask & (1u << j)))
-    set_origin(r, atomic_load_explicit(&pr->origin, memory_order_relaxed),
-               atomic_load_explicit(&pr->origin_status, memory_order_relaxed));
+  /* Completed before we could link: the acquire above saw its outcome.
+   * Read it, then check that it is still this incarnation's (a handle used
+   * while its owner releases it could see the record recycled and reused:
+   * then it completed, and what we read is not its outcome). */
+  uint32_t st = atomic_load_explicit(&pr->state, memory_order_acquire);
+  if (WEFT__S_OF(st) == WEFT__T_DONE || (r->order_mask & (1u << j))) return 0;
+  uint64_t origin = atomic_load_explicit(&pr->origin, memory_order_relaxed);
+  int ostatus = atomic_load_explicit(&pr->origin_status, memory_order_relaxed);
+  atomic_thread_fence(memory_order_acquire);
+  if (!WEFT__S_SAMEGEN(atomic_load_explicit(&pr->state, memory_order_relaxed), gen)) return 0;
+  set_origin(r, origin, ostatus);
   return 0;
 }
 
@@ -564,7 +578,7 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   INIT_STORE(int32_t, &r->origin_status, 0);
   uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
-  INIT_STORE(uint32_t, &r->refs, bits);
+  INIT_STORE(uint32_t, &r->refs, R_GEN(gen) | bits);
   if (s->size) memcpy(r->args.b, s->args, s->size);
   if (s->size < WEFT_ARGS_MAX) memset(r->args.b + s->size, 0, WEFT_ARGS_MAX - s->size);
   /* pending before state: a waiter that sees NEW (acquire) sees this count,
@@ -574,7 +588,7 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   uint32_t count = s->kind == WEFT__K_EVENT ? 1u : (n == 0 && !s->pipe) ? 0u
                                                  : n + (s->pipe ? 1u : 0u) + 1u;
   INIT_STORE(uint32_t, &r->pending, count);
-  atomic_store_explicit(&r->state, WEFT__T_NEW, memory_order_release);
+  atomic_store_explicit(&r->state, WEFT__S_GEN(gen) | WEFT__T_NEW, memory_order_release);
   uint64_t id = make_id(p, gen, i);
   if (c->w) c->w->lt_delta++;
   else atomic_fetch_add_explicit(&p->lt_live, 1, memory_order_relaxed);
@@ -761,10 +775,10 @@ int weft_event_trigger(weft_task ev, int status) {
   } else if (r->kind != WEFT__K_EVENT) {
     rc = WEFT_EINVAL;
   } else {
-    uint32_t s = WEFT__T_NEW;
-    if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+    uint32_t g = WEFT__S_GEN(ev.id >> 32), s = g | WEFT__T_NEW;
+    if (!atomic_compare_exchange_strong_explicit(&r->state, &s, g | WEFT__T_RUNNING,
                                                  memory_order_acquire, memory_order_relaxed)) {
-      rc = WEFT_EALREADY;
+      rc = WEFT__S_SAMEGEN(s, ev.id >> 32) ? WEFT_EALREADY : WEFT_ESTALE;
     } else {
       if (status) set_origin(r, ev.id, status);
       finish(c.p, c.w, i, r, status ? WEFT__T_FAILED : WEFT__T_DONE, 0);
@@ -776,15 +790,15 @@ int weft_event_trigger(weft_task ev, int status) {
 
 /* 1 if this call canceled record i, 0 if it had started or completed. */
 static int cancel_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint64_t id) {
-  uint32_t s = WEFT__T_NEW;
+  uint32_t g = WEFT__S_GEN(id >> 32), s = g | WEFT__T_NEW;
   if (r->order_mask) {
     /* A pipe member completes canceled only when its turn comes: completing
      * it early would let the next member start before the previous one. */
     return atomic_compare_exchange_strong_explicit(&r->state, &s,
-                                                   WEFT__T_NEW | WEFT__T_CANCEL_REQ,
+                                                   g | WEFT__T_NEW | WEFT__T_CANCEL_REQ,
                                                    memory_order_acq_rel, memory_order_relaxed);
   }
-  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, WEFT__T_RUNNING,
+  if (!atomic_compare_exchange_strong_explicit(&r->state, &s, g | WEFT__T_RUNNING,
                                                memory_order_acquire, memory_order_relaxed))
     return 0;
   set_origin(r, id, WEFT_ECANCELED);
@@ -805,7 +819,7 @@ int weft_task_cancel(weft_task t) {
 }
 
 static int state_code(uint32_t st) {
-  switch (st) {
+  switch (WEFT__S_OF(st)) {
     case WEFT__T_DONE: return WEFT_OK;
     case WEFT__T_FAILED: return WEFT_EFAILED;
     case WEFT__T_CANCELED: return WEFT_ECANCELED;
@@ -814,8 +828,22 @@ static int state_code(uint32_t st) {
 }
 
 static inline int is_final(uint32_t st) {
+  st = WEFT__S_OF(st);
   return st == WEFT__T_DONE || st == WEFT__T_FAILED || st == WEFT__T_CANCELED;
 }
+
+/* The state of the incarnation handle `id` names, or ~0u if the record has
+ * been recycled since (the generation is in the same word). */
+static inline uint32_t state_of(const weft__trec *r, uint64_t id) {
+  uint32_t v = atomic_load_explicit(&r->state, memory_order_acquire);
+  return WEFT__S_SAMEGEN(v, id >> 32) ? v : ~0u;
+}
+
+/* Calls that read a record through a handle check the generation again
+ * after reading (in the state word, or in refs for release), so that a
+ * handle used while its owner releases it, whose record is recycled and
+ * reused in between, answers WEFT_ESTALE instead of another task's state
+ * (the spin model's SCEN_STALE with STRICT). */
 
 int weft_task_status(weft_task t) {
   ctx_t c;
@@ -823,7 +851,8 @@ int weft_task_status(weft_task t) {
   if (rc) return rc;
   uint32_t i;
   weft__trec *r = lookup(c.p, t.id, &i);
-  rc = r ? state_code(atomic_load_explicit(&r->state, memory_order_acquire)) : WEFT_ESTALE;
+  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  rc = st == ~0u ? WEFT_ESTALE : state_code(st);
   leave(&c);
   return rc;
 }
@@ -836,14 +865,19 @@ int weft_task_info_get(weft_task t, weft_task_info *out) {
   if (rc) return rc;
   uint32_t i;
   weft__trec *r = lookup(c.p, t.id, &i);
-  if (!r) {
-    rc = WEFT_ESTALE;
-  } else {
-    out->state = state_code(atomic_load_explicit(&r->state, memory_order_acquire));
+  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  if (st != ~0u) {
+    out->state = state_code(st);
     if (out->state != WEFT_OK && out->state != WEFT_EPENDING) {
       out->origin.id = atomic_load_explicit(&r->origin, memory_order_relaxed);
       out->status = atomic_load_explicit(&r->origin_status, memory_order_relaxed);
+      atomic_thread_fence(memory_order_acquire);
+      if (state_of(r, t.id) == ~0u) st = ~0u;
     }
+  }
+  if (st == ~0u) {
+    memset(out, 0, sizeof *out);
+    rc = WEFT_ESTALE;
   }
   leave(&c);
   return rc;
@@ -856,10 +890,18 @@ int weft_task_result(weft_task t, void *out, size_t size) {
   if (rc) return rc;
   uint32_t i;
   weft__trec *r = lookup(c.p, t.id, &i);
-  if (!r) rc = WEFT_ESTALE;
-  else if (r->kind != WEFT__K_TASK) rc = WEFT_EINVAL;
-  else if (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) rc = WEFT_EPENDING;
-  else if (size) memcpy(out, r->args.b, size);
+  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  if (st == ~0u) {
+    rc = WEFT_ESTALE;
+  } else if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) != WEFT__K_TASK) {
+    rc = WEFT_EINVAL;
+  } else if (!is_final(st)) {
+    rc = WEFT_EPENDING;
+  } else if (size) {
+    memcpy(out, r->args.b, size);
+    atomic_thread_fence(memory_order_acquire);
+    if (state_of(r, t.id) == ~0u) rc = WEFT_ESTALE;
+  }
   leave(&c);
   return rc;
 }
@@ -870,14 +912,21 @@ int weft_task_release(weft_task t) {
   if (rc) return rc;
   uint32_t i;
   weft__trec *r = lookup(c.p, t.id, &i);
-  if (!r) {
-    rc = WEFT_ESTALE;
-  } else {
-    /* Always the atomic way: a second release of the same handle must see
-     * the bit gone and free nothing. */
-    uint32_t v = atomic_fetch_and_explicit(&r->refs, ~R_USER, memory_order_acq_rel);
-    if (!(v & R_USER)) rc = WEFT_ESTALE;
-    else if ((v & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
+  rc = WEFT_ESTALE;
+  if (r) {
+    /* A CAS that names the incarnation (its generation is in refs): a
+     * second release, or a release racing a reuse, sees the bit gone or
+     * the generation moved and frees nothing. */
+    uint32_t want = R_GEN(t.id >> 32);
+    uint32_t v = atomic_load_explicit(&r->refs, memory_order_relaxed);
+    while ((v & ~R_BITS) == (want & ~R_BITS) && (v & R_USER)) {
+      if (atomic_compare_exchange_weak_explicit(&r->refs, &v, v & ~R_USER, memory_order_acq_rel,
+                                                memory_order_relaxed)) {
+        rc = WEFT_OK;
+        if ((v & R_BITS & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
+        break;
+      }
+    }
   }
   leave(&c);
   return rc;
@@ -888,15 +937,19 @@ int weft_task_release(weft_task t) {
 /* Runs record i inline if it is ready and unstarted; otherwise, down to
  * HELP_DEPTH levels, its unstarted prerequisites. The indices may be stale
  * (a prerequisite that completed and was recycled): then the claim fails on
- * a free record, or runs some other ready task early, which is harmless. */
+ * a free record, or on a record reused since (another generation), or runs
+ * the reused record's task if that one is ready, which is harmless. */
 static int help(weft__pool *p, weft_worker *w, uint32_t i, unsigned depth) {
   if (!i) return 0;
   weft__trec *r = rec(p, i);
-  if (atomic_load_explicit(&r->state, memory_order_acquire) != WEFT__T_NEW ||
-      __atomic_load_n(&r->kind, __ATOMIC_RELAXED) == WEFT__K_EVENT)
+  uint32_t v = atomic_load_explicit(&r->state, memory_order_acquire);
+  if (WEFT__S_OF(v) != WEFT__T_NEW || __atomic_load_n(&r->kind, __ATOMIC_RELAXED) == WEFT__K_EVENT)
     return 0;
   if (atomic_load_explicit(&r->pending, memory_order_acquire) == 0) {
-    exec(p, w, i, r, 0);
+    /* The claim names the incarnation whose count we just read: if the
+     * record was recycled and reused since, its generation moved and the
+     * CAS fails, rather than run a task that is not ready. */
+    exec(p, w, i, r, 0, v & ~WEFT__S_BITS);
     return 1;
   }
   if (depth >= HELP_DEPTH) return 0;
@@ -1056,7 +1109,7 @@ static int cancel_stuck(weft__pool *p) {
     for (uint32_t k = 0; k < WEFT__CHUNK; k++) {
       weft__trec *r = &chunk[k];
       if (r->kind != WEFT__K_EVENT ||
-          atomic_load_explicit(&r->state, memory_order_acquire) != WEFT__T_NEW)
+          WEFT__S_OF(atomic_load_explicit(&r->state, memory_order_acquire)) != WEFT__T_NEW)
         continue;
       uint32_t i = (c << WEFT__CHUNK_SHIFT) | k;
       if (cancel_rec(p, NULL, i, r, id_of(p, i, r))) any = 1;

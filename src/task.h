@@ -19,7 +19,15 @@
 #define WEFT__H_WAITER 0x40000000u   /* a thread sleeps on `state` */
 #define WEFT__H_SEALED 0x80000000u   /* completed: no more waiters can link */
 
-/* state */
+/* state: the record's generation (low 24 bits) << 8 | one of these. The
+ * generation makes every claim (a CAS from NEW) name an incarnation: a
+ * waiter that read a record by index, and lost it to a recycle and a reuse
+ * before its CAS, fails instead of running the next task early (the spin
+ * model's SCEN_HELP), and status reads check it in the same load. */
+#define WEFT__S_BITS 0xffu
+#define WEFT__S_GEN(g) ((uint32_t)(g) << 8)
+#define WEFT__S_OF(v) ((v) & WEFT__S_BITS)
+#define WEFT__S_SAMEGEN(v, g) (((v) >> 8) == ((uint32_t)(g) & 0xffffffu))
 #define WEFT__T_NEW 0u       /* not started (waiting, or ready and queued) */
 #define WEFT__T_RUNNING 1u   /* claimed: the body runs, or children are awaited */
 #define WEFT__T_DONE 2u
@@ -38,9 +46,9 @@ typedef struct weft__trec {
   _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | waiter list; CAS/exchange */
   _Atomic uint32_t pending; /* prerequisites not completed (+1 launch guard); once
                                running: 1 for the body + children not completed */
-  _Atomic uint32_t state;   /* WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
-  _Atomic uint32_t refs;    /* the runtime's 1 + handles + a pipe's 1; free at 0.
-                               A free batch's head keeps the next batch here. */
+  _Atomic uint32_t state;   /* gen << 8 | WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
+  _Atomic uint32_t refs;    /* gen << 4 | holder bits (scheduler, completion, handle,
+                               pipe); recycled when the bits reach 0 */
   _Atomic int32_t origin_status; /* written by whoever set origin, before its decrement */
   _Atomic uint64_t origin;  /* first failure that reached this record (handle id), CAS from 0 */
   weft_task_fn fn;          /* NULL: event or join */

@@ -24,7 +24,7 @@ const OK = 0, EPENDING = -9, ESTALE = -10, EFAILED = -11, ECANCELED = -20;
 const EALREADY = -12, EINVAL = -1;
 const CODE_NAMES = { [-1]: 'EINVAL', [-2]: 'E2BIG', [-3]: 'ENOMEM', [-4]: 'EBADPOOL', [-9]: 'EPENDING',
   [-10]: 'ESTALE', [-11]: 'EFAILED', [-12]: 'EALREADY', [-20]: 'ECANCELED' };
-// src/task.h: the state word's values
+// src/task.h: the state word's low byte
 const T_DONE = 2, T_FAILED = 3, T_CANCELED = 4;
 const LAUNCH_CHILD = 1;   // WEFT_LAUNCH_CHILD
 const THREW = 1;          // the status of a JavaScript task that threw
@@ -490,16 +490,19 @@ const poolMethods = {
         if (rc) throw codeError(rc, `${t.kind} '${t.name}'`);
       } else {
         const idx = addr >> 2;
+        // The word is (generation << 8) | state (src/task.h): the state is
+        // its low byte; null once final, else the value to wait on.
         const final = () => {
           const s = Atomics.load(rt.int32(addr + 4), idx);
-          return s === T_DONE || s === T_FAILED || s === T_CANCELED ? -1 : s;
+          const st = s & 0xff;
+          return st === T_DONE || st === T_FAILED || st === T_CANCELED ? null : s;
         };
         if (this._completion === 'sync') {
           this._kick();
           await new Promise((resolve, reject) => {
             if (!this._soloWaits) this._soloWaits = new Set();
             const w = () => {
-              if (final() >= 0) return;
+              if (final() !== null) return;
               this._soloWaits.delete(w);
               resolve();
             };
@@ -507,12 +510,12 @@ const poolMethods = {
             w();
           });
         } else if (typeof Atomics.waitAsync === 'function') {
-          for (let s; (s = final()) >= 0;) {
+          for (let s; (s = final()) !== null;) {
             const r = Atomics.waitAsync(rt.int32(addr + 4), idx, s);
             if (r.async) await Promise.race([r.value, this._failed]);
           }
         } else {
-          for (let d = 0; final() >= 0; d = Math.min(16, d + 1))
+          for (let d = 0; final() !== null; d = Math.min(16, d + 1))
             await Promise.race([new Promise((r) => setTimeout(r, d < 8 ? 0 : 4)), this._failed]);
         }
       }

@@ -41,10 +41,11 @@ typedef struct host_pool {
   weft_pool pool;
 } host_pool;
 
-/* Sets the status of the graph node whose task is running on this thread
- * (the first non-zero one counts); outside a graph node it does nothing.
- * C tasks call it to fail their node; the host calls it when a node's
- * JavaScript task throws. (host_graph.c) */
+/* Sets the status of the graph node or launched task (host_task.c) whose C
+ * task is running on this thread, the innermost one (the first non-zero
+ * status counts); elsewhere it does nothing. C tasks call it to fail their
+ * node or launched task; the host calls it when a node's JavaScript task
+ * throws. (host_graph.c) */
 void weft_wasm_fail(int32_t status);
 
 /* Where weft_wasm_fail writes: the status of the innermost graph node or

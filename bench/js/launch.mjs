@@ -9,6 +9,9 @@
 //     checked (v[i] = i + 1); against piscina resolving one run() after the
 //     other (the next run is posted when the previous result came back);
 //     target >= 100x; also the same chain launched in one pool.launchMany.
+//     The three are timed in turn within each repetition (both pools alive,
+//     the idle one asleep) and the ratio is the median of the repetitions'
+//     ratios, so that load on a shared machine hits them alike.
 // One JSON line per row (median of `reps`), then a markdown table.
 import { createPool } from '../../js/src/index.js';
 import Piscina from 'piscina';
@@ -86,47 +89,67 @@ for (const workers of workersList) {
       h.release();
       await checkGrid('ctx.launch');
     });
-  // ---- (b) chain from the main thread
+  // ---- (b) chain from the main thread, against piscina: the three are
+  // timed in turn within each repetition (weft per launch, weft bulk,
+  // piscina), so load on this shared machine hits all of them alike; the
+  // ratio is the median of the per-repetition ratios.
   const v = pool.alloc(Float64Array, CHAIN);
-  const chain = await measure(`chain of ${CHAIN} JS tasks launched from the main thread, each after the previous`,
-    workers, CHAIN, async () => {
-      v.fill(0);
-      let prev = pool.launch('jlink', v, 0);
-      for (let i = 1; i < CHAIN; i++) {
-        const h = pool.launch('jlink', v, i, { after: prev });
-        prev.release();
-        prev = h;
-      }
-      const r = await prev;
-      prev.release();
-      if (r !== CHAIN || v[CHAIN - 1] !== CHAIN) throw new Error(`chain: ${r}`);
-    });
   const chainAfter = pool.alloc(Int32Array, CHAIN).map((_, i) => i - 1);
-  const chainBulk = await measure(`chain of ${CHAIN} JS tasks launched from the main thread in one pool.launchMany`,
-    workers, CHAIN, async () => {
-      v.fill(0);
-      const last = pool.launchMany('jlink', CHAIN, chainAfter, 1, v);
-      const r = await last;
-      last.release();
-      if (r !== CHAIN || v[CHAIN - 1] !== CHAIN) throw new Error(`chain (launchMany): ${r}`);
-    });
-  await pool.destroy();
-
-  // ---- piscina, the same chain: each run() posted when the previous came back
+  const perLaunch = async () => {
+    v.fill(0);
+    let prev = pool.launch('jlink', v, 0);
+    for (let i = 1; i < CHAIN; i++) {
+      const h = pool.launch('jlink', v, i, { after: prev });
+      prev.release();
+      prev = h;
+    }
+    const r = await prev;
+    prev.release();
+    if (r !== CHAIN || v[CHAIN - 1] !== CHAIN) throw new Error(`chain: ${r}`);
+  };
+  const bulk = async () => {
+    v.fill(0);
+    const last = pool.launchMany('jlink', CHAIN, chainAfter, 1, v);
+    const r = await last;
+    last.release();
+    if (r !== CHAIN || v[CHAIN - 1] !== CHAIN) throw new Error(`chain (launchMany): ${r}`);
+  };
   const pis = new Piscina({ filename: new URL('./piscina_add.mjs', import.meta.url).href, minThreads: workers,
     maxThreads: workers });
-  const prow = await measure(`piscina: chain of ${PISCINA_CHAIN} run() one after the other`, workers, PISCINA_CHAIN,
-    async () => {
-      let x = 0;
-      for (let i = 0; i < PISCINA_CHAIN; i++) x = await pis.run({ a: x, b: 1 });
-      if (x !== PISCINA_CHAIN) throw new Error(`piscina chain: ${x}`);
-    });
-  await pis.destroy();
-  for (const r of [chain, chainBulk]) {
-    r.vs_piscina = +(r.tasks_per_s / prow.tasks_per_s).toFixed(1);
-    r.target_vs_piscina = 100;
-    console.log(JSON.stringify(r));
+  const piscinaChain = async () => {
+    let x = 0;
+    for (let i = 0; i < PISCINA_CHAIN; i++) x = await pis.run({ a: x, b: 1 });
+    if (x !== PISCINA_CHAIN) throw new Error(`piscina chain: ${x}`);
+  };
+  const cases = [[perLaunch, CHAIN], [bulk, CHAIN], [piscinaChain, PISCINA_CHAIN]];
+  const times = cases.map(() => []);
+  for (let rep = -1; rep < reps; rep++) {
+    for (let c = 0; c < cases.length; c++) {
+      const t0 = performance.now();
+      await cases[c][0]();
+      if (rep >= 0) times[c].push(performance.now() - t0); // rep -1: warm-up
+    }
   }
+  const rate = (c, i) => cases[c][1] / (times[c][i] / 1000);
+  const names = [`chain of ${CHAIN} JS tasks launched from the main thread, each after the previous`,
+    `chain of ${CHAIN} JS tasks launched from the main thread in one pool.launchMany`,
+    `piscina: chain of ${PISCINA_CHAIN} run() one after the other`];
+  const crow = [];
+  for (let c = 0; c < cases.length; c++) {
+    const m = median(times[c]);
+    const row = { bench: 'launch', name: names[c], workers, tasks: cases[c][1], reps, median_ms: +m.toFixed(3),
+      best_ms: +Math.min(...times[c]).toFixed(3), tasks_per_s: Math.round(cases[c][1] / (m / 1000)) };
+    if (c < 2) {
+      row.vs_piscina = +median(times[c].map((_, i) => rate(c, i) / rate(2, i))).toFixed(1);
+      row.target_vs_piscina = 100;
+    }
+    rows.push(row);
+    console.log(JSON.stringify(row));
+    crow.push(row);
+  }
+  const [chain, chainBulk, prow] = crow;
+  await pis.destroy();
+  await pool.destroy();
   console.log(JSON.stringify({ bench: 'launch', name: 'summary', workers,
     wavefront_bulk_mtasks_s: +(wfBulk.tasks_per_s / 1e6).toFixed(2),
     wavefront_each_mtasks_s: +(wfEach.tasks_per_s / 1e6).toFixed(2),

@@ -724,7 +724,12 @@ export function jsLaunch(rt, TaskContext, w, block) {
     if (tags === 0) result = fn(ctx);
     else if (tags === 1) result = fn(ctx, dv.getFloat64(block + 8, true));
     else if (tags === 9) result = fn(ctx, dv.getFloat64(block + 8, true), dv.getFloat64(block + 16, true));
-    else result = fn(ctx, ...launchArgs(rt, block, tags, dv));
+    else if (tags < 1 << 3) result = fn(ctx, launchArg(rt, block, tags, dv, 0));
+    else if (tags < 1 << 6) result = fn(ctx, launchArg(rt, block, tags, dv, 0), launchArg(rt, block, tags, dv, 1));
+    else if (tags < 1 << 9) {
+      result = fn(ctx, launchArg(rt, block, tags, dv, 0), launchArg(rt, block, tags, dv, 1),
+        launchArg(rt, block, tags, dv, 2));
+    } else result = fn(ctx, ...launchArgs(rt, block, tags, dv));
     if (result && typeof result.then === 'function')
       throw new TypeError(`weft: task '${rt.jsNames[id]}' returned a promise; tasks must be synchronous`);
   } catch (e) {
@@ -758,31 +763,27 @@ export function jsLaunch(rt, TaskContext, w, block) {
 // shrinks, so a view made once stays valid.)
 function launchArgs(rt, block, tags, dv) {
   const out = [];
+  for (let i = 0; i < MAX_ARGS && ((tags >> (3 * i)) & 7) !== 0; i++) out.push(launchArg(rt, block, tags, dv, i));
+  return out;
+}
+
+// Argument i (its tag is not 0).
+function launchArg(rt, block, tags, dv, i) {
+  const tag = (tags >> (3 * i)) & 7;
+  const off = block + 8 + 8 * i;
+  if (tag === 1) return dv.getFloat64(off, true);
+  const p = dv.getUint32(off, true), n = dv.getUint32(off + 4, true);
   let cache = rt._viewCache;
   if (!cache) cache = rt._viewCache = new Array(32).fill(null);
-  for (let i = 0; i < MAX_ARGS; i++) {
-    const tag = (tags >> (3 * i)) & 7;
-    if (tag === 0) break;
-    const off = block + 8 + 8 * i;
-    if (tag === 1) {
-      out.push(dv.getFloat64(off, true));
-      continue;
-    }
-    const p = dv.getUint32(off, true), n = dv.getUint32(off + 4, true);
-    const slot = ((p >>> 3) ^ tag ^ (n << 2)) & 31;
-    const c = cache[slot];
-    if (c !== null && c.p === p && c.n === n && c.tag === tag) {
-      out.push(c.view);
-      continue;
-    }
-    const T = VIEW_TYPES[tag];
-    let buf = rt._buf;
-    if (!buf || p + n * T.BYTES_PER_ELEMENT > buf.byteLength) buf = rt.buffer();
-    const view = new T(buf, p, n);
-    cache[slot] = { p, n, tag, view };
-    out.push(view);
-  }
-  return out;
+  const slot = ((p >>> 3) ^ tag ^ (n << 2)) & 31;
+  const c = cache[slot];
+  if (c !== null && c.p === p && c.n === n && c.tag === tag) return c.view;
+  const T = VIEW_TYPES[tag];
+  let buf = rt._buf;
+  if (!buf || p + n * T.BYTES_PER_ELEMENT > buf.byteLength) buf = rt.buffer();
+  const view = new T(buf, p, n);
+  cache[slot] = { p, n, tag, view };
+  return view;
 }
 
 // The first error of a run record (a launched task's spawns and loops), or null.

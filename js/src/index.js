@@ -678,6 +678,7 @@ export class Pool {
         await this._shutdown();
       } finally {
         this._state = 'destroyed';
+        if (this._gone) this._gone(); // launched tasks' waits settle (src/tasks.js)
         release();
       }
     })();

@@ -471,6 +471,15 @@ const poolMethods = {
     });
   },
 
+  // Settles once the pool is destroyed (index.js calls _gone): a wait must
+  // not outlive the pool, whose destroy completes or cancels every task it
+  // can but frees the records after (a task it could not finish would leave
+  // its waiter asleep on freed memory).
+  _goneSignal() {
+    if (!this._goneP) this._goneP = new Promise((r) => (this._gone = r));
+    return this._goneP;
+  },
+
   // A promise for handle t's completion: the record's state word, waited on
   // with Atomics.waitAsync after registering as a waiter
   // (weft_wasm_task_waiter), by polling where there is no waitAsync, or
@@ -510,13 +519,13 @@ const poolMethods = {
             w();
           });
         } else if (typeof Atomics.waitAsync === 'function') {
-          for (let s; (s = final()) !== null;) {
+          for (let s; (s = final()) !== null && this._state !== 'destroyed';) {
             const r = Atomics.waitAsync(rt.int32(addr + 4), idx, s);
-            if (r.async) await Promise.race([r.value, this._failed]);
+            if (r.async) await Promise.race([r.value, this._failed, this._goneSignal()]);
           }
         } else {
-          for (let d = 0; final() !== null; d = Math.min(16, d + 1))
-            await Promise.race([new Promise((r) => setTimeout(r, d < 8 ? 0 : 4)), this._failed]);
+          for (let d = 0; final() !== null && this._state !== 'destroyed'; d = Math.min(16, d + 1))
+            await Promise.race([new Promise((r) => setTimeout(r, d < 8 ? 0 : 4)), this._failed, this._goneSignal()]);
         }
       }
       if (this._state === 'destroyed' || !this._hp)

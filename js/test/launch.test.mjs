@@ -274,3 +274,14 @@ test('destroy cancels tasks behind events nobody triggered', async () => {
   await pool.destroy();
   assert.match(await settled, /canceled|destroyed/);
 });
+
+test('a pool destroyed at once (its worker maybe not entered yet) still settles the waits', async () => {
+  for (let i = 0; i < 3; i++) {
+    const pool = await createPool({ wasm: WASM, workers: 1, tasks: TASKS });
+    const ev = pool.event('never');
+    const a = pool.launch('ladd', 1, 2, { after: ev });
+    const settled = a.done.then(() => 'resolved', (e) => e.message);
+    await pool.destroy();
+    assert.match(await settled, /canceled|destroyed/);
+  }
+});

@@ -92,7 +92,7 @@ struct weft_worker {
   /* Progress hook (cfg.progress, sleep.c), owner-only: when the busy loop
    * may poll next (monotonic ns), and idle rounds since the last poll. */
   uint64_t prog_next;
-  unsigned prog_tick;
+  unsigned prog_tick, prog_steps;
 
   weft__thread thread;
   _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
@@ -230,6 +230,10 @@ void weft__sleep(weft_worker *w);
 int weft__progress_poll(weft_worker *w);
 void weft__progress_idle(weft_worker *w, bool publish);
 void weft__progress_busy(weft_worker *w);
+/* step: after each launched task a dispatch loop runs (task.c): reads the
+ * clock every WEFT__PROGRESS_STEP_ROUNDS-th call, then as busy. */
+#define WEFT__PROGRESS_STEP_ROUNDS 4u
+void weft__progress_step(weft_worker *w);
 void weft__wake_one(weft__pool *p);
 void weft__wake_all(weft__pool *p);
 

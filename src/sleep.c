@@ -48,6 +48,11 @@ void weft__progress_busy(weft_worker *w) {
   if (weft__prim_now_ns() >= w->prog_next) weft__progress_poll(w);
 }
 
+void weft__progress_step(weft_worker *w) {
+  /* The clock only every few tasks: a tiny task costs tens of ns. */
+  if ((++w->prog_steps & (WEFT__PROGRESS_STEP_ROUNDS - 1)) == 0) weft__progress_busy(w);
+}
+
 void weft__sleep(weft_worker *w) {
   weft__pool *p = w->pool;
   weft__tasks_flush(w); /* destroy reads pool.lt_live once every worker sleeps */

@@ -388,6 +388,10 @@ static void lt_loop(weft_worker *w, uint32_t cur) {
     if (cur) {
       dispatch_one(p, w, cur);
       cur = 0;
+      /* The progress hook (sleep.c): a stream of tasks can keep this loop
+       * going forever, so outside completions are polled from here too, at
+       * most once per interval (test progress_busy_stream). */
+      if (WEFT__UNLIKELY(p->cfg.progress.poll != NULL)) weft__progress_step(w);
     }
     uint32_t l = w->lt_ready;
     if (l) {

@@ -167,3 +167,47 @@ TEST(progress_failed_event) {
   ASSERT_OK(weft_task_release(s.ev));
   test_pool_free(pool);
 }
+
+/* Busy: every worker runs an endless stream of launched tasks (each body
+ * launches its successor), so no worker ever goes back to its own loop or
+ * goes idle. The hook must still be polled at a bounded rate: the event's
+ * dependent starts while the stream runs. */
+static _Atomic int stream_stop;
+static weft_pool stream_pool;
+
+static int stream_task(weft_worker *w, void *a) {
+  (void)w;
+  (void)a;
+  double end = test_now() + 5e-6;
+  while (test_now() < end) {
+  }
+  if (!atomic_load(&stream_stop)) weft_launch(stream_pool, stream_task, NULL, 0, NULL, 0, NULL);
+  return 0;
+}
+
+TEST(progress_busy_stream) {
+  for (unsigned workers = 1; workers <= 2; workers++) {
+    fake_src s = {0};
+    atomic_store(&s.outstanding, 1);
+    atomic_store(&stream_stop, 0);
+    weft_pool pool = progress_pool(&s, workers, 100);
+    stream_pool = pool;
+    ASSERT_OK(weft_event_create(pool, &s.ev));
+    _Atomic int ran = 0;
+    _Atomic int *rp = &ran;
+    weft_task t;
+    ASSERT_OK(weft_launch(pool, mark_task, &rp, sizeof rp, &s.ev, 1, &t));
+    for (unsigned k = 0; k < workers; k++)
+      ASSERT_OK(weft_launch(pool, stream_task, NULL, 0, NULL, 0, NULL));
+    test_sleep_ms(20);
+    atomic_store(&s.arrived, 1);
+    int done = done_within(t, 5.0);
+    atomic_store(&stream_stop, 1); /* before asserting: the pool must wind down */
+    ASSERT(done);
+    ASSERT_OK(weft_task_status(t));
+    ASSERT_EQ(atomic_load(&ran), 1);
+    ASSERT_OK(weft_task_release(t));
+    ASSERT_OK(weft_task_release(s.ev));
+    test_pool_free(pool);
+  }
+}

@@ -671,6 +671,7 @@ export class Pool {
   async destroy() {
     if (this._state === 'destroyed' || this._state === 'destroying') return this._destroying;
     this._state = 'destroying';
+    if (this._gate) this._openGate(this._gate); // launched tasks behind this turn's gate (src/tasks.js)
     this._destroying = (async () => {
       hold();
       try {

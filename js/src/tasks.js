@@ -29,6 +29,7 @@ const T_DONE = 2, T_FAILED = 3, T_CANCELED = 4;
 const LAUNCH_CHILD = 1;   // WEFT_LAUNCH_CHILD
 const THREW = 1;          // the status of a JavaScript task that threw
 const LABEL = 0x40000000; // a failure note's key: a hand cancel or failed event (host_task.c)
+const GATE_EVERY = 256;   // main-thread launches behind one gate (Pool._gateNow)
 const MAX_AFTER = 1 << 20;
 const ERROR_TYPES = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
 
@@ -70,7 +71,7 @@ class Launcher {
   // to this thread's side and gives its handle. No array is made per launch
   // (the per-launch cost on the main thread is what a chain launched from
   // there pays).
-  launch(name, args, nargs, o, side, child) {
+  launch(name, args, nargs, o, side, child, gate = null) {
     const rt = this.rt;
     const t = rt.resolve(name);
     if (nargs > MAX_ARGS) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
@@ -83,7 +84,7 @@ class Launcher {
     } else if (Array.isArray(after)) n = after.length;
     else throw new TypeError(`weft: launch '${name}': options.after must be a handle or an array of handles, got ${typeof after}`);
     if (n > MAX_AFTER) throw new RangeError(`weft: launch '${name}': at most ${MAX_AFTER} prerequisites`);
-    if (n > this.cap) this.grow(Math.max(n, 2 * this.cap));
+    if (n + 1 > this.cap) this.grow(Math.max(n + 1, 2 * this.cap));
     const at = this.at, out = at + BLOCK_SIZE, list = out + 16;
     const dv = rt.view(list + 8 * n);
     for (let k = 0; k < n; k++) {
@@ -116,7 +117,15 @@ class Launcher {
     dv.setUint32(at, 0, true);
     dv.setUint16(at + 4, t.id, true);
     dv.setUint16(at + 6, tags, true);
-    const rc = rt.ex.weft_wasm_launch(this.hp, t.js ? 0 : t.fn, at, list, n, pipe, child ? LAUNCH_CHILD : 0, out);
+    // The main thread's gate (Pool._gate) as one more prerequisite, when it
+    // still fits the record's own four slots.
+    let na = n;
+    if (gate !== null && n + (pipe ? 1 : 0) < 4) {
+      dv.setUint32(list + 8 * n, gate._lo, true);
+      dv.setUint32(list + 8 * n + 4, gate._hi, true);
+      na++;
+    }
+    const rc = rt.ex.weft_wasm_launch(this.hp, t.js ? 0 : t.fn, at, list, na, pipe, child ? LAUNCH_CHILD : 0, out);
     if (rc !== 0) {
       if (rc === ESTALE) throw codeError(rc, `launch '${name}': a prerequisite was released (or is of another pool)`);
       if (rc === EINVAL && child) throw codeError(rc, `launch '${name}': child: only from inside a launched task`);
@@ -384,10 +393,47 @@ const poolMethods = {
     const nargs = splitOptions(rest), o = optionsOut;
     if (o !== null && o.child) throw new TypeError('weft: options.child: only ctx.launch (inside a task) launches children');
     const l = this._launcher();
-    l.launch(name, rest, nargs, o, this, false);
+    l.launch(name, rest, nargs, o, this, false, this._completion === 'sync' ? null : this._gateNow());
     const t = new Task(this, l.lo, l.hi, name, 'task');
     if (this._completion === 'sync') this._kick();
     return t;
+  },
+
+  // The gate of this turn of the event loop: an event that every task
+  // launched from the main thread waits for too, triggered at the next
+  // microtask (or after GATE_EVERY launches). A task ready at its launch
+  // would otherwise be pushed to the pool's shared stack at once, waking a
+  // sleeping worker each time: a chain launched from here, each task after
+  // the previous, which the worker finishes before the next launch, cost a
+  // wake-up per task (a third of the main thread's time). Behind the gate
+  // the first task becomes ready when it opens and the worker runs the rest
+  // of the chain as its own completions make them ready. Tasks start at the
+  // end of the current turn at the latest, as loops do (index.js).
+  _gateNow() {
+    let g = this._gate;
+    if (g && g.uses >= GATE_EVERY) {
+      this._openGate(g);
+      g = null;
+    }
+    if (g === null || g === undefined) {
+      const l = this._launcher();
+      const rc = this._ex.weft_wasm_event_create(this._hp, l.at + BLOCK_SIZE);
+      if (rc) return null; // no gate: launches push as they go
+      const dv = this._rt.view(l.at + BLOCK_SIZE + 8);
+      g = this._gate = { _lo: dv.getUint32(l.at + BLOCK_SIZE, true), _hi: dv.getUint32(l.at + BLOCK_SIZE + 4, true), uses: 0 };
+      queueMicrotask(() => this._openGate(g));
+    }
+    g.uses++;
+    return g;
+  },
+
+  _openGate(g) {
+    if (this._gate === g) this._gate = null;
+    if (g.open) return;
+    g.open = true;
+    if (this._state === 'destroyed' || !this._hp) return;
+    this._ex.weft_wasm_event_trigger(g._lo, g._hi, 0);
+    this._ex.weft_wasm_task_release(g._lo, g._hi);
   },
 
   // launchMany(name, count, after, per, ...args): `count` launches of one

@@ -169,6 +169,8 @@ int32_t WASM_EXPORT(weft_wasm_launch)(host_pool *hp, uint32_t cfn, wasm_block *b
   return weft_launch_ex(pool, cfn ? launched_c : launched_js, b, sizeof *b, &o, out);
 }
 
+#define GATE 256u /* tasks launched from outside the pool behind one gate */
+
 /* launchMany: `count` tasks of one function (children of the calling task
  * when it is a launched task), task k's block the template
  * with the number k in slot `kslot` (so its arguments are the template's
@@ -206,12 +208,29 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
   wasm_block b = *tmpl;
   b.run = cfn;
   b.tags = (uint16_t)((b.tags & ~(7u << (3 * kslot))) | (1u << (3 * kslot)));
-  weft_task pre[64];
+  /* From outside the pool (the main thread), a task whose prerequisites
+   * have completed is pushed to the shared stack as it is launched, waking
+   * a sleeping worker each time: a chain that the worker finishes faster
+   * than this loop launches it paid a wake-up per task. So each run of
+   * GATE tasks also waits for a gate event, triggered once the run is
+   * launched: one wake-up per run, and the workers still start on a run
+   * while the next is launched. (A worker's launches go to its own ready
+   * list and wake nobody.) */
+  weft_task gate = {0};
+  uint32_t gated = 0;
+  weft_task pre[65];
   for (uint32_t k = 0; k < count; k++) {
     uint32_t n = 0;
     for (uint32_t j = 0; j < per; j++) {
       int32_t p = after[(size_t)k * per + j];
       if (p >= 0) pre[n++].id = ids[p];
+    }
+    if (!self && n < 4) {
+      if (!gate.id && weft_event_create(pool, &gate)) gate.id = 0;
+      if (gate.id) {
+        pre[n++] = gate;
+        gated++;
+      }
     }
     double d = (double)k;
     memcpy(&b.slot[kslot], &d, sizeof d);
@@ -224,6 +243,12 @@ int32_t WASM_EXPORT(weft_wasm_launch_many)(host_pool *hp, uint32_t cfn, const wa
      * before they complete (a failure cancels them, after it completed). */
     o.flags = child && last[k] == k ? WEFT_LAUNCH_CHILD : 0;
     rc = weft_launch_ex(pool, fn, &b, sizeof b, &o, &t);
+    if (gate.id && (rc || gated >= GATE || k + 1 == count)) {
+      weft_event_trigger(gate, 0);
+      weft_task_release(gate);
+      gate.id = 0;
+      gated = 0;
+    }
     if (rc) {
       /* Give back what is still held: nothing launched so far is lost. */
       for (uint32_t q = 0; q < k; q++)

@@ -250,7 +250,7 @@ typedef struct weft_job {
   void *args;
   struct weft_job *next;
   uint32_t state;    /* 0 queued/running, 1 done, 2 done-waiter-asleep */
-  uint32_t pad;
+  uint32_t pad;      /* its trace id while the pool traces (internal) */
   uint64_t pool_id;
 } weft_job;
 
@@ -367,6 +367,70 @@ WEFT_API int weft_pool_stats(weft_pool pool, unsigned index, weft_worker_stats *
 
 /* Sums every worker's counters into *out. Errors: as weft_pool_stats. */
 WEFT_API int weft_pool_stats_total(weft_pool pool, weft_worker_stats *out);
+
+/* ----------------------------------------------------------------- traces
+ *
+ * A timeline of what the workers did, for Perfetto (ui.perfetto.dev) or
+ * Chromium's chrome://tracing: weft_trace_write gives the Chrome Trace Event
+ * JSON format, one track per worker plus one for threads outside the pool.
+ * Off by default; while off, the scheduler pays one predictable branch at
+ * task boundaries and nothing on spawn/sync. docs/TRACES.md shows examples.
+ *
+ * WEFT_TRACE_COARSE records root jobs (submit, begin, end, finish), stolen
+ * tasks with an arrow from the victim's track to the thief, graph nodes,
+ * launched tasks' bodies, and sleeps. WEFT_TRACE_FINE adds every fork-join
+ * task (run at its sync, or at once when the deque is full); while it is on,
+ * every spawn and sync takes its slow path (several times the cost of a
+ * spawn: fib slows down a lot, graph and sort runs much less).
+ *
+ * Each worker writes its own ring of `events` events (32 bytes each), with
+ * no lock and no allocation; a full ring overwrites its oldest events and
+ * counts them as dropped (in the JSON's otherData.dropped and from
+ * weft_trace_counts). Names: a graph node's name if it has one, else the
+ * name given to its function with weft_trace_name, else the kind of task. */
+#define WEFT_TRACE_COARSE 1u
+#define WEFT_TRACE_FINE 2u
+
+/* Starts recording. events: ring size per worker, rounded up to a power of
+ * two; 0 means 65536 (2 MiB per worker). The rings are allocated by the
+ * first start and kept (for weft_trace_write) until the pool is destroyed; a
+ * later start with the same size reuses them and forgets their old events;
+ * another size allocates new rings. Workers notice a start or stop at their
+ * next task boundary at the latest (the fine level), or at once (the rest).
+ * Errors: WEFT_EBADPOOL, WEFT_EINVAL (level not COARSE or FINE, events
+ * below 16 or above 2^26), WEFT_EBUSY (already tracing), WEFT_ENOMEM. */
+WEFT_API int weft_trace_start(weft_pool pool, unsigned level, size_t events);
+
+/* Stops recording; the events stay for weft_trace_write. Stopping a pool
+ * that is not tracing does nothing. Errors: WEFT_EBADPOOL. */
+WEFT_API int weft_trace_stop(weft_pool pool);
+
+/* Names the tasks whose function is fn (a weft_fn, a graph node function, a
+ * launched task's function: any function pointer, cast) in this pool's
+ * traces; name is copied. A second call for the same fn renames it; name
+ * NULL removes the name. May be called before weft_trace_start.
+ * Errors: WEFT_EBADPOOL, WEFT_EINVAL (fn NULL), WEFT_ENOMEM. */
+WEFT_API int weft_trace_name(weft_pool pool, const void *fn, const char *name);
+
+/* Receives the JSON text in pieces; a non-zero return stops the writing and
+ * is returned by weft_trace_write. */
+typedef int (*weft_trace_sink)(void *user, const char *data, size_t len);
+
+/* Writes the recorded events (of the last start, up to now) as one Chrome
+ * Trace Event JSON object, through sink. May be called while tracing (the
+ * events a worker overwrites during the copy count as dropped) or after
+ * weft_trace_stop. A task still running is closed at the last event of its
+ * track, with args.unfinished true. Graph node names are read from graphs
+ * still alive at this call. Errors: WEFT_EBADPOOL, WEFT_EINVAL (sink NULL,
+ * or the pool was never traced), WEFT_ENOMEM, or sink's own non-zero code. */
+WEFT_API int weft_trace_write(weft_pool pool, weft_trace_sink sink, void *user);
+
+/* Events worker `index` recorded since the last start, and how many of them
+ * its ring dropped (overwrote); index == weft_pool_workers(pool) names the
+ * ring of threads outside the pool (submits). Either pointer may be NULL.
+ * Errors: WEFT_EBADPOOL, WEFT_EINVAL (index > workers, or never traced). */
+WEFT_API int weft_trace_counts(weft_pool pool, unsigned index, uint64_t *recorded,
+                               uint64_t *dropped);
 
 /* ------------------------------------------------------------ task graphs
  *

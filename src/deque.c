@@ -18,7 +18,7 @@
  * frames below t are stolen; when ALLSTOLEN is set no frame in the deque is
  * unstolen and no thief can take one (t == s).
  */
-#include "internal.h"
+#include "trace.h"
 
 static inline uint32_t frame_index(const weft_worker *w, const weft__frame *f) {
   return (uint32_t)(f - w->frames);
@@ -81,6 +81,9 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args) {
   size_t mark = w->scratch_top;
   w->task_base = w->hot.top;
   w->task_overflow_base = w->overflow;
+  /* A task boundary: where a worker notices the fine trace level. */
+  if (WEFT__UNLIKELY((w->hot.slow & WEFT__SLOW_TRACE) || weft__tracing(w)))
+    weft__trace_sync_fine(w);
   fn(w, args);
   while (w->overflow != w->task_overflow_base || w->hot.top > w->task_base)
     weft__sync_slow(w, NULL, 0);
@@ -90,6 +93,7 @@ void weft__run_bounded(weft_worker *w, weft_fn fn, void *args) {
   /* Before the caller's release (DONE / job state): a finished job's
    * spawns are all in the stats its waiter reads. */
   weft__publish_spawns(w);
+  if (WEFT__UNLIKELY(w->hot.slow & WEFT__SLOW_TRACE)) weft__trace_sync_fine(w);
   w->task_base = saved_base;
   w->task_overflow_base = saved_ovf;
   w->scratch_top = mark;
@@ -118,7 +122,14 @@ int weft__steal(weft_worker *w, weft_worker *victim) {
   if (t + 1 < s) weft__wake_one(w->pool);
   weft__pool *p = w->pool;
   if (p->cfg.profiler.steal) p->cfg.profiler.steal(p->cfg.profiler.user, w->index, victim->index);
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL)) {
+    weft__tput(tb, WEFT__EV_STEAL, 0, victim->index, t);
+    weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_STOLEN), (uint64_t)(uintptr_t)f->fn, victim->index, t);
+  }
   weft__run_bounded(w, f->fn, f->u.args);
+  /* The ring the task began in (tracing may have stopped meanwhile). */
+  if (WEFT__UNLIKELY(tb != NULL)) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   /* Last touch of the frame: after this the owner may reuse the slot. */
   __atomic_store_n(&f->thief, WEFT__DONE, __ATOMIC_RELEASE);
   return 1;
@@ -185,6 +196,25 @@ static void run_private(weft_worker *w, weft__frame *f, void *out, size_t size, 
   h->top = f;
   memcpy(dst, f->u.args, out ? size : sizeof local);
   if (__atomic_load_n(&h->signal, __ATOMIC_RELAXED)) weft__on_signal(w);
+  if (WEFT__UNLIKELY(h->slow & WEFT__SLOW_TRACE)) {
+    /* The fine trace level: every fork-join task comes through here. */
+    weft__tbuf *tb = weft__tracing(w);
+    if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_TASK), (uint64_t)(uintptr_t)f->fn, 0, 0);
+    weft_fn fn = f->fn; /* (the slot is reused by the task's children) */
+    if (!track) {
+      fn(w, dst);
+    } else {
+      weft__frame *saved_base = w->task_base;
+      weft__overflow *saved_ovf = w->task_overflow_base;
+      w->task_base = f;
+      w->task_overflow_base = w->overflow;
+      fn(w, dst);
+      w->task_base = saved_base;
+      w->task_overflow_base = saved_ovf;
+    }
+    if (tb) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
+    return;
+  }
   if (!track) {
     f->fn(w, dst);
     return;
@@ -258,7 +288,10 @@ int weft__spawn_slow(weft_worker *w, weft_fn fn, const void *args, size_t size) 
   memcpy(o->args, args, size);
   w->hot.spawns++;
   WEFT__COUNT(w->st_overflows);
+  weft__tbuf *tb = (w->hot.slow & WEFT__SLOW_TRACE) ? weft__tracing(w) : NULL;
+  if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_OVERFLOW), (uint64_t)(uintptr_t)fn, 0, 0);
   fn(w, o->args);
+  if (tb) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   /* Linked only after it ran, so the task's own syncs cannot pop it. */
   o->prev = w->overflow;
   w->overflow = o;

@@ -42,6 +42,7 @@
  * tasks so thieves share them.
  */
 #include "dispatch.h"
+#include "trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,7 @@ typedef struct str_chunk {
 } str_chunk;
 
 struct weft_graph {
+  struct weft_graph *reg_prev, *reg_next; /* the registry of live graphs (traces) */
   uint32_t serial;
   uint32_t nnodes;
   uint64_t nedges;
@@ -263,6 +265,48 @@ static int arr_reserve(int kind, void **p, size_t *cap_bytes, size_t bytes) {
 
 /* ---------------------------------------------------------------- handles */
 
+/* Live graphs, for weft_trace_write: a trace names a node by (graph serial,
+ * index) and looks the name up here, so a graph destroyed before the trace
+ * is written costs its names, never a dangling read. Only create, destroy
+ * and trace writing take the lock. */
+static weft_graph *registry;
+static _Atomic uint32_t registry_lock;
+
+static void reg_lock(void) {
+  uint32_t z;
+  do {
+    z = 0;
+    if (atomic_compare_exchange_weak_explicit(&registry_lock, &z, 1, memory_order_acquire,
+                                              memory_order_relaxed))
+      return;
+    weft__prim_yield();
+  } while (1);
+}
+
+static void reg_unlock(void) { atomic_store_explicit(&registry_lock, 0, memory_order_release); }
+
+const char *weft__graph_trace_name(uint32_t serial, uint32_t node, char *buf, size_t size) {
+  const char *r = NULL;
+  reg_lock();
+  for (weft_graph *g = registry; g; g = g->reg_next) {
+    if (g->serial != serial) continue;
+    if (node < g->nnodes && g->names && node >> NODE_CHUNK_SHIFT < g->nchunks_len) {
+      const char **c = g->names[node >> NODE_CHUNK_SHIFT];
+      const char *nm = c ? c[node & (NODE_CHUNK - 1)] : NULL;
+      if (nm) {
+        size_t n = strlen(nm);
+        if (n >= size) n = size - 1;
+        memcpy(buf, nm, n);
+        buf[n] = 0;
+        r = buf;
+      }
+    }
+    break;
+  }
+  reg_unlock();
+  return r;
+}
+
 static _Atomic uint32_t serial_counter;
 
 static uint32_t new_serial(void) {
@@ -298,6 +342,18 @@ static inline edge_rec *edge_at(const weft_graph *g, uint64_t i) {
   return &g->echunks[i >> EDGE_CHUNK_SHIFT][i & (EDGE_CHUNK - 1)];
 }
 
+/* Trace hooks around a node call: one branch on a register when off. */
+#define NODE_BEGIN(tb, r, idx, g)                                                            \
+  do {                                                                                      \
+    if (WEFT__UNLIKELY((tb) != NULL))                                                       \
+      weft__tput((tb), WEFT__TBEGIN(WEFT__CAT_NODE), (uint64_t)(uintptr_t)(r)->fn, (idx),   \
+                 (g)->serial);                                                              \
+  } while (0)
+#define NODE_END(tb)                                                                        \
+  do {                                                                                      \
+    if (WEFT__UNLIKELY((tb) != NULL)) weft__tput((tb), WEFT__EV_END, 0, 0, 0);              \
+  } while (0)
+
 static inline int is_running(const weft_graph *g) {
   return (atomic_load_explicit(&g->state, memory_order_acquire) & ST_RUNNING) != 0;
 }
@@ -322,6 +378,11 @@ int weft_graph_create(weft_graph **out) {
   if (!g) return WEFT_ENOMEM;
   memset(g, 0, sizeof *g);
   g->serial = new_serial();
+  reg_lock();
+  g->reg_next = registry;
+  if (registry) registry->reg_prev = g;
+  registry = g;
+  reg_unlock();
   atomic_init(&g->state, 0);
   atomic_init(&g->stop, 0);
   atomic_init(&g->defer_head, NONE);
@@ -331,6 +392,11 @@ int weft_graph_create(weft_graph **out) {
 
 void weft_graph_destroy(weft_graph *g) {
   if (!g) return;
+  reg_lock();
+  if (g->reg_prev) g->reg_prev->reg_next = g->reg_next;
+  else registry = g->reg_next;
+  if (g->reg_next) g->reg_next->reg_prev = g->reg_prev;
+  reg_unlock();
   /* Last chunk first: the cache is a stack, so the next graph gets them back
    * in this order (node order = address order, as when they were new). */
   for (size_t i = g->nchunks_len; i-- > 0;) {
@@ -962,6 +1028,7 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
   const int solo = g->solo;
   unsigned spawned = 0;
   uint64_t ran = 0;
+  weft__tbuf *const tb = weft__tracing(w);
   for (;;) {
     if (node != NONE) {
       if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
@@ -977,7 +1044,9 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
           PREFETCH(&join[s]);
         }
       }
+      NODE_BEGIN(tb, r, node, g);
       int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
+      NODE_END(tb);
       ran++;
       if (WEFT__UNLIKELY(rc != 0)) {
         fail_run(g, node, rc);
@@ -1089,12 +1158,15 @@ static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
   node_rec *const *chunks = g->nchunks;
   const uint32_t n = g->nnodes;
   const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
+  weft__tbuf *const tb = weft__tracing(w);
   uint32_t p = from;
   for (; p < n; p++) {
     if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
     uint32_t v = order ? order[p] : p;
     node_rec *r = &chunks[v >> NODE_CHUNK_SHIFT][v & (NODE_CHUNK - 1)];
+    NODE_BEGIN(tb, r, v, g);
     int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
+    NODE_END(tb);
     if (WEFT__UNLIKELY(rc != 0)) {
       fail_run(g, v, rc);
       p++;
@@ -1160,13 +1232,16 @@ static int adapt_run(weft_worker *w, weft_graph *g) {
   uint32_t forced = 0;
   if (atomic_load_explicit(&strategy_override, memory_order_relaxed) == 3)
     forced = g->gen % 3 == 0 ? n / 2 : 1 + g->gen % 13; /* tests: hand off here */
+  weft__tbuf *const tb = weft__tracing(w);
   uint64_t t0 = weft__prim_now_ns();
   uint32_t p = 0, check = 4; /* (not 1: one cold node's time says little) */
   int handing = 0;
   while (p < n && p < ADAPT_NODES) {
     if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
     node_rec *r = &chunks[p >> NODE_CHUNK_SHIFT][p & (NODE_CHUNK - 1)];
+    NODE_BEGIN(tb, r, p, g);
     int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
+    NODE_END(tb);
     p++;
     if (WEFT__UNLIKELY(rc != 0)) {
       fail_run(g, p - 1, rc);

@@ -26,6 +26,7 @@
 /* hot.slow bits, owner only: force spawn/sync onto the slow path. */
 #define WEFT__SLOW_ALLSTOLEN 1u  /* every frame in the deque was stolen */
 #define WEFT__SLOW_OVERFLOW 2u   /* overflow frames (deque full) are live */
+#define WEFT__SLOW_TRACE 4u      /* fine trace level: every spawn/sync takes its slow path */
 
 /* pool.sleep: low bits count sleepers, high bits are a wake sequence. */
 #define WEFT__SLEEP_COUNT_BITS 12
@@ -38,6 +39,8 @@ _Static_assert(sizeof(weft__frame) == 64, "a frame is one cache line");
 _Static_assert(WEFT_MAX_WORKERS <= WEFT__SLEEP_COUNT_MASK, "sleep count field too small");
 
 typedef struct weft__pool weft__pool;
+struct weft__tbuf;
+struct weft__trace;
 
 /* A LIFO of free task records (task.c) linked through next[0]: n records;
  * cut, when nonzero, is the one pushed when n became BATCH + 1, so that when
@@ -94,6 +97,10 @@ struct weft_worker {
   uint64_t prog_next;
   unsigned prog_tick, prog_steps;
 
+  /* Timeline trace (trace.h): this worker's ring while the pool traces,
+   * else NULL. Stored by weft_trace_start/stop, read by the owner's hooks. */
+  struct weft__tbuf *_Atomic trace;
+
   weft__thread thread;
   _Atomic uint32_t entered;  /* WEFT_THREADS_HOST: 1 once weft_worker_enter claimed it */
 };
@@ -143,6 +150,12 @@ struct weft__pool {
   _Atomic uint32_t ext_lock;    /* guards ext_free for threads that are not workers */
   weft__freelist ext_free;
   struct weft__trec *_Atomic lt_chunks[4096];
+
+  /* Timeline traces (trace.c): the rings, allocated by the first
+   * weft_trace_start and kept until destroy; trace_lock (0/1, a spin lock)
+   * serialises the weft_trace_* calls, never the workers. */
+  struct weft__trace *_Atomic trace;
+  _Atomic uint32_t trace_lock;
 };
 
 /* Relaxed single-writer counter bump (readers use relaxed loads). */

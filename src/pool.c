@@ -15,7 +15,7 @@
  * stacks and deques are committed at create (pages are still only backed
  * when touched); scratch is committed lazily by the arena.
  */
-#include "internal.h"
+#include "trace.h"
 
 #define MAX_POOLS 256u
 #define SLOT_LIVE (1ull << 31)
@@ -271,6 +271,7 @@ int weft_pool_destroy(weft_pool h) {
 
   stop_workers(p, p->cfg.threads == WEFT_THREADS_POOL ? p->nworkers : 0);
   weft__tasks_free(p);
+  weft__trace_free(p);
   weft__prim_release(p->region, p->region_size);
   atomic_store_explicit(&s->pool, NULL, memory_order_relaxed);
   unclaim_slot(idx);

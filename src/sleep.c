@@ -10,7 +10,7 @@
  * and wakes one waiter. Both sides are seq_cst, so either the sleeper's
  * final look sees the work or the publisher sees the sleeper.
  */
-#include "internal.h"
+#include "trace.h"
 
 /* ---------------------------------------------------------- progress hook
  *
@@ -75,6 +75,7 @@ void weft__sleep(weft_worker *w) {
     if (v != w) __atomic_fetch_or(&v->hot.signal, WEFT__SIG_WAKE, __ATOMIC_SEQ_CST);
   }
   bool slept = false, woken = false;
+  weft__tbuf *tb = NULL;
   while (!weft__work_visible(p)) {                                                  /* S3 */
     uint32_t now = atomic_load_explicit(&p->sleep, memory_order_seq_cst);
     if ((now >> WEFT__SLEEP_COUNT_BITS) != seq0) {                                   /* S4 */
@@ -85,6 +86,8 @@ void weft__sleep(weft_worker *w) {
       slept = true;
       WEFT__COUNT(w->st_sleeps);
       if (p->cfg.profiler.sleep) p->cfg.profiler.sleep(p->cfg.profiler.user, w->index);
+      tb = weft__tracing(w);
+      if (tb) weft__tput(tb, WEFT__EV_SLEEP, 0, 0, 0);
     }
     if (atomic_load_explicit(&p->destroying, memory_order_seq_cst)) {
       /* Destroy waits for the pool to go quiet (weft__tasks_quiesce). */
@@ -109,6 +112,7 @@ void weft__sleep(weft_worker *w) {
       atomic_store_explicit(&p->prog_napper, 0, memory_order_release);
     }
   }
+  if (tb) weft__tput(tb, WEFT__EV_WAKE, 0, 0, 0);
   if (slept && p->cfg.profiler.wake) p->cfg.profiler.wake(p->cfg.profiler.user, w->index);
   atomic_fetch_sub_explicit(&p->sleep, 1, memory_order_seq_cst);
   if (nap) {

@@ -7,7 +7,7 @@
  * idle peers steal whole jobs) and runs the first itself. The submitter
  * sleeps on job.state: 0 running, 1 done, 2 running with a sleeping waiter.
  */
-#include "internal.h"
+#include "trace.h"
 
 #define JOB_RUNNING 0u
 #define JOB_DONE 1u
@@ -21,6 +21,7 @@ int weft_submit(weft_pool pool, weft_job *job, weft_fn fn, void *args) {
   job->args = args;
   job->pool_id = pool.id;
   __atomic_store_n(&job->state, JOB_RUNNING, __ATOMIC_RELAXED);
+  weft__trace_submit(p, job); /* sets job->pad: its trace id, or 0 */
   if (p->cfg.threads == WEFT_THREADS_CALLER) {
     /* No thread to hand it to: run it now, still pinned (destroy waits). */
     int rc = weft__solo_run(p, job);
@@ -51,7 +52,14 @@ static void finish_job(weft__pool *p, weft_job *job) {
 
 void weft__run_root(weft_worker *w, weft_job *job) {
   WEFT__COUNT(w->st_roots);
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL))
+    weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_ROOT), (uint64_t)(uintptr_t)job->fn, job->pad, 0);
   weft__run_bounded(w, job->fn, job->args);
+  if (WEFT__UNLIKELY(tb != NULL)) {
+    weft__tput(tb, WEFT__EV_END, 0, 0, 0);
+    weft__tput(tb, WEFT__EV_FINISH, (uint64_t)(uintptr_t)job->fn, job->pad, 0);
+  }
   finish_job(w->pool, job);
 }
 

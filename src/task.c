@@ -23,6 +23,7 @@
  */
 #include "task.h"
 #include "dispatch.h"
+#include "trace.h"
 
 #include <stdio.h>
 
@@ -344,7 +345,11 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   r->has_children = 0;
   uint32_t saved = w->lt_cur;
   w->lt_cur = i;
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL))
+    weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_LAUNCHED), (uint64_t)(uintptr_t)r->fn, i, 0);
   int rc = r->fn(w, r->args.b);
+  if (WEFT__UNLIKELY(tb != NULL)) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   w->lt_cur = saved;
   if (WEFT__UNLIKELY(rc != 0)) set_origin(r, id_of(p, i, r), rc);
   if (r->has_children &&

@@ -1428,6 +1428,12 @@ static void drive(weft_worker *w, drive_args *a) {
 
 static void drive_task(weft_worker *w, void *p) { drive(w, (drive_args *)p); }
 
+const char *weft__graph_fn_name(const void *fn) {
+  if (fn == (const void *)gtask_fn) return "graph: ready nodes";
+  if (fn == (const void *)drive_task) return "graph run";
+  return NULL;
+}
+
 static int run_series(weft_pool pool, weft_worker *w, drive_args *a, weft_graph_result *res) {
   memset(&a->res, 0, sizeof a->res);
   a->rc = 0;

@@ -3,7 +3,7 @@
  * its range and spawns the upper half until the range fits the grain, so the
  * oldest (largest) halves sit at the bottom of the deque where thieves take.
  */
-#include "internal.h"
+#include "trace.h"
 
 typedef struct {
   size_t begin, end, grain;
@@ -54,4 +54,10 @@ int weft_pool_for(weft_pool pool, size_t begin, size_t end, size_t grain, weft_r
   pool_for_args pa = {{begin, end, grain, fn, ctx}, 0};
   int rc = weft_run(pool, pool_for_task, &pa);
   return rc ? rc : pa.rc;
+}
+
+const char *weft__loop_fn_name(const void *fn) {
+  if (fn == (const void *)range_task) return "parallel_for range";
+  if (fn == (const void *)pool_for_task) return "pool_for";
+  return NULL;
 }

@@ -125,6 +125,10 @@ static void job_task(weft_worker *w, void *args) {
   weft__run_root(w, job);
 }
 
+const char *weft__submit_fn_name(const void *fn) {
+  return fn == (const void *)job_task ? "queued job" : NULL;
+}
+
 bool weft__take_jobs(weft_worker *w) {
   weft__pool *p = w->pool;
   weft_job *list = atomic_exchange_explicit(&p->inject, NULL, memory_order_acquire);

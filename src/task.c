@@ -1173,3 +1173,7 @@ void weft__tasks_free(weft__pool *p) {
     if (chunk) weft__prim_release(chunk, (size_t)WEFT__CHUNK * sizeof(weft__trec));
   }
 }
+
+const char *weft__task_fn_name(const void *fn) {
+  return fn == (const void *)lt_frame ? "launched tasks" : NULL;
+}

@@ -22,6 +22,7 @@ struct weft__trace {
   weft__tbuf *bufs;
   unsigned level;            /* of the last start; 0 while stopped */
   unsigned last_level;
+  uint64_t start_t, stop_t;  /* of the last start and stop, ns since the rings' origin */
   _Atomic uint32_t ids;      /* job trace ids */
   /* names: under the pool's trace_lock */
   tname *names;
@@ -118,6 +119,8 @@ int weft_trace_start(weft_pool pool, unsigned level, size_t events) {
     __atomic_store_n(&t->bufs[i].fine, level == WEFT_TRACE_FINE, __ATOMIC_RELAXED);
   }
   t->level = t->last_level = level;
+  t->start_t = weft__prim_now_ns() - t->bufs[0].origin;
+  t->stop_t = 0;
   /* Release: a worker that sees its ring pointer sees the ring set up. */
   for (unsigned i = 0; i < t->n; i++)
     atomic_store_explicit(&p->workers[i]->trace, &t->bufs[i], memory_order_release);
@@ -136,6 +139,7 @@ int weft_trace_stop(weft_pool pool) {
     for (unsigned i = 0; i < t->n; i++)
       atomic_store_explicit(&p->workers[i]->trace, NULL, memory_order_relaxed);
     t->level = 0;
+    t->stop_t = weft__prim_now_ns() - t->bufs[0].origin;
   }
   api_unlock(p);
   weft__pool_unpin(pool);
@@ -433,8 +437,13 @@ static void put_name(out *o, struct weft__trace *t, const weft__tev *e, unsigned
   const char *nm = NULL;
   if (cat == WEFT__CAT_NODE) nm = weft__graph_trace_name(e->c, e->b, buf, sizeof buf);
   if (!nm) {
-    tname *tn = find_name(t, (const void *)(uintptr_t)e->key);
+    const void *fn = (const void *)(uintptr_t)e->key;
+    tname *tn = find_name(t, fn);
     if (tn) nm = tn->name;
+    if (!nm) nm = weft__graph_fn_name(fn);
+    if (!nm) nm = weft__submit_fn_name(fn);
+    if (!nm) nm = weft__loop_fn_name(fn);
+    if (!nm) nm = weft__task_fn_name(fn);
   }
   if (nm) {
     putstr(o, nm);
@@ -475,10 +484,10 @@ static void instant(out *o, int *first, unsigned tid, uint64_t t, const char *na
 }
 
 /* One track: B/E pairs repaired so that they nest (an end whose begin was
- * dropped is skipped; a task still open is closed at the track's last
- * event, marked unfinished). */
+ * dropped is skipped, except a wake: the worker slept since the start; a
+ * task still open is closed at the stop, or now, marked unfinished). */
 static int write_track(out *o, int *first, struct weft__trace *t, unsigned tid, const snap *s,
-                       uint64_t *steal_seq) {
+                       uint64_t *steal_seq, uint64_t end_t) {
   size_t depth = 0, cap = 64;
   uint64_t *open_ts = malloc(cap * sizeof *open_ts);
   if (!open_ts) return WEFT_ENOMEM;
@@ -531,6 +540,13 @@ static int write_track(out *o, int *first, struct weft__trace *t, unsigned tid, 
       break;
     case WEFT__EV_END:
     case WEFT__EV_WAKE:
+      if (!depth && kind == WEFT__EV_WAKE && !s->dropped && i == 0) {
+        /* Asleep when the trace started. */
+        head(o, first, "B", tid, t->start_t < e->t ? t->start_t : e->t);
+        puts_(o, ",\"name\":\"sleep\",\"cat\":\"idle\"}");
+        depth = 1;
+        open_ts[0] = e->t;
+      }
       if (!depth) break; /* its begin was dropped */
       depth--;
       head(o, first, "E", tid, e->t);
@@ -554,6 +570,7 @@ static int write_track(out *o, int *first, struct weft__trace *t, unsigned tid, 
       break;
     }
   }
+  if (end_t > last) last = end_t;
   while (depth) {
     depth--;
     head(o, first, "E", tid, last);
@@ -623,7 +640,9 @@ int weft_trace_write(weft_pool pool, weft_trace_sink sink, void *user) {
   }
   uint64_t steal_seq = 0;
   for (unsigned i = 0; i <= t->n && !o->rc; i++)
-    if ((rc = write_track(o, &first, t, i, &s[i], &steal_seq)) != 0) goto done;
+    if ((rc = write_track(o, &first, t, i, &s[i], &steal_seq,
+                          t->level ? weft__prim_now_ns() - t->bufs[0].origin : t->stop_t)) != 0)
+      goto done;
   puts_(o, "\n]}\n");
   flush(o);
   rc = o->rc;

@@ -110,6 +110,12 @@ void weft__trace_sync_fine(weft_worker *w);
 /* Destroy: frees every ring. */
 void weft__trace_free(weft__pool *p);
 
+/* The runtime's own task functions, named (NULL: not one of the file's). */
+const char *weft__graph_fn_name(const void *fn);
+const char *weft__submit_fn_name(const void *fn);
+const char *weft__loop_fn_name(const void *fn);
+const char *weft__task_fn_name(const void *fn);
+
 /* graph.c: the name of node `node` of the live graph with serial `serial`,
  * copied into buf (NULL if none). Takes and drops the graph registry lock. */
 const char *weft__graph_trace_name(uint32_t serial, uint32_t node, char *buf, size_t size);

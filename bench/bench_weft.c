@@ -258,6 +258,17 @@ static void weft_sort(int *a, int *tmp, size_t n) {
 
 /* ------------------------------------------------------------ pool/stats */
 
+/* WEFT_BENCH_TRACE=coarse|fine: the pool records a timeline trace for the
+ * whole run (bench/run.py's impl weft-trace; rings wrap, events drop). */
+static int bench_trace_from_env(weft_pool pool) {
+  const char *e = getenv("WEFT_BENCH_TRACE");
+  if (!e || !*e) return 0;
+  unsigned level = strcmp(e, "fine") == 0 ? WEFT_TRACE_FINE : WEFT_TRACE_COARSE;
+  int rc = weft_trace_start(pool, level, 0);
+  if (rc) fprintf(stderr, "weft_trace_start: %s\n", weft_strerror(rc));
+  return rc;
+}
+
 static int weft_setup(int workers) {
   weft_config cfg;
   weft_config_default(&cfg);
@@ -267,6 +278,7 @@ static int weft_setup(int workers) {
     fprintf(stderr, "weft_pool_create(%d workers): %s\n", workers, weft_strerror(err));
     return -1;
   }
+  if (bench_trace_from_env(g_pool)) return -1;
   g_workers = workers;
   return 0;
 }

@@ -5,13 +5,15 @@ Suites (--suite, default all of them, in this order):
 
   forkjoin  fib, nqueens, tree, sort on seq / weft / weft-struct / weft-cpp
             (include/weft.hpp) / weft-clang / omp / omp-clang / tbb
-            (bench/*.c*). Every (bench, impl, workers)
+            (bench/*.c*); opt-in: weft-trace (a coarse timeline trace on
+            for the whole run) and weft-base (bench_weft of --base-build,
+            another commit's build). Every (bench, impl, workers)
             combination is one process of the matching binary with
             `<bench> <n> <workers> <reps> <budget_seconds>`; the binary prints
             one JSON line per timed repetition; this script takes the median
             and checks every repetition's result against the sequential one.
   graph     task graphs (bench/graph/*.c*): wavefront, chain, tree, random on
-            seq / weft / tbb / omp; nodes per second for build and for run, at
+            seq / weft / tbb / omp (opt-in: weft-trace); nodes per second for build and for run, at
             each worker count, medians, ratio of all workers to 1 worker and
             to seq.
   dyn       one-shot dependencies (bench/dyn/*.c*): wavefront, chain, tree,
@@ -75,6 +77,13 @@ BINARIES = {
     "omp-clang": "bench_omp_clang",
     "tbb": "bench_tbb",
 }
+# Opt-in impls (only with an explicit --impl / --graph-impl): weft with a
+# timeline trace on at the coarse level for the whole run (docs/TRACES.md),
+# and weft from another build directory (--base-build: the same benchmark
+# built from another commit, to compare in one run).
+OPT_IMPLS = ["weft-trace", "weft-base"]
+BINARIES.update({"weft-trace": "bench_weft", "weft-base": "bench_weft"})
+IMPL_ENV = {"weft-trace": {"WEFT_BENCH_TRACE": "coarse"}}
 REQUIRED = {"seq", "weft"}  # missing these is an error even with the default --impl
 DEFAULT_N = {"fib": 35, "nqueens": 13, "tree": 2000, "sort": 10_000_000}
 QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
@@ -82,6 +91,7 @@ QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
 SUITES = ["forkjoin", "graph", "dyn", "js"]
 GRAPH_BENCHES = ["wavefront", "chain", "tree", "random", "wavefront-work"]
 GRAPH_IMPLS = ["seq", "weft", "tbb", "omp"]
+GRAPH_OPT_IMPLS = ["weft-trace"]  # graph_weft with IMPL_ENV's trace on
 GRAPH_QUICK_N = {"wavefront": 128, "chain": 50000, "tree": 1 << 14, "random": 50000,
                  "wavefront-work": 64}
 # Variants: the same shape with nodes of real size (GB_WORK steps of
@@ -236,10 +246,16 @@ def json_records(p, cmd):
         return recs, f"no output: {' '.join(cmd)}"
     return recs, None
 
-def run_one(binary, bench, n, workers, reps, budget, timeout):
+def fj_binary(args, impl):
+    base = args.base_build if impl == "weft-base" else args.build_dir
+    return os.path.join(base or "", "bench", BINARIES[impl])
+
+
+def run_one(binary, bench, n, workers, reps, budget, timeout, extra_env=None):
     """Runs one combination; returns (records, error-or-None)."""
     cmd = [binary, bench, str(n), str(workers), str(reps), str(budget)]
     env = dict(os.environ)
+    env.update(extra_env or {})
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
@@ -326,12 +342,13 @@ def forkjoin_suite(args, cfg, available, mach):
         n = sizes[bench]
         ref = None
         for impl, w in combos:
-            binary = os.path.join(bindir, BINARIES[impl])
+            binary = fj_binary(args, impl)
             la = loadavg()
             done += 1
             print(f"  [fork-join {done}/{total}] {bench:8s} {impl:10s} workers={w:<3d} n={n} ...",
                   end="", flush=True)
-            recs, err = run_one(binary, bench, n, w, reps, budget, args.timeout)
+            recs, err = run_one(binary, bench, n, w, reps, budget, args.timeout,
+                                IMPL_ENV.get(impl))
             if err:
                 print(" FAILED")
                 loud(f"{bench}/{impl}/{w}: {err}")
@@ -448,7 +465,7 @@ def forkjoin_suite(args, cfg, available, mach):
         print(f"  {impl:10s} {runtimes[impl]}")
 
     out = []
-    for key in sorted(results, key=lambda k: (benches.index(k[0]), IMPLS.index(k[1]), k[2])):
+    for key in sorted(results, key=lambda k: (benches.index(k[0]), (IMPLS + OPT_IMPLS).index(k[1]), k[2])):
         out.append(dict(results[key], suite="forkjoin"))
     if idle is not None:
         row = {"suite": "forkjoin", "bench": "idle", "impl": "weft", "workers": idle["workers"],
@@ -462,8 +479,10 @@ def forkjoin_suite(args, cfg, available, mach):
 # --------------------------------------------------------------------------
 # graph suite
 
-def graph_run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_build=None):
+def graph_run_one(binary, bench, n, workers, reps, budget, timeout, runs_per_build=None,
+                  extra_env=None):
     env = dict(os.environ)
+    env.update(extra_env or {})
     if bench in GRAPH_VARIANTS:
         shape, work, side = GRAPH_VARIANTS[bench]
         bench, n = shape, n or side
@@ -494,14 +513,15 @@ def graph_suite(args, cfg, available):
     done = 0
     for bench in benches:
         for impl in available:
-            binary = os.path.join(bindir, f"graph_{impl}")
+            binary = os.path.join(bindir, "graph_weft" if impl == "weft-trace" else f"graph_{impl}")
             for w in (workers if impl != "seq" else [1]):
                 t0 = time.monotonic()
                 done += 1
                 print(f"  [graph {done}/{total}] {bench:9s} {impl:5s} workers={w:<3d} ...", end="",
                       flush=True)
                 recs, err = graph_run_one(binary, bench, sizes[bench], w, reps, budget,
-                                          cfg["timeout"], args.runs_per_build)
+                                          cfg["timeout"], args.runs_per_build,
+                                          IMPL_ENV.get(impl))
                 if err:
                     print(" FAILED")
                     loud(f"graph {bench}/{impl}/{w}: {err}")
@@ -1196,13 +1216,15 @@ def main():
     ap.add_argument("--bench", default=",".join(BENCHES),
                     help="fork-join: comma list of " + ",".join(BENCHES))
     ap.add_argument("--impl", default=None,
-                    help="fork-join: comma list of " + ",".join(IMPLS) + " (default all)")
+                    help="fork-join: comma list of " + ",".join(IMPLS) + " (default all), "
+                         "and the opt-in " + ",".join(OPT_IMPLS))
     ap.add_argument("--n", action="append", default=[], metavar="BENCH=N",
                     help="fork-join: override a problem size, e.g. --n fib=30 (repeatable)")
     ap.add_argument("--graph-bench", default=",".join(GRAPH_BENCHES),
                     help="graph: comma list of " + ",".join(GRAPH_BENCHES))
     ap.add_argument("--graph-impl", default=",".join(GRAPH_IMPLS),
-                    help="graph: comma list of " + ",".join(GRAPH_IMPLS))
+                    help="graph: comma list of " + ",".join(GRAPH_IMPLS) + ", and the opt-in "
+                         + ",".join(GRAPH_OPT_IMPLS))
     ap.add_argument("--graph-n", action="append", default=[], metavar="BENCH=N",
                     help="graph: size override (wavefront: the side N) (repeatable)")
     ap.add_argument("--runs-per-build", type=int, default=None,
@@ -1219,6 +1241,9 @@ def main():
                     help="do not write the SVG plots beside --out (bench/plots.py)")
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-bench"),
                     help="CMake build directory (default build-bench)")
+    ap.add_argument("--base-build", default=None, metavar="DIR",
+                    help="build directory of another commit whose bench/bench_weft is impl "
+                         "'weft-base' (build it yourself; not built here)")
     ap.add_argument("--no-build", action="store_true",
                     help="do not (re)build the binaries or js/dist/weft.wasm")
     ap.add_argument("--budget", type=float, default=None,
@@ -1249,7 +1274,9 @@ def main():
             sys.exit(f"run.py: bad --n '{spec}'")
         fcfg["sizes"][b] = int(v)
     explicit_impls = args.impl is not None
-    impls = parse_list(args.impl or ",".join(IMPLS), IMPLS, "impl")
+    impls = parse_list(args.impl or ",".join(IMPLS), IMPLS + OPT_IMPLS, "impl")
+    if "weft-base" in impls and not args.base_build:
+        sys.exit("run.py: impl 'weft-base' needs --base-build DIR")
     if "seq" not in impls:
         impls.insert(0, "seq")  # the reference result and the 'vs seq' column
 
@@ -1259,7 +1286,7 @@ def main():
             "budget": args.budget if args.budget is not None else (5.0 if args.quick else 20.0),
             "benches": parse_list(args.graph_bench, GRAPH_BENCHES, "graph bench"),
             "timeout": args.timeout or 600}
-    gimpls = parse_list(args.graph_impl, GRAPH_IMPLS, "graph impl")
+    gimpls = parse_list(args.graph_impl, GRAPH_IMPLS + GRAPH_OPT_IMPLS, "graph impl")
     if "seq" not in gimpls:
         gimpls.insert(0, "seq")
     gcfg["sizes"] = dict(GRAPH_QUICK_N) if args.quick else {b: 0 for b in GRAPH_BENCHES}
@@ -1294,9 +1321,11 @@ def main():
     # build everything the chosen suites need in one go
     targets = []
     if "forkjoin" in suites:
-        targets += [BINARIES[i] for i in impls] + (["bench_idle"] if not args.no_idle else [])
+        targets += list(dict.fromkeys(BINARIES[i] for i in impls if i != "weft-base"))
+        targets += ["bench_idle"] if not args.no_idle else []
     if "graph" in suites:
-        targets += [f"graph_{i}" for i in gimpls]
+        targets += list(dict.fromkeys("graph_weft" if i == "weft-trace" else f"graph_{i}"
+                                      for i in gimpls))
     dyn_optional = ()
     if "dyn" in suites:  # dyn_weft must build; the peers only where their libraries are
         targets += [t for t in dict.fromkeys(DYN_IMPLS[i][0] for i in dimpls) if t == "dyn_weft"]
@@ -1317,7 +1346,7 @@ def main():
     if "forkjoin" in suites:
         bindir = os.path.join(args.build_dir, "bench")
         for i in impls:
-            path = os.path.join(bindir, BINARIES[i])
+            path = fj_binary(args, i)
             if os.path.exists(path):
                 fj_avail.append(i)
             elif explicit_impls or i in REQUIRED:
@@ -1327,7 +1356,7 @@ def main():
     if "graph" in suites:
         gdir = os.path.join(args.build_dir, "bench", "graph")
         for i in gimpls:
-            path = os.path.join(gdir, f"graph_{i}")
+            path = os.path.join(gdir, "graph_weft" if i == "weft-trace" else f"graph_{i}")
             if os.path.exists(path):
                 g_avail.append(i)
             elif i in ("seq", "weft") or args.graph_impl != ",".join(GRAPH_IMPLS):

@@ -3,6 +3,17 @@
 
 #include <weft.h>
 
+/* WEFT_BENCH_TRACE=coarse|fine: the pool records a timeline trace for the
+ * whole run (bench/run.py's impl weft-trace; rings wrap, events drop). */
+static int bench_trace_from_env(weft_pool pool) {
+  const char *e = getenv("WEFT_BENCH_TRACE");
+  if (!e || !*e) return 0;
+  unsigned level = strcmp(e, "fine") == 0 ? WEFT_TRACE_FINE : WEFT_TRACE_COARSE;
+  int rc = weft_trace_start(pool, level, 0);
+  if (rc) fprintf(stderr, "weft_trace_start: %s\n", weft_strerror(rc));
+  return rc;
+}
+
 static int node_fn(weft_worker *w, void *args) {
   (void)w;
   uint64_t *c;
@@ -27,6 +38,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "weft_pool_create: %s\n", weft_strerror(rc));
     return 2;
   }
+  if (bench_trace_from_env(pool)) return 2;
   unsigned workers = (unsigned)weft_pool_workers(pool);
   uint64_t runs = 0;
   double spent = 0, last = 0;

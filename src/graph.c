@@ -171,6 +171,7 @@ struct weft_graph {
   uint64_t cost_ordered, cost_shared;
   uint32_t runs_since_probe;
   uint64_t runs_ordered, runs_shared; /* counts, for tests */
+  int trace_nodes;          /* this run's traces record every node (run_once) */
   int ord_forward;          /* node order is a topological order */
   int adapted;              /* the first run (adapt_run) is done */
   uint32_t *indeg;
@@ -348,6 +349,19 @@ static inline edge_rec *edge_at(const weft_graph *g, uint64_t i) {
     if (WEFT__UNLIKELY((tb) != NULL))                                                       \
       weft__tput((tb), WEFT__TBEGIN(WEFT__CAT_NODE), (uint64_t)(uintptr_t)(r)->fn, (idx),   \
                  (g)->serial);                                                              \
+  } while (0)
+/* Coarse traces of graphs with short nodes: one slice per stretch of nodes
+ * (a dispatch loop), its END carrying how many ran. */
+#define TRACE_NODE_NS 2000u
+#define SEG_BEGIN(tb, ntb, g)                                                                \
+  do {                                                                                      \
+    if (WEFT__UNLIKELY((tb) != NULL && (ntb) == NULL))                                      \
+      weft__tput((tb), WEFT__TBEGIN(WEFT__CAT_NODES), 0, 0, (g)->serial);                   \
+  } while (0)
+#define SEG_END(tb, ntb, count)                                                              \
+  do {                                                                                      \
+    if (WEFT__UNLIKELY((tb) != NULL && (ntb) == NULL))                                      \
+      weft__tput((tb), WEFT__EV_END, 0, (uint32_t)(count), 0);                              \
   } while (0)
 #define NODE_END(tb)                                                                        \
   do {                                                                                      \
@@ -1029,6 +1043,8 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
   unsigned spawned = 0;
   uint64_t ran = 0;
   weft__tbuf *const tb = weft__tracing(w);
+  weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
+  SEG_BEGIN(tb, ntb, g);
   for (;;) {
     if (node != NONE) {
       if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
@@ -1044,9 +1060,9 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
           PREFETCH(&join[s]);
         }
       }
-      NODE_BEGIN(tb, r, node, g);
+      NODE_BEGIN(ntb, r, node, g);
       int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-      NODE_END(tb);
+      NODE_END(ntb);
       ran++;
       if (WEFT__UNLIKELY(rc != 0)) {
         fail_run(g, node, rc);
@@ -1121,6 +1137,7 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
     end = dr->end & ~BIG_ARGS;
   }
   g->ran[w->index].v += ran;
+  SEG_END(tb, ntb, ran);
   /* Stopping: drop what we can take back (those nodes must not run), wait
    * for what thieves took. */
   while (spawned > 0) {
@@ -1159,14 +1176,16 @@ static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
   const uint32_t n = g->nnodes;
   const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
   weft__tbuf *const tb = weft__tracing(w);
+  weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
+  SEG_BEGIN(tb, ntb, g);
   uint32_t p = from;
   for (; p < n; p++) {
     if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
     uint32_t v = order ? order[p] : p;
     node_rec *r = &chunks[v >> NODE_CHUNK_SHIFT][v & (NODE_CHUNK - 1)];
-    NODE_BEGIN(tb, r, v, g);
+    NODE_BEGIN(ntb, r, v, g);
     int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-    NODE_END(tb);
+    NODE_END(ntb);
     if (WEFT__UNLIKELY(rc != 0)) {
       fail_run(g, v, rc);
       p++;
@@ -1174,6 +1193,7 @@ static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
     }
   }
   g->ran[w->index].v += p - from;
+  SEG_END(tb, ntb, p - from);
 }
 
 /* ------------------------------------------------------------ first runs
@@ -1232,7 +1252,9 @@ static int adapt_run(weft_worker *w, weft_graph *g) {
   uint32_t forced = 0;
   if (atomic_load_explicit(&strategy_override, memory_order_relaxed) == 3)
     forced = g->gen % 3 == 0 ? n / 2 : 1 + g->gen % 13; /* tests: hand off here */
-  weft__tbuf *const tb = weft__tracing(w);
+  weft__tbuf *const stb = weft__tracing(w);
+  weft__tbuf *const tb = g->trace_nodes ? stb : NULL;
+  SEG_BEGIN(stb, tb, g);
   uint64_t t0 = weft__prim_now_ns();
   uint32_t p = 0, check = 4; /* (not 1: one cold node's time says little) */
   int handing = 0;
@@ -1254,6 +1276,7 @@ static int adapt_run(weft_worker *w, weft_graph *g) {
     }
   }
   g->ran[w->index].v += p;
+  SEG_END(stb, tb, p);
   if (atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u) return 0;
   if (handing && p < n && (g->csr_ok || build_csr(g) == 0)) {
     hand_off(w, g, p);
@@ -1279,6 +1302,18 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *
     return WEFT_ECANCELED;
   }
   for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
+  /* Traces: every node when nodes are long enough that two events each
+   * cost little (the last runs' time per node), else one slice per stretch
+   * of nodes a worker ran; every node at the fine level. */
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL)) {
+    uint64_t cost = *way == RUN_SHARED ? g->cost_shared : g->cost_ordered;
+    if (!cost) cost = g->cost_shared > g->cost_ordered ? g->cost_shared : g->cost_ordered;
+    g->trace_nodes = __atomic_load_n(&tb->fine, __ATOMIC_RELAXED) ||
+                     cost >= (uint64_t)TRACE_NODE_NS * g->nnodes;
+  } else {
+    g->trace_nodes = 0;
+  }
   if (*way == RUN_ADAPT) {
     g->adapted = 1;
     *way = adapt_run(w, g) ? RUN_SHARED : RUN_ADAPT; /* (for note_cost) */

@@ -428,6 +428,7 @@ static const char *cat_name(unsigned cat) {
   case WEFT__CAT_LAUNCHED: return "launched";
   case WEFT__CAT_TASK: return "task";
   case WEFT__CAT_OVERFLOW: return "overflow";
+  case WEFT__CAT_NODES: return "nodes";
   default: return "task";
   }
 }
@@ -447,6 +448,8 @@ static void put_name(out *o, struct weft__trace *t, const weft__tev *e, unsigned
   }
   if (nm) {
     putstr(o, nm);
+  } else if (cat == WEFT__CAT_NODES) {
+    puts_(o, "\"graph nodes\"");
   } else if (cat == WEFT__CAT_NODE) {
     puts_(o, "\"node ");
     putu(o, e->b);
@@ -531,6 +534,9 @@ static int write_track(out *o, int *first, struct weft__trace *t, unsigned tid, 
         putu(o, e->b);
         puts_(o, ",\"graph\":");
         putu(o, e->c);
+      } else if (cat == WEFT__CAT_NODES) {
+        puts_(o, ",\"graph\":");
+        putu(o, e->c);
       } else if (cat == WEFT__CAT_LAUNCHED) {
         puts_(o, ",\"record\":");
         putu(o, e->b);
@@ -550,6 +556,11 @@ static int write_track(out *o, int *first, struct weft__trace *t, unsigned tid, 
       if (!depth) break; /* its begin was dropped */
       depth--;
       head(o, first, "E", tid, e->t);
+      if (kind == WEFT__EV_END && e->b) {
+        puts_(o, ",\"args\":{\"nodes\":");
+        putu(o, e->b);
+        puts_(o, "}");
+      }
       puts_(o, "}");
       break;
     case WEFT__EV_STEAL: {

@@ -73,6 +73,8 @@ def check(dirpath, exp):
     begins = [e for e in evs if e["ph"] == "B"]
     cats = Counter(e.get("cat") for e in begins)
     steals = sum(1 for e in evs if e["ph"] == "i" and e["name"] == "steal")
+    # graph nodes: one slice each, or stretches whose end says how many ran
+    nodes = cats["node"] + sum(e.get("args", {}).get("nodes", 0) for e in evs if e["ph"] == "E")
     names = {e["name"] for e in begins}
     for n in exp.get("names", []) if not dropped else []:
         if n not in names:
@@ -97,8 +99,10 @@ def check(dirpath, exp):
         fj = cats["task"] + cats["stolen"] + cats["overflow"]
         if fj != exp["spawns"]:
             fail(f"{path}: {fj} fork-join tasks traced, stats say {exp['spawns']} spawns")
-    if "nodes" in exp and cats["node"] != exp["nodes"]:
-        fail(f"{path}: {cats['node']} graph nodes traced, expected {exp['nodes']}")
+    if "nodes" in exp and nodes != exp["nodes"]:
+        fail(f"{path}: {nodes} graph nodes traced, expected {exp['nodes']}")
+    if exp["level"] == "fine" and "nodes" in exp and cats["node"] != exp["nodes"]:
+        fail(f"{path}: fine level: {cats['node']} node slices, expected {exp['nodes']}")
     if "launched" in exp and cats["launched"] != exp["launched"]:
         fail(f"{path}: {cats['launched']} launched tasks traced, expected {exp['launched']}")
     print(f"ok {exp['file']}: {len(evs)} events; {dict(cats)}; steals {steals}")

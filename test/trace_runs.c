@@ -113,7 +113,7 @@ static int cell_fn(weft_worker *w, void *p) {
   return 0;
 }
 
-static void graph(void) {
+static void graph(const char *name, unsigned level) {
   enum { N = 48, RUNS = 3 };
   weft_pool pool;
   weft_config cfg;
@@ -137,19 +137,25 @@ static void graph(void) {
       if (c) CHECK(weft_graph_edge(g, nodes[r * N + c - 1], nodes[r * N + c]));
     }
   CHECK(weft_trace_name(pool, (const void *)cell_fn, "cell"));
-  CHECK(weft_trace_start(pool, WEFT_TRACE_COARSE, 0));
+  CHECK(weft_trace_start(pool, level, 0));
   for (int i = 0; i < RUNS; i++) CHECK(weft_graph_run(pool, g, NULL));
   CHECK(weft_trace_stop(pool));
   weft_worker_stats s;
   totals(pool, &s);
-  save(pool, "graph");
+  save(pool, name);
+  /* Names of nodes show where nodes are traced one by one (fine level;
+   * coarse: only when they are long, not these). */
+  char names[128];
+  if (level == WEFT_TRACE_FINE)
+    snprintf(names, sizeof names, "\"cell\",\"diag 0\",\"diag %d\"", N - 1);
+  else
+    names[0] = 0;
   fprintf(expect,
-          "{\"file\":\"graph.json\",\"level\":\"coarse\",\"workers\":2,\"roots\":%llu,"
-          "\"steals\":%llu,\"sleeps\":%llu,\"nodes\":%d,\"dropped\":%llu,"
-          "\"names\":[\"cell\",\"diag 0\",\"diag %d\"]}\n",
-          (unsigned long long)s.roots, (unsigned long long)s.steals,
-          (unsigned long long)s.sleeps, N * N * RUNS, (unsigned long long)dropped_total(pool),
-          N - 1);
+          "{\"file\":\"%s.json\",\"level\":\"%s\",\"workers\":2,\"roots\":%llu,"
+          "\"steals\":%llu,\"sleeps\":%llu,\"nodes\":%d,\"dropped\":%llu,\"names\":[%s]}\n",
+          name, level == WEFT_TRACE_FINE ? "fine" : "coarse", (unsigned long long)s.roots,
+          (unsigned long long)s.steals, (unsigned long long)s.sleeps, N * N * RUNS,
+          (unsigned long long)dropped_total(pool), names);
   weft_graph_destroy(g);
   CHECK(weft_pool_destroy(pool));
 }
@@ -208,7 +214,8 @@ int main(int argc, char **argv) {
   forkjoin("fib_coarse", WEFT_TRACE_COARSE, 0, 30, 4);
   forkjoin("fib_fine", WEFT_TRACE_FINE, 1 << 20, 20, 2);
   forkjoin("fib_drops", WEFT_TRACE_FINE, 16, 18, 1); /* a ring far too small */
-  graph();
+  graph("graph_coarse", WEFT_TRACE_COARSE);
+  graph("graph_fine", WEFT_TRACE_FINE);
   launched();
   fclose(expect);
   return 0;

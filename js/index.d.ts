@@ -246,6 +246,12 @@ export interface Pool {
   event(label?: string): EventHandle;
   /** A pipe for options.pipe. */
   pipe(): Pipe;
+  /** Starts a timeline trace (docs/TRACES.md). events: ring size per worker (0: 65536). */
+  traceStart(options?: { level?: 'coarse' | 'fine'; events?: number }): void;
+  traceStop(): void;
+  /** The last trace as Chrome Trace Event JSON text; with a function: records around it. */
+  trace(): string;
+  trace(fn: () => unknown, options?: { level?: 'coarse' | 'fine'; events?: number }): Promise<string>;
   destroy(): Promise<void>;
 }
 

@@ -17,7 +17,7 @@ const char *weft_strerror(int err) {
     case WEFT_EALREADY: return "the event was already triggered or canceled";
     case WEFT_ECYCLE: return "the graph has a cycle (or a self-edge)";
     case WEFT_EFOREIGN: return "node handle does not belong to this graph";
-    case WEFT_EBUSY: return "busy: the graph is running, or the worker was entered already";
+    case WEFT_EBUSY: return "busy: the graph is running (or a trace is), or the worker was entered already";
     case WEFT_ENODE_FAILED: return "a graph node returned a non-zero status";
     case WEFT_ECANCELED: return "canceled (a graph run, a task, or a failed prerequisite)";
     default: return "unknown weft error";

@@ -429,6 +429,7 @@ static const char *cat_name(unsigned cat) {
   case WEFT__CAT_TASK: return "task";
   case WEFT__CAT_OVERFLOW: return "overflow";
   case WEFT__CAT_NODES: return "nodes";
+  case WEFT__CAT_JS: return "js";
   default: return "task";
   }
 }
@@ -456,7 +457,8 @@ static void put_name(out *o, struct weft__trace *t, const weft__tev *e, unsigned
     puts_(o, "\"");
   } else {
     putstr(o, cat == WEFT__CAT_ROOT ? "job" : cat == WEFT__CAT_STOLEN ? "stolen task"
-              : cat == WEFT__CAT_LAUNCHED ? "launched task" : "task");
+              : cat == WEFT__CAT_LAUNCHED ? "launched task" : cat == WEFT__CAT_JS ? "JS task"
+              : "task");
   }
 }
 

@@ -44,6 +44,7 @@ enum {
   WEFT__CAT_LAUNCHED,  /* a launched task's body: key = fn, b = record index */
   WEFT__CAT_TASK,      /* fine level: a fork-join task run at its sync */
   WEFT__CAT_OVERFLOW,  /* fine level: a spawn run at once (deque full) */
+  WEFT__CAT_JS,        /* a JavaScript task (wasm host): key = its name key */
   WEFT__CAT_NODES,     /* a stretch of short graph nodes: c = graph serial; its
                           END's b = how many ran */
 };

@@ -79,12 +79,17 @@ async function timePool(workers, reps, paramsList, oracle, completion) {
     params.set(paramsList);
     const owner = pool.alloc(Int32Array, n);
     const times = [];
-    let sum = 0;
+    let sum = 0, trace = null;
     for (let r = 0; r <= reps; r++) { // the first render warms up (JIT, caches)
       owner.fill(-1);
+      if (r === reps) pool.traceStart(); // the last render's timeline (docs/TRACES.md)
       const t0 = performance.now();
       sum = await pool.run('mandel_tiles', out, params, owner, 0, n);
       if (r > 0) times.push(performance.now() - t0);
+      if (r === reps) {
+        pool.traceStop();
+        trace = pool.trace();
+      }
     }
     const perWorker = new Array(pool.workers).fill(0);
     for (const w of owner) if (w >= 0) perWorker[w]++;
@@ -93,7 +98,7 @@ async function timePool(workers, reps, paramsList, oracle, completion) {
     return {
       workers: pool.workers, fallback: pool.fallback, fallbackReason: pool.fallbackReason,
       completion: pool.completion, ms: median(times), times, perWorker, checksum: sum, ok: same,
-      iters: out.slice(), owner: Int32Array.from(owner),
+      iters: out.slice(), owner: Int32Array.from(owner), trace,
     };
   } finally {
     await pool.destroy();
@@ -145,12 +150,24 @@ async function main() {
     $('legend').innerHTML = `${last.workers} worker${last.workers > 1 ? 's' : ''}:` + last.perWorker.map((c, i) =>
       `<span class="swatch" style="background:rgb(${COLOURS[i % COLOURS.length]})"></span>worker ${i} (${c} tiles)`).join('');
   }
+  // The trace of the last render: Chrome Trace Event JSON for ui.perfetto.dev.
+  const btn = $('trace');
+  btn.disabled = false;
+  btn.textContent = `download the trace of the last render (${last.workers} worker${last.workers > 1 ? 's' : ''})`;
+  btn.onclick = () => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([last.trace], { type: 'application/json' }));
+    a.download = `weft-mandel-${last.workers}w.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  window.weftLastTrace = last.trace;
   $('note').textContent = `${tileCount(params)} tiles of ${params[P_TILE]}x${params[P_TILE]} pixels, ` +
     `iteration limit ${iter}; median of ${reps} renders after one warm-up; completion: ${last.completion}; ` +
     'every render is compared pixel by pixel with the sequential one.';
   const result = {
     ok: rows.every((r) => r.ok), problem, checksum: oracle.sum,
-    rows: rows.map(({ iters, owner, ...r }) => r),
+    rows: rows.map(({ iters, owner, trace, ...r }) => r),
   };
   document.body.dataset.state = 'done';
   return result;

@@ -652,6 +652,62 @@ export class Pool {
     this._ex.weft_wasm_free(view.byteOffset);
   }
 
+  // Timeline traces (docs/TRACES.md): the same Chrome Trace Event JSON as
+  // weft_trace_write, tasks named by the task module's export names (and C
+  // tasks by theirs). traceStart({ level: 'coarse' | 'fine', events }) and
+  // traceStop() bracket a recording; trace() returns the JSON text of the
+  // last one; trace(async () => {...}, options) records around the
+  // function and resolves to the JSON text.
+  traceStart(options = {}) {
+    this._alive();
+    const { level = 'coarse', events = 0 } = options || {};
+    const lv = { coarse: 1, fine: 2 }[level];
+    if (!lv) throw new TypeError(`weft: traceStart: level must be 'coarse' or 'fine', got ${describe(level)}`);
+    checkInt('events', events, 0, 1 << 26);
+    const ex = this._ex;
+    if (!this._traceNamed) {
+      const enc = new TextEncoder();
+      for (const [name, t] of this._rt.tasks) {
+        const b = enc.encode(name + '\0');
+        const p = ex.weft_wasm_alloc(b.length, 1);
+        if (!p) throw new Error('weft: out of memory');
+        new Uint8Array(this._rt.buffer(), p, b.length).set(b);
+        ex.weft_wasm_trace_name(this._hp, t.js ? t.id : t.fn, t.js ? 1 : 0, p);
+        ex.weft_wasm_free(p);
+      }
+      this._traceNamed = true;
+    }
+    const rc = ex.weft_wasm_trace_start(this._hp, lv, events);
+    if (rc !== 0) throw new Error(`weft: traceStart: ${readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
+  }
+
+  traceStop() {
+    this._alive();
+    this._ex.weft_wasm_trace_stop(this._hp);
+  }
+
+  trace(fn, options) {
+    if (typeof fn === 'function') {
+      this.traceStart(options);
+      const stop = () => this.traceStop();
+      return Promise.resolve().then(fn).then(
+        () => { stop(); return this.trace(); },
+        (e) => { stop(); throw e; });
+    }
+    this._alive();
+    const ex = this._ex;
+    const out = ex.weft_wasm_alloc(8, 4);
+    if (!out) throw new Error('weft: out of memory');
+    const p = ex.weft_wasm_trace_write(this._hp, out, out + 4);
+    const dv = new DataView(this._memory.buffer);
+    const len = dv.getUint32(out, true), rc = dv.getInt32(out + 4, true);
+    ex.weft_wasm_free(out);
+    if (!p) throw new Error(`weft: trace: ${rc === -1 ? 'no trace was recorded (traceStart first)' : readCString(this._memory, ex.weft_wasm_strerror(rc))}`);
+    const text = readUtf8(this._memory, p, len);
+    ex.weft_wasm_free(p);
+    return text;
+  }
+
   // Counters summed over the workers (index < 0) or of one worker.
   stats(index = -1) {
     this._alive();

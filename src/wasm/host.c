@@ -13,7 +13,7 @@
  *   u64 slot[5]  the arguments; the task's result (an f64) goes to slot 0
  * C tasks read the same block (see js/csrc/tasks.c).
  */
-#include "../internal.h"
+#include "../trace.h"
 #include "host.h"
 
 #include <stdlib.h>
@@ -140,11 +140,72 @@ int WASM_EXPORT(weft_wasm_submit)(host_pool *pool, wasm_run *r, weft_fn fn) {
 
 WASM_IMPORT(weft, js_call) void weft_host_js_call(weft_worker *w, void *block);
 
+/* Trace key of JavaScript task `id` (named by the host, weft_wasm_trace_name):
+ * above every function-table index. */
+#define JS_TRACE_KEY(id) (0xffff0000u | (uint32_t)(id))
+
 static void js_task(weft_worker *w, void *args) {
   wasm_block *b = args;
   wasm_run *r = (wasm_run *)(uintptr_t)b->run;
   if (r && atomic_load_explicit(&r->cancel, memory_order_relaxed)) return;
+  /* Traces: every JavaScript task is a slice named by its export (a call
+   * into JavaScript costs far more than the two events). */
+  weft__tbuf *tb = weft__tracing(w);
+  if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_JS), JS_TRACE_KEY(b->fn), b->fn, 0);
   weft_host_js_call(w, args);
+  if (tb) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
+}
+
+/* ------------------------------------------------------------------ traces */
+
+int WASM_EXPORT(weft_wasm_trace_start)(host_pool *hp, uint32_t level, uint32_t events) {
+  return hp ? weft_trace_start(hp->pool, level, events) : WEFT_EINVAL;
+}
+
+int WASM_EXPORT(weft_wasm_trace_stop)(host_pool *hp) {
+  return hp ? weft_trace_stop(hp->pool) : WEFT_EINVAL;
+}
+
+/* Names key (a C task's function-table index, or JS_TRACE_KEY of a
+ * JavaScript task id when js is set); name is a NUL-terminated string. */
+int WASM_EXPORT(weft_wasm_trace_name)(host_pool *hp, uint32_t key, uint32_t js, const char *name) {
+  if (!hp) return WEFT_EINVAL;
+  return weft_trace_name(hp->pool, (const void *)(uintptr_t)(js ? JS_TRACE_KEY(key) : key), name);
+}
+
+typedef struct grow_buf {
+  char *p;
+  size_t len, cap;
+} grow_buf;
+
+static int to_buf(void *user, const char *data, size_t len) {
+  grow_buf *g = user;
+  if (g->len + len + 1 > g->cap) {
+    size_t cap = g->cap ? g->cap : 65536;
+    while (cap < g->len + len + 1) cap *= 2;
+    char *n = realloc(g->p, cap);
+    if (!n) return WEFT_ENOMEM;
+    g->p = n;
+    g->cap = cap;
+  }
+  memcpy(g->p + g->len, data, len);
+  g->len += len;
+  g->p[g->len] = 0;
+  return 0;
+}
+
+/* The trace's JSON in a block the host frees with weft_wasm_free; its
+ * length in *len. NULL with *rc set on error. */
+char *WASM_EXPORT(weft_wasm_trace_write)(host_pool *hp, uint32_t *len, int32_t *rc) {
+  grow_buf g = {0, 0, 0};
+  int r = hp ? weft_trace_write(hp->pool, to_buf, &g) : WEFT_EINVAL;
+  *rc = r;
+  if (r) {
+    free(g.p);
+    return NULL;
+  }
+  *len = (uint32_t)g.len;
+  return g.p;
 }
 
 /* The weft_fn of JavaScript tasks (a function-table index). */

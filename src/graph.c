@@ -1032,8 +1032,9 @@ static inline int can_spawn(weft_worker *w) { return weft__dispatch_room(w); }
  * recursion: only a stolen frame is waited for, see weft__dispatch_join), then the
  * deferred stack; when both are empty it returns. Adds the node functions it
  * called to its worker's slot. */
-static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
-                    unsigned depth) {
+static inline __attribute__((always_inline)) void
+process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
+             unsigned depth, weft__tbuf *const tb, weft__tbuf *const ntb) {
   node_rec *const *chunks = g->nchunks;
   const succ_rec *succ = g->rsucc;
   const uint32_t *indeg = g->indeg;
@@ -1042,8 +1043,6 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
   const int solo = g->solo;
   unsigned spawned = 0;
   uint64_t ran = 0;
-  weft__tbuf *const tb = weft__tracing(w);
-  weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
   SEG_BEGIN(tb, ntb, g);
   for (;;) {
     if (node != NONE) {
@@ -1145,6 +1144,21 @@ static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin
     spawned--;
     if (!gpop(w, &a)) weft__dispatch_join(w);
   }
+}
+
+/* Two copies of the loop: without a trace (no trace code at all in the
+ * per-node path) and with one. */
+static WEFT__NOINLINE void process_traced(weft_worker *w, weft_graph *g, uint32_t node,
+                                          uint32_t begin, uint32_t end, unsigned depth,
+                                          weft__tbuf *tb) {
+  process_impl(w, g, node, begin, end, depth, tb, g->trace_nodes ? tb : NULL);
+}
+
+static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
+                    unsigned depth) {
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL)) process_traced(w, g, node, begin, end, depth, tb);
+  else process_impl(w, g, node, begin, end, depth, NULL, NULL);
 }
 
 static void run_task(weft_worker *w, const gtask *a) {

@@ -59,6 +59,10 @@ test('fork-join: C and JavaScript tasks on 2 Web Workers match sequential oracle
   assert.ok(r.stats.spawns > 10000);
 });
 
+test('pool.trace in Chromium: nested slices, one per JavaScript task', T, async () => {
+  assert.ok((await inPage('trace')).js > 100);
+});
+
 test('a throwing JavaScript task rejects with its name; the pool stays usable', T, async () => {
   await inPage('errors');
 });

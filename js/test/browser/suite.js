@@ -5,6 +5,7 @@
 import { createPool, isolationProblem, canShareMemory } from '../../src/index.js';
 import { fibSeq, nqueensSeq, treeSeq, reduceTreeOracle } from './oracles.js';
 import { randomDag, checkStamps, checkPipe } from './launch-oracles.js';
+import { checkTrace } from './trace-check.js';
 
 const TASKS = new URL('./page-tasks.js', import.meta.url);
 // The test build of weft.wasm (js/build.sh): the test and benchmark C tasks.
@@ -201,6 +202,25 @@ async function launchChecks(pool) {
 export const tests = {
   async launch({ single = false } = {}) {
     return withPool(single ? { singleThread: true, tasks: TASKS } : { workers: 2, tasks: TASKS }, launchChecks);
+  },
+
+  // A timeline trace from Web Workers (docs/TRACES.md): structure, and one
+  // JavaScript slice per task of the run (its root and every spawn).
+  async trace() {
+    return withPool({ workers: 2, tasks: TASKS }, async (pool) => {
+      const s0 = pool.stats();
+      let r;
+      const text = await pool.trace(async () => { r = await pool.run('jfib', 15); });
+      eq(r, fibSeq(15), 'jfib(15)');
+      const s1 = pool.stats();
+      const doc = JSON.parse(text);
+      const { begins, dropped } = checkTrace(doc);
+      eq(dropped, 0, 'dropped');
+      const js = begins.filter((e) => e.cat === 'js');
+      eq(js.length, s1.spawns - s0.spawns + s1.roots - s0.roots, 'one slice per JavaScript task');
+      check(js.every((e) => e.name === 'jfib'), 'named by the export');
+      return { events: doc.traceEvents.length, js: js.length };
+    });
   },
 
   async loops({ completion = 'auto' } = {}) {

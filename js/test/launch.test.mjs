@@ -285,3 +285,23 @@ test('a pool destroyed at once (its worker maybe not entered yet) still settles 
     assert.match(await settled, /canceled|destroyed/);
   }
 });
+
+test("completion 'message' (no Atomics.waitAsync): launched tasks' promises settle by polling", async () => {
+  const pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS, completion: 'message' });
+  try {
+    const ev = pool.event('e');
+    const v = pool.alloc(Float64Array, 1000);
+    let prev = pool.launch('jlink', v, 0, { after: ev });
+    for (let i = 1; i < 1000; i++) {
+      const h = pool.launch('jlink', v, i, { after: prev });
+      prev.release();
+      prev = h;
+    }
+    setTimeout(() => ev.trigger(), 5);
+    assert.equal(await prev, 1000);
+    await assert.rejects(pool.launch('add', 1, 1, { after: pool.launch('fail', 3) }),
+      (e) => e.code === 'ECANCELED' && e.origin.task === 'fail' && e.origin.status === 3);
+  } finally {
+    await pool.destroy();
+  }
+});

@@ -147,9 +147,12 @@ if [ "$MODE" != --quick ]; then
   echo "== task.pml: launched tasks (src/task.c): lost successors, stale handles, the claim"
   # Small state spaces compile pan at -O0: the compile dominates there.
   FAST="$SAFE -O0"
-  check "task lost successor (2 events, 2 launchers)" pass task.pml "" "$SAFE" "$PARGS"
-  check "task handle reuse (stale status/release/launch)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
+  check "task lost successor (SCEN_LINK, STRICT)" pass task.pml "-DSTRICT" "$SAFE" "$PARGS"
   check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$SAFE" "$PARGS"
+  check "task help by a stale index (SCEN_HELP)" pass task.pml "-DSCEN_HELP" "$FAST" "$PARGS"
+  check "task help, S canceled (HELP_CANCEL)" pass task.pml "-DSCEN_HELP -DHELP_CANCEL" "$FAST" "$PARGS"
+  check "task handle reuse (any stale op)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
+  check "task handle reuse, STRICT (any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT" "$FAST" "$PARGS"
   for m in MUT_SEALSTORE MUT_SEALAFTER MUT_NOGUARD MUT_NOGUARD_SUB MUT_LATENEXT; do
     check "task mutant $m" fail task.pml "-D$m" "$FAST" "$PARGS"
   done
@@ -157,13 +160,16 @@ if [ "$MODE" != --quick ]; then
     check "task mutant $m" fail task.pml "-DSCEN_STALE -D$m" "$FAST" "$PARGS"
   done
   check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$PARGS"
-  echo "== task.pml: weaknesses of src/task.c as written (must reproduce; fixes below)"
-  check "issue STRICT stale status" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1" "$FAST" "$PARGS"
-  check "issue STRICT stale release" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2" "$FAST" "$PARGS"
-  check "issue STRICT stale link (sealed outcome)" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3" "$FAST" "$PARGS"
-  check "issue SCEN_HELP (help claims a reused record)" issue task.pml "-DSCEN_HELP" "$FAST" "$PARGS"
-  check "task fix FIX_RECHECK (STRICT, any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT -DFIX_RECHECK" "$FAST" "$PARGS"
-  check "task fix FIX_READY (help)" pass task.pml "-DSCEN_HELP -DFIX_READY" "$FAST" "$PARGS"
+  check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$PARGS"
+  echo "== task.pml: src/task.c before 63dcdc6 (no generation in state, refs: must fail)"
+  check "task mutant MUT_CLAIMNOGEN (help)" fail task.pml "-DSCEN_HELP -DMUT_CLAIMNOGEN" "$FAST" "$PARGS"
+  check "task mutant MUT_RELEASENOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2 -DMUT_RELEASENOGEN" "$FAST" "$PARGS"
+  check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$PARGS"
+  check "task mutant MUT_LINKNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3 -DMUT_LINKNORECHECK" "$FAST" "$PARGS"
+  check "task mutant MUT_RESULTNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=4 -DMUT_RESULTNORECHECK" "$FAST" "$PARGS"
+  echo "== task.pml: a weakness of src/task.c as it stands (must reproduce)"
+  check "issue stale wait (never returns)" issue task.pml "-DSCEN_STALE -DSTALE_OP=5" "$FAST" "$PARGS"
+  check "issue STRICT stale wait (another outcome)" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5" "$FAST" "$PARGS"
 fi
 
 if [ "$MODE" = --deep ]; then
@@ -171,10 +177,6 @@ if [ "$MODE" = --deep ]; then
   check "deque safety (NT=3, P=4)" pass deque.pml "-DNT=3" "$SAFE" "-m2000000 -w28"
   check "deque safety (NT=2, P=5, D=4, LEAP=2)" pass deque.pml "-DP=5 -DD=4 -DLEAP=2" "$SAFE" "-m2000000 -w28"
   check "sleep flat spawns (W=4, NP=4)" pass sleep.pml "-DSCEN_FLAT" "$SAFE" "-m2000000 -w27"
-  check "task lost successor, both fixes" pass task.pml "-DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
-  check "task claim, FIX_READY" pass task.pml "-DSCEN_CLAIM -DFIX_READY" "$SAFE" "$PARGS"
-  check "task handle reuse, both fixes, STRICT" pass task.pml "-DSCEN_STALE -DSTRICT -DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
-  check "task help, both fixes" pass task.pml "-DSCEN_HELP -DFIX_READY -DFIX_RECHECK" "$SAFE" "$PARGS"
 fi
 
 if [ "$failures" -ne 0 ]; then

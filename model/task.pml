@@ -8,16 +8,28 @@
  *              waiter list of a record, one word as in the C code (the
  *              WAITER bit of an outside waiter is left out: it only makes
  *              a link CAS retry)
- *   - pending, state, refs (R_SCHED | R_DONE | R_USER), next[slot]
- *   - create() with the launch guard, link_after() (CAS that carries the
- *     generation; SEALED or another generation: counted as completed),
+ *   - state  = gen * SG + value: the record's generation is in the state
+ *              word too (src/task.h WEFT__S_*), so every claim (a CAS from
+ *              gen | NEW to gen | RUNNING) names an incarnation
+ *   - refs   = gen * RG + bits (R_SCHED | R_DONE | R_USER): the generation
+ *              is in refs too; release clears R_USER by a CAS that names it
+ *   - pending, next[slot]
+ *   - create() with the launch guard (pending stored before the release
+ *     store of gen | NEW), link_after() (CAS that carries the generation;
+ *     SEALED or another generation: counted as completed; after SEALED it
+ *     reads the outcome and checks the generation in `state' again),
  *     finish() (exchange of the head for gen|SEALED, then the walk that
  *     reads each successor's next link before its decrement), exec() (the
- *     claim NEW -> RUNNING), cancel_rec(), weft_task_release() (fetch_and
- *     of R_USER), weft_task_status(), drop() (with its no-RMW fast path),
- *     free_rec() (generation bump, then the free list through next[0]),
- *     make_ready() (the shared ready stack through next[0]) and the
- *     dispatcher's loop (take the whole stack, read next[0], exec).
+ *     claim gen|NEW -> gen|RUNNING with the generation the caller means),
+ *     cancel_rec() and weft_event_trigger() (the handle's generation),
+ *     weft_task_release() (the CAS on refs), weft_task_status() and
+ *     weft_task_result() (the generation in the state word they read, and
+ *     for result again after the copy), help() (claims with the generation
+ *     of the state word it read), drop() (with its no-RMW fast path),
+ *     free_rec() (state (gen+1)|FREE, head (gen+1), then the free list
+ *     through next[0]), make_ready() (the shared ready stack through
+ *     next[0]) and the dispatcher's loop (take the whole stack, read
+ *     next[0], read the generation from `state', exec).
  *   - Memory model: sequentially consistent (every shared access is one
  *     step). The acquire/release pairs that make SC sound for this protocol
  *     are argued in docs/TASKS.md.
@@ -25,7 +37,8 @@
  * Ghost state names each incarnation of a record (a task id T): its
  * prerequisites, whether it completed (set at the seal), became ready,
  * was claimed, was freed; how many links to a record are still unwalked
- * (inlist) and whether it sits on a ready queue (inq).
+ * (inlist), whether it sits on a ready queue (inq), and whose argument
+ * block the record holds (targ).
  *
  * Properties (assertions; plus a `timeout' checker for the final state):
  *   P1 a task becomes ready exactly once, and only after every prerequisite
@@ -41,6 +54,15 @@
  *   P3 the claim is won once; cancel of a task that is not ready completes
  *      it at once (its successor is readied) and the scheduler's bit stays
  *      until the record leaves the ready queue.
+ *   STRICT (-DSTRICT; SCEN_STALE, and SCEN_LINK, where a launcher may use
+ *      an event's handle while its trigger thread releases it) a handle
+ *      used while its owner releases it never reaches the record's next
+ *      incarnation: a status or result answers for its own task or
+ *      WEFT_ESTALE, a second release clears nothing, a launch after it
+ *      takes no other incarnation's outcome; and a held handle is never
+ *      stale, its release never WEFT_ESTALE. (The C code meets these since
+ *      63dcdc6. A switch: they concern only programs that race a use of a
+ *      handle with its release; without it P1-P3 are checked alone.)
  *
  * Scenarios (-D):
  *   SCEN_LINK  (default) events P1, P2 triggered by two threads (which then
@@ -50,32 +72,23 @@
  *   SCEN_STALE task X (handle H, released by its owner at any time) runs
  *              and is recycled; a reuser launches Y after event E into the
  *              freed record; a stale thread uses a copy of H (status,
- *              release, or a launch of S after H) at any time after the
- *              owner's release. Handle reuse.
+ *              release, a launch of S after H, or result; STALE_OP picks
+ *              one, 0 any of them) at any time after the owner's release.
+ *              Handle reuse. STALE_OP=5 is weft_task_wait (see below).
  *   SCEN_CLAIM S after event P (handle held by its owner), S2 after S; the
  *              dispatcher, an inline waiter (help at the waited record) and
  *              weft_task_cancel race for S. The claim.
  *   SCEN_HELP  a waiter waits on W (after S) and helps S by the index in
  *              W's prereq slot, as help() recurses; S runs, is recycled and
- *              reused by Y (after event E) meanwhile.
+ *              reused by Y (after event E) meanwhile. With HELP_CANCEL, S's
+ *              handle is held by a thread that cancels S and releases it (a
+ *              task canceled once ready leaves pending 0 in its record).
  *
- * Checks that are stricter than the C code as written (must FAIL; they
- * document weaknesses, see docs/TASKS.md):
- *   STRICT     in SCEN_STALE: a stale status, a stale release and the read
- *              of a sealed prerequisite's outcome in link_after never touch
- *              the record's next incarnation (lookup() checks the generation
- *              and then reads/changes the record: a recycle in between is
- *              not seen)
- *   SCEN_HELP  (as such) help() claims by index after loading state and
- *              pending: a recycle in between lets it claim a reincarnated
- *              task that is not ready.
- * Fixes for those (must verify):
- *   FIX_RECHECK  status and link_after reload the generation after their
- *                read and discard it if it moved; release clears R_USER
- *                with a CAS on a refs word that carries the generation
- *   FIX_READY    make_ready moves state NEW -> READY (CAS) before it
- *                queues the task; the dispatcher and help claim READY ->
- *                RUNNING, cancel claims NEW or READY
+ * A weakness of src/task.c as it stands (must FAIL; docs/TASKS.md):
+ *   SCEN_STALE -DSTALE_OP=5  weft_task_wait through a handle its owner
+ *              releases meanwhile: wait loops on is_final(state) without
+ *              the generation, so it returns the next incarnation's outcome
+ *              or waits forever on a free record.
  *
  * Mutants (each must make spin report an error; check.sh enforces it):
  *   MUT_SEALSTORE  the completer seals with load + plain store, not exchange
@@ -89,6 +102,19 @@
  *                  decrement
  *   MUT_NOBUMP     free_rec does not bump the generation
  *   MUT_EARLYSCHED cancel drops the scheduler's bit with completion's
+ *   MUT_STATEFIRST create stores gen|NEW before pending (SCEN_HELP with
+ *                  HELP_CANCEL: help reads the new generation with the old
+ *                  incarnation's pending 0 and runs a task that is not ready)
+ *   The code before 63dcdc6 (no generation in state and refs):
+ *   MUT_CLAIMNOGEN  the claim CASes NEW -> RUNNING whatever the generation
+ *                   (SCEN_HELP: help runs a reused record's task early)
+ *   MUT_RELEASENOGEN release clears R_USER whatever the generation (STRICT)
+ *   MUT_STATUSNOGEN status answers from the state word without its
+ *                   generation (STRICT)
+ *   MUT_LINKNORECHECK link_after takes a sealed prerequisite's outcome
+ *                   without checking the generation again (STRICT)
+ *   MUT_RESULTNORECHECK result copies the argument block without checking
+ *                   the generation again after the copy (STRICT)
  */
 
 #ifndef SLOTS
@@ -104,6 +130,13 @@
 #define ISSEALED(h) (((h) / SEALED) % 2 == 1)
 #define LINK(i, j)  ((i) * SLOTS + (j) + 1)
 
+#define SG      8                 /* state = gen * SG + value (gen << 8)    */
+#define SV(s)   ((s) % SG)
+#define SGEN(s) ((s) / SG)
+
+#define RG      8                 /* refs = gen * RG + bits (gen << 4)      */
+#define RBITS(v) ((v) % RG)
+#define RGEN(v) ((v) / RG)
 #define R_SCHED 1
 #define R_DONE  2
 #define R_USER  4
@@ -112,8 +145,7 @@
 #define T_RUNNING  1
 #define T_DONE     2
 #define T_CANCELED 4
-#define T_FREE     5
-#define T_READY    6              /* FIX_READY only */
+#define T_FREE     5              /* also: the answer WEFT_ESTALE           */
 #define FINAL(s)   ((s) == T_DONE || (s) == T_CANCELED)
 
 #define RC_OK     0
@@ -131,21 +163,19 @@ byte kind[NR];
 byte prereq[NR * SLOTS];          /* record indices, read by help()         */
 byte nxt[NR * SLOTS];             /* next[slot]: waiter links; next[0] also
                                      links ready and free lists             */
-#ifdef FIX_RECHECK
-int  rgen[NR];                    /* the generation refs carries            */
-#endif
 byte ready = 0;                   /* the shared ready stack (lt_ready)      */
 byte freel = 0;                   /* the free list                          */
 
 /* ------------------------------------------------------------ ghost state */
 byte rtid[NR];                    /* incarnation (task id) in each record   */
+byte targ[NR];                    /* whose argument block the record holds  */
 byte gref[NR];                    /* holder bits as the logic sees them     */
 byte inlist[NR];                  /* links to the record not yet walked     */
 bool inq[NR];                     /* queued, or taken and not yet exec'd    */
 byte tpre[NT * SLOTS];            /* prerequisites of each task (task ids)  */
 bool tdone[NT];                   /* completed (set at the seal)            */
 bool tready[NT];                  /* pending reached 0                      */
-bool tclaim[NT];                  /* state NEW -> RUNNING won               */
+bool tclaim[NT];                  /* state gen|NEW -> gen|RUNNING won       */
 bool trun[NT];                    /* the body ran                           */
 bool tfreed[NT];
 bool tlaunched[NT];
@@ -161,6 +191,10 @@ byte nfinished = 0;               /* processes (other than the dispatcher)
   bool z, won, lk, ok, rdok; \
   byte pr[SLOTS], ptid[SLOTS]; int pg[SLOTS]
 
+/* The value a read of state[i] or refs[i] gets belongs to incarnation tt
+ * (ghost: tt is the record's task and was not freed yet). */
+#define OWNS(i, tt) (rtid[i] == (tt) && !tfreed[tt])
+
 /* ------------------------------------------------------------- records */
 
 /* A free record (alloc_rec): the worker's list or the pool's, one step. */
@@ -169,8 +203,9 @@ inline alloc(i)
   atomic { freel != 0 -> i = freel; freel = nxt[i * SLOTS]; nxt[i * SLOTS] = 0 }
 }
 
-/* free_rec: the generation moves first (state FREE, then head), then the
- * record goes onto the free list through next[0]. */
+/* free_rec: the generation moves first (state (gen+1)|FREE, then head),
+ * then the record goes onto the free list through next[0]. refs keeps what
+ * the last drop left (the old generation) until create stores it. */
 inline free_rec(i)
 {
   d_step {
@@ -181,7 +216,11 @@ inline free_rec(i)
     tfreed[T2] = 1;
     assert(inlist[i] == 0);       /* no completer will walk a link to it    */
     assert(!inq[i]);              /* not on a ready queue                   */
-    state[i] = T_FREE;
+#ifdef MUT_NOBUMP
+    state[i] = GEN(head[i]) * SG + T_FREE;
+#else
+    state[i] = (GEN(head[i]) + 1) * SG + T_FREE;
+#endif
     T2 = 0
   };
 #ifdef MUT_NOBUMP
@@ -193,18 +232,19 @@ inline free_rec(i)
 }
 
 /* drop: the last holder bit recycles the record. If the bits are all ours
- * (v == bits) nobody else can drop anything: no RMW. */
+ * (v == bits) nobody else can drop anything: no RMW. The fetch_and keeps
+ * the generation in refs. */
 inline drop(i, bits)
 {
   atomic {
     v = refs[i];
     if
-    :: v == (bits) -> assert(gref[i] == (bits)); gref[i] = 0
+    :: RBITS(v) == (bits) -> assert(gref[i] == (bits)); gref[i] = 0
     :: else -> skip
     fi
   };
   if
-  :: v == (bits) -> free_rec(i)
+  :: RBITS(v) == (bits) -> free_rec(i)
   :: else ->
      atomic {
        v = refs[i];
@@ -213,7 +253,7 @@ inline drop(i, bits)
        gref[i] = gref[i] & ~(bits)
      };
      if
-     :: (v & ~(bits)) == 0 -> free_rec(i)
+     :: RBITS(v & ~(bits)) == 0 -> free_rec(i)
      :: else -> skip
      fi
   fi;
@@ -237,14 +277,6 @@ inline became_ready(t)
  * in C; its retries only rewrite next[0] of a record nobody else reads). */
 inline make_ready(t)
 {
-#ifdef FIX_READY
-  atomic {
-    if
-    :: state[t] == T_NEW -> state[t] = T_READY
-    :: else -> skip               /* canceled: stays as it is               */
-    fi
-  };
-#endif
   atomic { nxt[t * SLOTS] = ready; ready = t; inq[t] = 1 }
 }
 
@@ -268,12 +300,13 @@ inline dec(t, amt)
 
 /* ------------------------------------------------------------ completion */
 
-/* finish(i, st, also): store the final state, swap the waiter list for
- * gen|SEALED, walk it (next link read before each decrement), drop
- * completion's bit (and `also`). */
+/* finish(i, st, also): store the final state (the generation kept; only
+ * the claimer writes state now), swap the waiter list for gen|SEALED, walk
+ * it (next link read before each decrement), drop completion's bit (and
+ * `also`). */
 inline finish(i, st, also)
 {
-  state[i] = st;
+  state[i] = SGEN(state[i]) * SG + (st);
 #if defined(MUT_SEALSTORE)
   old = head[i];                  /* WRONG: load, then a plain store        */
   atomic { head[i] = GEN(old) * HG + SEALED; tdone[rtid[i]] = 1 };
@@ -304,19 +337,21 @@ inline finish(i, st, also)
   drop(i, (R_DONE | (also)))
 }
 
-/* The claim: CAS state NEW -> RUNNING (READY -> RUNNING with FIX_READY;
- * cancel also takes NEW). `asready`: the claimer runs the body, so the
- * task must be ready. */
-inline claim(i, asready, won)
+/* The claim: CAS state gen|NEW -> gen|RUNNING, `gg' the generation of the
+ * incarnation the caller means. `asready': the claimer runs the body, so
+ * the task must be ready. */
+inline claim(i, asready, won, gg)
 {
   atomic {
     if
-#ifdef FIX_READY
-    :: (asready && state[i] == T_READY) || (!asready && (state[i] == T_NEW || state[i] == T_READY)) ->
+#ifdef MUT_CLAIMNOGEN
+    :: SV(state[i]) == T_NEW ->   /* WRONG: any generation                  */
+       state[i] = SGEN(state[i]) * SG + T_RUNNING;
 #else
-    :: state[i] == T_NEW ->
+    :: state[i] == (gg) * SG + T_NEW ->
+       state[i] = (gg) * SG + T_RUNNING;
 #endif
-       state[i] = T_RUNNING; won = 1;
+       won = 1;
        assert(!tclaim[rtid[i]]);  /* exactly one winner                     */
        tclaim[rtid[i]] = 1;
        assert(!asready || tready[rtid[i]])  /* runs only once ready         */
@@ -325,11 +360,12 @@ inline claim(i, asready, won)
   }
 }
 
-/* exec(i, sched): run i if this thread wins the claim; otherwise drop the
- * scheduler's bit if the caller took i off a ready queue. */
-inline exec(i, sched)
+/* exec(i, sched, gg): run i if this thread wins the claim of generation
+ * gg; otherwise drop the scheduler's bit if the caller took i off a ready
+ * queue. */
+inline exec(i, sched, gg)
 {
-  claim(i, 1, won);
+  claim(i, 1, won, gg);
   if
   :: !won ->
      if
@@ -347,7 +383,11 @@ inline exec(i, sched)
 /* ---------------------------------------------------------------- launch */
 
 /* link_after(i, j, pr[j] with generation pg[j], ghost ptid[j]): lk = 1 if
- * linked, 0 if the prerequisite completed (SEALED) or was recycled. */
+ * linked, 0 if the prerequisite completed (SEALED) or was recycled. After
+ * SEALED: read its state; DONE passes nothing on; otherwise read origin
+ * and origin_status, check the generation in `state' again, and only then
+ * take that outcome (set_origin; failures are not modelled, the outcome
+ * taken is what STRICT checks). */
 inline link_after(i, j)
 {
   lkrec = pr[j];
@@ -355,18 +395,24 @@ inline link_after(i, j)
   do
   :: GEN(h) != pg[j] -> lk = 0; break   /* recycled: it completed          */
   :: GEN(h) == pg[j] && ISSEALED(h) ->
-     /* completed: read its outcome (state, origin) */
-     atomic { st = state[lkrec]; rdok = (rtid[lkrec] == ptid[j]) };
-#ifdef FIX_RECHECK
+     atomic { st = state[lkrec]; rdok = OWNS(lkrec, ptid[j]) };
      if
-     :: GEN(head[lkrec]) != pg[j] -> st = T_DONE; rdok = 1  /* recycled:
-                                     as if found recycled at the start     */
-     :: else -> skip
-     fi;
+     :: SV(st) == T_DONE -> skip  /* nothing to pass on                     */
+     :: else ->
+        /* origin, origin_status */
+        atomic { rdok = rdok && OWNS(lkrec, ptid[j]) };
+#ifndef MUT_LINKNORECHECK
+        if
+        :: SGEN(state[lkrec]) != pg[j] -> rdok = 1  /* recycled meanwhile:
+                                     as if found recycled, nothing taken   */
+        :: else -> skip
+        fi;
 #endif
 #ifdef STRICT
-     assert(rdok);                /* the outcome read is the prerequisite's */
+        assert(rdok);             /* the outcome taken is the prereq's      */
 #endif
+        skip
+     fi;
      rdok = 0;
      lk = 0; break
   :: GEN(h) == pg[j] && !ISSEALED(h) ->
@@ -396,7 +442,9 @@ inline link_after(i, j)
 
 /* create: a task after pr[0..n-1] (handles pr/pg, ghost ptid), with holder
  * bits R_SCHED | R_DONE | hold. Sets i and T (the new task's id) and g
- * (its generation: the handle is (i, g)). */
+ * (its generation: the handle is (i, g)). The initial stores (kind,
+ * prereq, origin, refs with the generation, the argument block, pending)
+ * are one step; then the release store of g | NEW. */
 inline create(n, hold, own)
 {
   if
@@ -412,17 +460,18 @@ inline create(n, hold, own)
     prereq[i * SLOTS + 1] = (n > 1 -> pr[1] : 0);
     g = GEN(head[i]);
     kind[i] = K_TASK;
-#ifdef FIX_RECHECK
-    rgen[i] = g;
-#endif
-    refs[i] = R_SCHED | R_DONE | (hold); gref[i] = refs[i];
+    refs[i] = g * RG + (R_SCHED | R_DONE | (hold)); gref[i] = RBITS(refs[i]);
+    targ[i] = T;
 #if defined(MUT_NOGUARD) || defined(MUT_NOGUARD_SUB)
     pending[i] = n                /* WRONG: no guard                        */
-#else
+#elif !defined(MUT_STATEFIRST)
     pending[i] = (n == 0 -> 0 : n + 1)
 #endif
   };
-  state[i] = T_NEW;               /* release: publishes the fields above    */
+  state[i] = g * SG + T_NEW;      /* release: publishes the fields above    */
+#ifdef MUT_STATEFIRST
+  pending[i] = (n == 0 -> 0 : n + 1);  /* WRONG: after state               */
+#endif
   if
   :: n == 0 -> d_step { z = 1; became_ready(i) }; make_ready(i)
   :: else ->
@@ -461,28 +510,25 @@ inline create(n, hold, own)
   lk = 0; z = 0
 }
 
-/* An event (set up before the processes start): pending 1, no scheduler
- * bit, a user handle. */
+/* An event of generation 1 (set up before the processes start): pending 1,
+ * no scheduler bit, a user handle. */
 inline make_event(i)
 {
   d_step {
     T = ntid; ntid++;
     rtid[i] = T; tlaunched[T] = 1; tevent[T] = 1;
     kind[i] = K_EVENT;
-    refs[i] = R_DONE | R_USER; gref[i] = refs[i];
+    refs[i] = RG + (R_DONE | R_USER); gref[i] = R_DONE | R_USER;
     pending[i] = 1;
-    state[i] = T_NEW;
-    head[i] = HG                  /* generation 1 */
-#ifdef FIX_RECHECK
-    ; rgen[i] = 1
-#endif
+    state[i] = SG + T_NEW;
+    head[i] = HG
   }
 }
 
-/* weft_event_trigger (handle valid, held by the caller). */
-inline trigger(i)
+/* weft_event_trigger (handle (i, gg), held by the caller). */
+inline trigger(i, gg)
 {
-  claim(i, 0, won);
+  claim(i, 0, won, gg);
   assert(won);
   finish(i, T_DONE, 0);
   won = 0
@@ -493,69 +539,110 @@ inline trigger(i)
 /* lookup: the generation in head still matches the handle's. */
 #define LOOKUP(i, gg) (GEN(head[i]) == (gg))
 
-/* weft_task_release(handle (i, gg), ghost task tt): rc */
+/* weft_task_release(handle (i, gg), ghost task tt): rc. The C code loads
+ * refs and CASes in a loop while the generation matches and R_USER is
+ * set: one step here (it succeeds only on the value it last read). */
 inline release(i, gg, tt, rc)
 {
   if
   :: !LOOKUP(i, gg) -> rc = RC_STALE
   :: else ->
-#ifdef FIX_RECHECK
-     /* CAS on refs, which carries the generation */
      atomic {
+       v = refs[i];
        if
-       :: rgen[i] != gg || (refs[i] & R_USER) == 0 -> rc = RC_STALE; v = 0
-       :: else ->
-          v = refs[i]; refs[i] = v & ~R_USER; gref[i] = gref[i] & ~R_USER;
-          assert(rtid[i] == tt);
+#ifdef MUT_RELEASENOGEN
+       :: (v & R_USER) != 0 ->    /* WRONG: any generation (a fetch_and)    */
+#else
+       :: RGEN(v) == (gg) && (v & R_USER) != 0 ->
+#endif
+          refs[i] = v & ~R_USER; gref[i] = gref[i] & ~R_USER;
+#ifdef STRICT
+          assert(OWNS(i, tt));    /* the handle's own bit                   */
+#endif
           rc = RC_OK
+       :: else -> rc = RC_STALE
        fi
      };
-#else
-     atomic {
-       v = refs[i]; refs[i] = v & ~R_USER;
-       if
-       :: (v & R_USER) != 0 -> gref[i] = gref[i] & ~R_USER
-       :: else -> skip
-       fi;
-#ifdef STRICT
-       assert(rtid[i] == tt);     /* not the next incarnation's bit         */
-#endif
-       rc = ((v & R_USER) != 0 -> RC_OK : RC_STALE)
-     };
-#endif
      if
-     :: rc == RC_OK && (v & ~R_USER) == 0 -> free_rec(i)
+     :: rc == RC_OK && RBITS(v & ~R_USER) == 0 -> free_rec(i)
      :: else -> skip
      fi
   fi;
   v = 0
 }
 
-/* weft_task_status(handle (i, gg), ghost task tt): st = the state read, or
- * T_FREE for WEFT_ESTALE. */
+/* weft_task_status(handle (i, gg), ghost task tt): lookup, then state_of
+ * (the generation in the word it reads). st = the state, or T_FREE for
+ * WEFT_ESTALE. */
 inline status(i, gg, tt, st)
 {
   if
   :: !LOOKUP(i, gg) -> st = T_FREE
   :: else ->
-     atomic { st = state[i]; rdok = (rtid[i] == tt) };
-#ifdef FIX_RECHECK
-     if
-     :: !LOOKUP(i, gg) -> st = T_FREE  /* recycled meanwhile: ESTALE      */
-     :: else -> skip
-     fi;
+     atomic { v = state[i]; rdok = OWNS(i, tt) };
+#ifdef MUT_STATUSNOGEN
+     st = (SV(v) == T_FREE -> T_NEW : SV(v));  /* WRONG: FREE reads as
+                                     EPENDING, another incarnation as its own */
+#else
+     st = (SGEN(v) == (gg) -> SV(v) : T_FREE);
 #endif
 #ifdef STRICT
-     assert(st == T_FREE || rdok); /* never the next incarnation's state   */
+     assert(st == T_FREE || rdok); /* never another incarnation's state     */
+#endif
+     rdok = 0; v = 0
+  fi
+}
+
+/* weft_task_result(handle (i, gg), ghost task tt): lookup, state_of, then
+ * (final) the copy of the argument block, read as two steps (memcpy is not
+ * atomic), and state_of again. st as for status. */
+inline result(i, gg, tt, st)
+{
+  if
+  :: !LOOKUP(i, gg) -> st = T_FREE
+  :: else ->
+     v = state[i];
+     if
+     :: SGEN(v) != (gg) -> st = T_FREE
+     :: SGEN(v) == (gg) && !FINAL(SV(v)) -> st = SV(v)  /* EPENDING        */
+     :: SGEN(v) == (gg) && FINAL(SV(v)) ->
+        rdok = (targ[i] == (tt));           /* the copy: first half ...     */
+        rdok = rdok && (targ[i] == (tt));   /* ... and second half          */
+#ifdef MUT_RESULTNORECHECK
+        st = SV(v);               /* WRONG: no check after the copy         */
+#else
+        st = (SGEN(state[i]) == (gg) -> SV(v) : T_FREE);
+#endif
+#ifdef STRICT
+        assert(st == T_FREE || rdok);  /* never another task's arguments    */
+#endif
+        rdok = 0
+     fi;
+     v = 0
+  fi
+}
+
+/* weft_task_wait(handle (i, gg), ghost task tt) as src/task.c has it: lookup,
+ * then wait while is_final(state) is false (no generation), then
+ * state_code(state). Blocks where the C code spins or sleeps. */
+inline wait_final(i, gg, tt, st)
+{
+  if
+  :: !LOOKUP(i, gg) -> st = T_FREE
+  :: else ->
+     FINAL(SV(state[i]));
+     atomic { st = SV(state[i]); rdok = OWNS(i, tt) };
+#ifdef STRICT
+     assert(rdok);                /* never another incarnation's outcome    */
 #endif
      rdok = 0
   fi
 }
 
-/* cancel_rec (the handle was looked up): rc 1 if this call canceled. */
-inline cancel(i, rc)
+/* cancel_rec (handle (i, gg) looked up): rc 1 if this call canceled. */
+inline cancel(i, gg, rc)
 {
-  claim(i, 0, won);
+  claim(i, 0, won, gg);
   if
   :: won ->
      tcanceled[rtid[i]] = 1;
@@ -571,32 +658,27 @@ inline cancel(i, rc)
 }
 
 /* help(i) at one level (the C recursion reads state, kind, pending, then
- * claims by index). */
+ * claims by index with the generation of the state word it read). */
 inline help_one(i)
 {
   st = state[i];
-#ifdef FIX_READY
   if
-  :: st == T_READY && kind[i] != K_EVENT -> exec(i, 0)
-  :: else -> skip
-  fi;
-#else
-  if
-  :: st == T_NEW && kind[i] != K_EVENT ->
+  :: SV(st) == T_NEW && kind[i] != K_EVENT ->
      if
-     :: pending[i] == 0 -> exec(i, 0)
+     :: pending[i] == 0 -> exec(i, 0, SGEN(st))
      :: else -> skip
      fi
   :: else -> skip
   fi;
-#endif
   st = 0
 }
 
 /* ------------------------------------------------------------ processes */
 
 /* Takes the whole ready stack and execs each record (reading next[0]
- * before exec: a completed record's next[0] links the free list). */
+ * before exec: a completed record's next[0] links the free list). The
+ * generation comes from the state word (dispatch_one): the scheduler's bit
+ * keeps the incarnation, so it is the current one. */
 active proctype dispatcher()
 {
   LOCALS;
@@ -607,8 +689,9 @@ end:
      :: all == 0 -> break
      :: else ->
         d_step { cur = all; all = nxt[cur * SLOTS]; inq[cur] = 0 };
-        exec(cur, R_SCHED);
-        cur = 0
+        g = SGEN(state[cur]);
+        exec(cur, R_SCHED, g);
+        cur = 0; g = 0
      od
   od
 }
@@ -649,7 +732,7 @@ byte tP1, tP2;
 proctype trig(byte p; int gp; byte tp)
 {
   LOCALS;
-  trigger(p);
+  trigger(p, gp);
   release(p, gp, tp, st);
   assert(st == RC_OK);
   nfinished++
@@ -677,7 +760,7 @@ init
     make_event(1); tP1 = T; gP1 = 1;
     make_event(2); tP2 = T; gP2 = 1;
     head[3] = HG; head[4] = HG;
-    state[3] = T_FREE; state[4] = T_FREE;
+    state[3] = SG + T_FREE; state[4] = SG + T_FREE;
     nxt[3 * SLOTS] = 4; freel = 3;
     run trig(1, 1, 1);
     run trig(2, 1, 2);
@@ -698,7 +781,8 @@ active proctype checker()
  * 3: the stale thread's own free record; free list empty. */
 #define NPROC 3
 #ifndef STALE_OP
-#define STALE_OP 0                /* 1 status, 2 release, 3 launch; 0 any   */
+#define STALE_OP 0                /* 1 status, 2 release, 3 launch, 4 result;
+                                     0 any of those; 5 wait (only alone)    */
 #endif
 int gX, gE;
 byte tX, tE;
@@ -721,7 +805,7 @@ proctype reuser()
   LOCALS;
   d_step { pr[0] = 2; pg[0] = gE; ptid[0] = tE };
   create(1, R_USER, 0);
-  trigger(2);
+  trigger(2, gE);
   release(2, gE, tE, st);
   assert(st == RC_OK);
   status(i, g, T, st);
@@ -736,7 +820,8 @@ proctype reuser()
 }
 
 /* Uses a copy of H after the owner released it: status, a second
- * release, or a launch of S after H (validate_after, then link_after). */
+ * release, a launch of S after H (validate_after, then link_after), or
+ * result (or wait, STALE_OP=5). */
 proctype stale()
 {
   LOCALS;
@@ -753,8 +838,10 @@ proctype stale()
         d_step { pr[0] = 1; pg[0] = gX; ptid[0] = tX };
         create(1, 0, 3)
      :: else ->                   /* WEFT_ESTALE: nothing launched          */
-        d_step { head[3] = HG; state[3] = T_FREE; nxt[3 * SLOTS] = freel; freel = 3 }
+        d_step { head[3] = HG; state[3] = SG + T_FREE; nxt[3 * SLOTS] = freel; freel = 3 }
      fi
+  :: STALE_OP == 0 || STALE_OP == 4 -> result(1, gX, tX, st)
+  :: STALE_OP == 5 -> wait_final(1, gX, tX, st)
   fi;
   nfinished++
 }
@@ -766,18 +853,12 @@ init
     make_event(2); tE = T; gE = 1;
     d_step {
       /* X: launched with no prerequisite, so it is ready at once */
-      T = ntid; ntid++; tX = T; tlaunched[T] = 1; rtid[1] = T;
+      T = ntid; ntid++; tX = T; tlaunched[T] = 1; rtid[1] = T; targ[1] = T;
       head[1] = HG; gX = 1; kind[1] = K_TASK;
-#ifdef FIX_RECHECK
-      rgen[1] = 1;
-#endif
-      refs[1] = R_SCHED | R_DONE | R_USER; gref[1] = refs[1];
-      pending[1] = 0; state[1] = T_NEW; tready[T] = 1;
-#ifdef FIX_READY
-      state[1] = T_READY;
-#endif
+      refs[1] = RG + (R_SCHED | R_DONE | R_USER); gref[1] = R_SCHED | R_DONE | R_USER;
+      pending[1] = 0; state[1] = SG + T_NEW; tready[T] = 1;
       nxt[1 * SLOTS] = 0; ready = 1; inq[1] = 1;
-      head[3] = HG; state[3] = T_FREE
+      head[3] = HG; state[3] = SG + T_FREE
     };
     run owner();
     run reuser();
@@ -814,7 +895,7 @@ proctype launcher()
 proctype trig()
 {
   LOCALS;
-  trigger(1);
+  trigger(1, gP);
   release(1, gP, tP, st);
   assert(st == RC_OK);
   nfinished++
@@ -826,7 +907,7 @@ proctype canceller()
   LOCALS;
   launched;
   assert(LOOKUP(iS, gS));         /* held by the waiter until we are done   */
-  cancel(iS, st);
+  cancel(iS, gS, st);
   if
   :: st == 1 -> assert(tdone[tS])  /* completed at once                     */
   :: else -> skip
@@ -842,7 +923,7 @@ proctype waiter()
   LOCALS;
   launched;
   do
-  :: FINAL(state[iS]) -> break
+  :: FINAL(SV(state[iS])) -> break
   :: else -> help_one(iS)
   od;
   cancel_done;
@@ -856,7 +937,7 @@ init
   LOCALS;
   atomic {
     make_event(1); tP = T; gP = 1;
-    head[2] = HG; head[3] = HG; state[2] = T_FREE; state[3] = T_FREE;
+    head[2] = HG; head[3] = HG; state[2] = SG + T_FREE; state[3] = SG + T_FREE;
     nxt[2 * SLOTS] = 3; freel = 2;
     run launcher();
     run trig();
@@ -873,11 +954,29 @@ active proctype checker()
 #endif /* SCEN_CLAIM */
 
 #ifdef SCEN_HELP
-/* record 1: task S (ready, no handle); 2: task W after S (handle held by
- * the waiter); 3: event E (held by the reuser); free list empty. */
+/* record 1: task S (ready; with HELP_CANCEL a handle held by a canceller,
+ * else none); 2: task W after S (handle held by the waiter); 3: event E
+ * (held by the reuser); free list empty. */
+#ifdef HELP_CANCEL
+#define NPROC 3
+#else
 #define NPROC 2
+#endif
 int gW, gE;
 byte tS, tW, tE;
+
+#ifdef HELP_CANCEL
+/* weft_task_cancel(S), then weft_task_release(S): a task canceled once
+ * ready keeps pending 0 into its record's next incarnation. */
+proctype canceller()
+{
+  LOCALS;
+  cancel(1, 1, st);
+  release(1, 1, tS, st);
+  assert(st == RC_OK);
+  nfinished++
+}
+#endif
 
 /* weft_task_wait(W) on a worker: help W, else W's prerequisite by the
  * index in W's prereq slot (help's recursion, one level). */
@@ -885,7 +984,7 @@ proctype waiter()
 {
   LOCALS;
   do
-  :: FINAL(state[2]) -> break
+  :: FINAL(SV(state[2])) -> break
   :: else ->
      help_one(2);
      hi = prereq[2 * SLOTS];
@@ -906,7 +1005,7 @@ proctype reuser()
   LOCALS;
   d_step { pr[0] = 3; pg[0] = gE; ptid[0] = tE };
   create(1, R_USER, 0);
-  trigger(3);
+  trigger(3, gE);
   release(3, gE, tE, st);
   assert(st == RC_OK);
   release(i, g, T, st);
@@ -921,30 +1020,28 @@ init
     make_event(3); tE = T; gE = 1;
     d_step {
       /* S: no prerequisite, no handle, ready at once */
-      T = ntid; ntid++; tS = T; tlaunched[T] = 1; rtid[1] = T;
+      T = ntid; ntid++; tS = T; tlaunched[T] = 1; rtid[1] = T; targ[1] = T;
       head[1] = HG; kind[1] = K_TASK;
-      refs[1] = R_SCHED | R_DONE; gref[1] = refs[1];
-      pending[1] = 0; state[1] = T_NEW; tready[T] = 1;
-#ifdef FIX_RECHECK
-      rgen[1] = 1;
+#ifdef HELP_CANCEL
+      refs[1] = RG + (R_SCHED | R_DONE | R_USER); gref[1] = R_SCHED | R_DONE | R_USER;
+#else
+      refs[1] = RG + (R_SCHED | R_DONE); gref[1] = R_SCHED | R_DONE;
 #endif
-#ifdef FIX_READY
-      state[1] = T_READY;
-#endif
+      pending[1] = 0; state[1] = SG + T_NEW; tready[T] = 1;
       nxt[1 * SLOTS] = 0; ready = 1; inq[1] = 1;
       /* W: after S, S still pending: linked into S's list */
-      T = ntid; ntid++; tW = T; tlaunched[T] = 1; rtid[2] = T;
+      T = ntid; ntid++; tW = T; tlaunched[T] = 1; rtid[2] = T; targ[2] = T;
       head[2] = HG; gW = 1; kind[2] = K_TASK;
-#ifdef FIX_RECHECK
-      rgen[2] = 1;
-#endif
-      refs[2] = R_SCHED | R_DONE | R_USER; gref[2] = refs[2];
+      refs[2] = RG + (R_SCHED | R_DONE | R_USER); gref[2] = R_SCHED | R_DONE | R_USER;
       tpre[T * SLOTS] = tS; prereq[2 * SLOTS] = 1;
-      pending[2] = 1; state[2] = T_NEW;
+      pending[2] = 1; state[2] = SG + T_NEW;
       nxt[2 * SLOTS] = 0; head[1] = HG + LINK(2, 0); inlist[2] = 1
     };
     run waiter();
     run reuser()
+#ifdef HELP_CANCEL
+    ; run canceller()
+#endif
   }
 }
 

@@ -54,6 +54,12 @@ class Launcher {
     this.hp = hp; // the pool (main thread), or 0: the calling worker's
     this.cap = 0;
     this.at = 0;
+    this.lastName = null; // the last task name resolved, and its entry
+    this.lastTask = null;
+    this.lastView = null; // the last view argument checked, and its fields
+    this.lastTag = 0;
+    this.lastOffset = 0;
+    this.lastLength = 0;
     this.grow(16);
   }
 
@@ -73,7 +79,12 @@ class Launcher {
   // there pays).
   launch(name, args, nargs, o, side, child, gate = null) {
     const rt = this.rt;
-    const t = rt.resolve(name);
+    let t = this.lastTask;
+    if (name !== this.lastName) {
+      t = rt.resolve(name);
+      this.lastName = name;
+      this.lastTask = t;
+    }
     if (nargs > MAX_ARGS) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
     let after = o === null ? undefined : o.after;
     let n = 0, one = null;
@@ -95,24 +106,30 @@ class Launcher {
     let pipe = 0;
     if (o !== null && o.pipe !== undefined && o.pipe !== null) pipe = side._own(o.pipe, name, -1);
     // The block (common.js writeBlock, without an array): numbers and views.
+    // Slots past nargs are left as they are: the tags say they are unused.
+    // The last view checked is remembered (a wavefront passes the same
+    // grid to every cell): a typed array's buffer, offset and length never
+    // change.
     let tags = 0;
-    for (let i = 0; i < MAX_ARGS; i++) {
+    for (let i = 0; i < nargs; i++) {
       const off = at + 8 + 8 * i;
-      if (i >= nargs) {
-        dv.setFloat64(off, 0, true);
-        continue;
-      }
       const a = args[i];
       if (typeof a === 'number') {
         tags |= 1 << (3 * i);
         dv.setFloat64(off, a, true);
         continue;
       }
-      const tag = ArrayBuffer.isView(a) ? viewTag(a) : 0;
-      if (!tag || !rt.isPoolBuffer(a.buffer)) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
-      tags |= tag << (3 * i);
-      dv.setUint32(off, a.byteOffset, true);
-      dv.setUint32(off + 4, a.length, true);
+      if (a !== this.lastView) {
+        const tag = ArrayBuffer.isView(a) ? viewTag(a) : 0;
+        if (!tag || !rt.isPoolBuffer(a.buffer)) checkArgs(name, Array.prototype.slice.call(args, 0, nargs), rt.isPoolBufferFn);
+        this.lastView = a;
+        this.lastTag = tag;
+        this.lastOffset = a.byteOffset;
+        this.lastLength = a.length;
+      }
+      tags |= this.lastTag << (3 * i);
+      dv.setUint32(off, this.lastOffset, true);
+      dv.setUint32(off + 4, this.lastLength, true);
     }
     dv.setUint32(at, 0, true);
     dv.setUint16(at + 4, t.id, true);

@@ -170,7 +170,6 @@ let optionsOut = null;
 function ownWhat(name, k) {
   return `launch '${name}': options.${k < 0 ? 'pipe' : `after[${k}]`}`;
 }
-const EMPTY = [];
 
 // Rebuilds the error a failed task left (the JSON a throw noted), or says
 // what its status was. `note` is [status, key, json|null].

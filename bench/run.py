@@ -39,6 +39,14 @@ Suites (--suite, default all of them, in this order):
             browser_graph.mjs: fib and task graphs in headless Chromium
             beside Node and the native bench_weft / graph_weft.
 
+  mpi       weft as the runtime inside MPI ranks (bench/mpi, run_mpi.py):
+            the distributed Jacobi stencil and wavefront under mpirun at
+            np = 1, 2, 4 (oversubscribed where the cores are fewer: marked)
+            on weft + weft_mpi events, MPI + OpenMP tasks and bulk-synchronous
+            MPI, the share of communication each hides, and the latency from
+            a message's arrival to its dependent task. Needs Open MPI
+            (scripts/setup.sh).
+
 Every row of every suite is written as one JSON line (with a "suite" field)
 to --out, and SVG plots of them beside it (bench/plots.py: OUT-forkjoin.svg,
 OUT-graph.svg, OUT-js.svg; --no-plots to skip). The run ends with one summary
@@ -62,6 +70,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "mpi"))
+import run_mpi  # noqa: E402  (bench/mpi/run_mpi.py: the mpi suite)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -88,7 +99,7 @@ REQUIRED = {"seq", "weft"}  # missing these is an error even with the default --
 DEFAULT_N = {"fib": 35, "nqueens": 13, "tree": 2000, "sort": 10_000_000}
 QUICK_N = {"fib": 27, "nqueens": 10, "tree": 200, "sort": 1_000_000}
 
-SUITES = ["forkjoin", "graph", "dyn", "js"]
+SUITES = ["forkjoin", "graph", "dyn", "js", "mpi"]
 GRAPH_BENCHES = ["wavefront", "chain", "tree", "random", "wavefront-work"]
 GRAPH_IMPLS = ["seq", "weft", "tbb", "omp"]
 GRAPH_OPT_IMPLS = ["weft-trace"]  # graph_weft with IMPL_ENV's trace on
@@ -975,7 +986,7 @@ def launch_summary(line, srows):
              note=f"{v} tasks/s" if is_pis else note)
 
 
-def summary(workers, fj, gr, js, dy=None):
+def summary(workers, fj, gr, js, dy=None, mp=None):
     """One table over all suites: a row per workload, seq and every runtime at
     each worker count side by side."""
     ws = " / ".join(map(str, workers))
@@ -1147,6 +1158,8 @@ def summary(workers, fj, gr, js, dy=None):
                 return "-" if v is None else f"{v / 1e6:.3g}M"
             line("chromium", f"{bench}: {name}", f"items/s ({max(workers)} w)",
                  node=mips("node"), chromium=mips("chromium"))
+    if mp:
+        run_mpi.summary_lines(mp, line, workers)
     # drop the columns no suite filled
     keep = [i for i in range(len(hdr)) if i < 3 or any(l[i] not in ("-", "") for l in lines)]
     hdr = [hdr[i] for i in keep]
@@ -1171,6 +1184,9 @@ def summary(workers, fj, gr, js, dy=None):
                      "same build in the weft column, and tasks per second for tiny independent "
                      "tasks and for chains of dependent ones (weft vs a postMessage pool and "
                      "piscina)")
+    if mp:
+        notes.append("mpi: weft + weft_mpi in the weft column, MPI + OpenMP tasks in the OpenMP "
+                     "column, at 1 / 2 workers (threads) per rank (bench/mpi)")
     if js and js.get("browser"):
         notes.append("chromium: fib and task graphs in headless Chromium (bench/js/browser_fj.mjs, "
                      "browser_graph.mjs) beside the same measurement in Node and the native build "
@@ -1338,6 +1354,8 @@ def main():
     # fj.mjs: the same benchmarks built by clang, the wasm build's compiler
     # (wasm/clang columns), where clang is installed
     optional = (("bench_weft_clang", "bench_seq_clang") if "js" in suites else ()) + dyn_optional
+    if "mpi" in suites:  # built only where CMake finds MPI (and OpenMP for the peers)
+        optional += tuple(run_mpi.TARGETS)
     if not args.no_build:
         print(f"building {len(targets)} targets in {args.build_dir} ...", flush=True)
         build(args.build_dir, targets, optional)
@@ -1408,7 +1426,13 @@ def main():
         rows, js = js_suite(args, jcfg)
         out_rows += rows
 
-    summary(workers, fj, gr, js, dy)
+    mp = None
+    if "mpi" in suites:
+        rows, mp = run_mpi.mpi_suite(args.build_dir, args.quick, args.timeout, loud, section,
+                                     print_table)
+        out_rows += rows
+
+    summary(workers, fj, gr, js, dy, mp)
     mach["loadavg_end"] = loadavg()
     print(f"load average: start {mach['loadavg_start']}, end {mach['loadavg_end']} "
           f"(includes this run's own load); {time.monotonic() - t_start:.0f} s in all")

@@ -6,19 +6,19 @@
  *
  * Iteration t reads buf[t % 2] and writes buf[(t + 1) % 2]. Tasks:
  *   tile(t, a, b)  after tile(t-1) of itself and its 4 neighbours (they
- *                  wrote what it reads and read what it overwrites); a top
- *                  tile also after recv_up(t) (its ghost row) and
- *                  send_up(t-1) (which sent a row of the buffer it writes);
- *                  bottom tiles alike with recv_dn / send_dn.
- *   send_up(t)     posts the strip's first row of buf[t % 2] to the rank
- *                  above, after the top tiles of t-1 wrote it;
- *   recv_up(t)     posts the receive of the ghost row above into buf[t % 2],
- *                  after the top tiles of t-1 (whose predecessors, the top
- *                  tiles of t-2, were the last to read that ghost row).
+ *                  wrote what it reads and read what it overwrites); an
+ *                  edge tile also after recv(t) of its side (the ghost row)
+ *                  and copy(t-1) of its side (which read the row it writes);
+ *   copy(t)        copies the edge row of buf[t % 2] into a send buffer
+ *                  (two per side, by parity), after the edge tiles of t-1
+ *                  wrote it and post(t-2) finished sending that buffer;
+ *   post(t)        posts the send of that buffer (after copy(t));
+ *   recv(t)        posts the receive of the ghost row into buf[t % 2],
+ *                  after the edge tiles of t-2, its last readers.
  * A posting task attaches the request's event (weft_task_attach), so it
- * completes when the message has arrived (or gone): the tiles that depend
- * on it start then, while every tile that needs no halo has been running
- * all along. No thread waits in MPI.
+ * completes when the message has arrived (or gone). No tile waits for a
+ * send (the copy decouples them); only the edge tiles wait for a receive,
+ * while the tiles that need no halo run. No thread waits in MPI.
  */
 #include "mpi_common.h"
 
@@ -34,7 +34,8 @@ typedef struct ctx_t {
   strip_t s;
   int ntr, ntc;
   weft_pool pool;
-  weft_task join; /* after the last iteration's tiles and sends */
+  weft_task join;        /* after the last iteration's tiles and sends */
+  double *sendbuf[2][2]; /* [up/down][iteration parity] */
 } ctx_t;
 
 typedef struct targ {
@@ -68,11 +69,11 @@ static int post_fn(weft_worker *w, void *p) {
   int rc;
   switch (g->a) {
     case SEND_UP:
-      rc = weft_mpi_isend(g_mpi, buf + (size_t)1 * s->n, s->n, MPI_DOUBLE, g_rank - 1,
+      rc = weft_mpi_isend(g_mpi, c->sendbuf[0][g->t % 2], s->n, MPI_DOUBLE, g_rank - 1,
                           tag_of(g->t, 1), g_comm, &ev);
       break;
     case SEND_DN:
-      rc = weft_mpi_isend(g_mpi, buf + (size_t)s->rows * s->n, s->n, MPI_DOUBLE, g_rank + 1,
+      rc = weft_mpi_isend(g_mpi, c->sendbuf[1][g->t % 2], s->n, MPI_DOUBLE, g_rank + 1,
                           tag_of(g->t, 0), g_comm, &ev);
       break;
     case RECV_UP:
@@ -87,6 +88,18 @@ static int post_fn(weft_worker *w, void *p) {
   rc = weft_task_attach(w, ev); /* this task completes when the message does */
   weft_task_release(ev);
   return rc;
+}
+
+/* Copies the edge row of buf[t % 2] (a: 0 up, 1 down) into its send
+ * buffer: the tiles of t + 1 may then overwrite the row while it travels. */
+static int copy_fn(weft_worker *w, void *p) {
+  (void)w;
+  targ *g = p;
+  ctx_t *c = g->c;
+  const strip_t *s = &c->s;
+  const double *row = s->buf[g->t % 2] + (size_t)(g->a == 0 ? 1 : s->rows) * s->n;
+  memcpy(c->sendbuf[g->a][g->t % 2], row, sizeof(double) * (size_t)s->n);
+  return 0;
 }
 #endif
 
@@ -116,70 +129,86 @@ static void launch_all(weft_worker *w, void *p) {
   (void)w;
   ctx_t *c = p;
   const int ntr = c->ntr, ntc = c->ntc, nt = ntr * ntc, T = c->a.iters;
-  weft_task *prev = calloc((size_t)nt, sizeof *prev), *cur = calloc((size_t)nt, sizeof *cur);
-  weft_task sprev[2] = {{0}, {0}}, scur[2] = {{0}, {0}}, rcur[2] = {{0}, {0}};
-  if (!prev || !cur) die("out of memory");
+  /* tile handles of iterations t-2, t-1, t */
+  weft_task *tl[3];
+  for (int k = 0; k < 3; k++)
+    if (!(tl[k] = calloc((size_t)nt, sizeof(weft_task)))) die("out of memory");
+  /* per direction (0 up, 1 down): copy and post tasks of t-2, t-1 (index
+   * t % 2 ... see below), receive of t */
+  weft_task copy[2][2] = {{{0}}}, post[2][2] = {{{0}}}, recv[2] = {{0}};
   const int comm = g_nranks > 1 && !c->a.nocomm;
-  const int has_up = comm && g_rank > 0, has_dn = comm && g_rank < g_nranks - 1;
-  weft_task dep[16];
+  const int has[2] = {comm && g_rank > 0, comm && g_rank < g_nranks - 1};
+  weft_task dep[2 * 64 + 8];
+  if (ntc > 64) die("at most 64 tile columns");
   for (int t = 0; t < T; t++) {
+    weft_task *pp = tl[(t + 1) % 3], *pr = tl[(t + 2) % 3], *cu = tl[t % 3]; /* t-2, t-1, t */
+    (void)pp;
 #ifndef WEFT_NO_MPI
-    /* sends and receives of iteration t */
-    for (int dir = 0; dir < 2; dir++) {
-      int exists = dir == 0 ? has_up : has_dn;
-      if (!exists) continue;
-      int arow = dir == 0 ? 0 : ntr - 1;
+    for (int d = 0; d < 2; d++) {
+      if (!has[d]) continue;
+      const int arow = d == 0 ? 0 : ntr - 1;
+      const int par = t % 2;
+      /* copy(t): the edge row of buf[t % 2] into send buffer [d][t % 2],
+       * after the tiles of t-1 wrote it and post(t-2) sent that buffer. */
       size_t k = 0;
       if (t > 0)
-        for (int b = 0; b < ntc; b++) dep[k++] = prev[arow * ntc + b];
-      launch(c, post_fn, (targ){c, t, dir == 0 ? SEND_UP : SEND_DN, 0}, dep, k, &scur[dir]);
-      launch(c, post_fn, (targ){c, t, dir == 0 ? RECV_UP : RECV_DN, 0}, dep, k, &rcur[dir]);
+        for (int b = 0; b < ntc; b++) dep[k++] = pr[arow * ntc + b];
+      if (post[d][par].id) dep[k++] = post[d][par];
+      weft_task cp;
+      launch(c, copy_fn, (targ){c, t, d, 0}, dep, k, &cp);
+      if (post[d][par].id) weft_task_release(post[d][par]);
+      if (copy[d][par].id) weft_task_release(copy[d][par]);
+      copy[d][par] = cp;
+      launch(c, post_fn, (targ){c, t, d == 0 ? SEND_UP : SEND_DN, 0}, &cp, 1, &post[d][par]);
+      /* recv(t): the ghost row of buf[t % 2], once the tiles of t-2 (its
+       * last readers) are done. */
+      k = 0;
+      if (t > 1)
+        for (int b = 0; b < ntc; b++) dep[k++] = pp[arow * ntc + b];
+      launch(c, post_fn, (targ){c, t, d == 0 ? RECV_UP : RECV_DN, 0}, dep, k, &recv[d]);
     }
 #endif
     for (int a = 0; a < ntr; a++)
       for (int b = 0; b < ntc; b++) {
         size_t k = 0;
         if (t > 0) {
-          dep[k++] = prev[a * ntc + b];
-          if (a > 0) dep[k++] = prev[(a - 1) * ntc + b];
-          if (a < ntr - 1) dep[k++] = prev[(a + 1) * ntc + b];
-          if (b > 0) dep[k++] = prev[a * ntc + b - 1];
-          if (b < ntc - 1) dep[k++] = prev[a * ntc + b + 1];
+          dep[k++] = pr[a * ntc + b];
+          if (a > 0) dep[k++] = pr[(a - 1) * ntc + b];
+          if (a < ntr - 1) dep[k++] = pr[(a + 1) * ntc + b];
+          if (b > 0) dep[k++] = pr[a * ntc + b - 1];
+          if (b < ntc - 1) dep[k++] = pr[a * ntc + b + 1];
         }
-        if (a == 0 && has_up) {
-          dep[k++] = rcur[0];
-          if (sprev[0].id) dep[k++] = sprev[0];
-        }
-        if (a == ntr - 1 && has_dn) {
-          dep[k++] = rcur[1];
-          if (sprev[1].id) dep[k++] = sprev[1];
-        }
-        launch(c, tile_fn, (targ){c, t, a, b}, dep, k, &cur[a * ntc + b]);
+        for (int d = 0; d < 2; d++)
+          if (has[d] && a == (d == 0 ? 0 : ntr - 1)) {
+            dep[k++] = recv[d];                                         /* its ghost row */
+            if (copy[d][(t + 1) % 2].id) dep[k++] = copy[d][(t + 1) % 2]; /* copy(t-1) read
+                                                                            what it writes */
+          }
+        if (cu[a * ntc + b].id) weft_task_release(cu[a * ntc + b]); /* t-3's */
+        launch(c, tile_fn, (targ){c, t, a, b}, dep, k, &cu[a * ntc + b]);
       }
-    release_all(prev, (size_t)nt);
-    release_all(sprev, 2);
-    release_all(rcur, 2);
-    weft_task *x = prev;
-    prev = cur;
-    cur = x;
-    sprev[0] = scur[0];
-    sprev[1] = scur[1];
-    scur[0].id = scur[1].id = 0;
+    release_all(recv, 2);
   }
-  /* The join: the last tiles and the last sends. */
-  weft_task *fin = malloc(sizeof *fin * (size_t)(nt + 2));
-  if (!fin) die("out of memory");
+  /* The join: the last tiles and the last two sends of each direction. */
+  weft_task *last = tl[(T - 1) % 3];
   size_t k = 0;
-  for (int i = 0; i < nt; i++) fin[k++] = prev[i];
+  weft_task *fin = malloc(sizeof *fin * (size_t)(nt + 4));
+  if (!fin) die("out of memory");
+  for (int i = 0; i < nt; i++) fin[k++] = last[i];
   for (int d = 0; d < 2; d++)
-    if (sprev[d].id) fin[k++] = sprev[d];
+    for (int q = 0; q < 2; q++)
+      if (post[d][q].id) fin[k++] = post[d][q];
   int rc = weft_launch(c->pool, join_noop, NULL, 0, fin, k, &c->join);
   if (rc) die(weft_strerror(rc));
   free(fin);
-  release_all(prev, (size_t)nt);
-  release_all(sprev, 2);
-  free(prev);
-  free(cur);
+  for (int q = 0; q < 3; q++) {
+    release_all(tl[q], (size_t)nt);
+    free(tl[q]);
+  }
+  for (int d = 0; d < 2; d++) {
+    release_all(copy[d], 2);
+    release_all(post[d], 2);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -217,6 +246,9 @@ int main(int argc, char **argv) {
     c.s = strip_new(a.n, g_rank, g_nranks);
     c.ntr = tiles_r(&c.s, a.tr);
     c.ntc = tiles_c(&c.s, a.tc);
+    for (int d = 0; d < 2; d++)
+      for (int q = 0; q < 2; q++)
+        if (!(c.sendbuf[d][q] = malloc(sizeof(double) * (size_t)a.n))) die("out of memory");
 #ifndef WEFT_NO_MPI
     MPI_Barrier(MPI_COMM_WORLD);
 #endif
@@ -231,6 +263,8 @@ int main(int argc, char **argv) {
     times[rep] = (now_s() - t0) / a.iters;
     if (a.check && rep == a.reps - 1) ok = stencil_check(&c.s, c.s.buf[a.iters % 2], a.iters);
     strip_free(&c.s);
+    for (int d = 0; d < 2; d++)
+      for (int q = 0; q < 2; q++) free(c.sendbuf[d][q]);
   }
   char extra[160];
 #ifndef WEFT_NO_MPI

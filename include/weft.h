@@ -116,8 +116,9 @@ typedef struct weft_profiler {
  * returns how many things it still has outstanding (> 0: "call me again").
  * It is called
  *   - by a worker that is looking for work (idle loops, waiting for a stolen
- *     task or in weft_task_wait), and between the jobs and ready lists its
- *     loop takes while it is busy: at most once per interval_us per worker;
+ *     task or in weft_task_wait: every few rounds), and while it is busy
+ *     between the jobs its loop takes and between the launched tasks a
+ *     dispatch loop runs: at most once per interval_us per worker;
  *   - by a worker about to sleep: if it returns > 0, one sleeping worker of
  *     the pool blocks for at most interval_us at a time (and polls again)
  *     instead of until woken, so an outstanding completion is noticed

@@ -58,7 +58,8 @@ typedef struct weft_mpi weft_mpi;
 
 /* Creates the module's state for one pool and sets cfg->progress (cfg is
  * then given to weft_pool_create). MPI must be initialized. Errors:
- * WEFT_EINVAL (out or cfg NULL, cfg->progress already set),
+ * WEFT_EINVAL (out or cfg NULL, cfg->progress already set, a
+ * WEFT_THREADS_CALLER pool: it has no worker loop to poll from),
  * WEFT_MPI_ENOTINIT, WEFT_MPI_ELEVEL (the level is below
  * MPI_THREAD_SERIALIZED), WEFT_ENOMEM. */
 WEFT_API int weft_mpi_create(weft_mpi **out, weft_config *cfg);

@@ -19,6 +19,7 @@
 #include <weft_mpi.h>
 
 #include <stdatomic.h>
+#include <unistd.h>
 
 static weft_mpi *g_mpi;
 static weft_pool g_pool;
@@ -122,6 +123,77 @@ int main(int argc, char **argv) {
     (void)modes;
     MPI_Barrier(MPI_COMM_WORLD);
   }
+  /* The cost of one poll (MPI_Testsome over k requests that are not
+   * complete: what every poll pays, in MPI) and the memory an outstanding
+   * request takes (weft_mpi's arrays, its event's record, MPI's request):
+   * resident set growth over 65536 posted receives. */
+  if (g_rank == 1) {
+    int ks[3] = {16, 256, 4096};
+    for (int q = 0; q < 3; q++) {
+      int k = ks[q];
+      MPI_Request *rq = malloc(sizeof *rq * (size_t)k);
+      int *buf = malloc(sizeof(int) * (size_t)k), *idx = malloc(sizeof(int) * (size_t)k), out;
+      weft_mpi_lock(g_mpi);
+      for (int i = 0; i < k; i++) MPI_Irecv(&buf[i], 1, MPI_INT, 0, 99, MPI_COMM_WORLD, &rq[i]);
+      int polls = 20000 / (k / 16);
+      double t0 = now_s();
+      for (int i = 0; i < polls; i++) MPI_Testsome(k, rq, &out, idx, MPI_STATUSES_IGNORE);
+      double per = (now_s() - t0) / polls;
+      for (int i = 0; i < k; i++) MPI_Cancel(&rq[i]);
+      MPI_Waitall(k, rq, MPI_STATUSES_IGNORE);
+      weft_mpi_unlock(g_mpi);
+      printf("{\"bench\": \"poll-cost\", \"variant\": \"testsome\", \"np\": 2, \"workers\": %d, "
+             "\"requests\": %d, \"us_per_poll\": %.3f}\n", workers, k, per * 1e6);
+      free(rq);
+      free(buf);
+      free(idx);
+    }
+    /* What waiting costs: process CPU time over 1 s of an idle pool, with
+     * nothing outstanding (workers asleep) and with one receive outstanding
+     * (one worker naps and polls every interval). */
+    double cpu[2];
+    for (int q = 0; q < 2; q++) {
+      int v = 0;
+      weft_task e = {0};
+      if (q && weft_mpi_irecv(g_mpi, &v, 1, MPI_INT, 0, 97, MPI_COMM_WORLD, &e)) die("irecv");
+      sleep_us(100000);
+      struct timespec c0, c1;
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+      sleep_us(999999);
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+      cpu[q] = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+      if (q) {
+        weft_mpi_cancel_all(g_mpi);
+        weft_task_wait(e);
+        weft_task_release(e);
+      }
+    }
+    printf("{\"bench\": \"idle-cpu\", \"variant\": \"napper\", \"np\": 2, \"workers\": %d, "
+           "\"cpu_pct_nothing_outstanding\": %.2f, \"cpu_pct_one_outstanding\": %.2f}\n", workers,
+           cpu[0] * 100, cpu[1] * 100);
+    enum { K = 65536 };
+    int *buf = malloc(sizeof(int) * K);
+    weft_task *ev = malloc(sizeof *ev * K);
+    long page = sysconf(_SC_PAGESIZE), r0 = 0, r1 = 0, dummy;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (fp && fscanf(fp, "%ld %ld", &dummy, &r0) != 2) r0 = 0;
+    if (fp) fclose(fp);
+    for (int i = 0; i < K; i++)
+      if (weft_mpi_irecv(g_mpi, &buf[i], 1, MPI_INT, 0, 98, MPI_COMM_WORLD, &ev[i])) die("irecv");
+    fp = fopen("/proc/self/statm", "r");
+    if (fp && fscanf(fp, "%ld %ld", &dummy, &r1) != 2) r1 = 0;
+    if (fp) fclose(fp);
+    weft_mpi_cancel_all(g_mpi);
+    while (weft_mpi_outstanding(g_mpi) > 0) weft_mpi_poll(g_mpi);
+    for (int i = 0; i < K; i++) weft_task_release(ev[i]);
+    printf("{\"bench\": \"request-memory\", \"variant\": \"weft_mpi_irecv\", \"np\": 2, "
+           "\"workers\": %d, \"requests\": %d, \"bytes_per_request\": %.0f}\n", workers, K,
+           (double)(r1 - r0) * page / K);
+    free(buf);
+    free(ev);
+    fflush(stdout);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
   weft_pool_destroy(g_pool);
   if (weft_mpi_finalize(g_mpi)) die("finalize");
   free(lat);

@@ -17,7 +17,8 @@ wavefront of bench/mpi under mpirun, and the message-to-task latency probe.
 np = 1, 2, and 4 (oversubscribed on fewer than 4 cores: marked), 1 and 2
 workers (threads) per rank; at np = 4 only 1 (8 spinning OpenMP threads on 2
 cores measure the kernel's scheduler, not the program). Every run's median
-of --reps repetitions; the binaries time between barriers.
+of its repetitions (the binaries time between barriers); the matrix runs in
+rounds (3, quick 1) and each figure is the median over rounds.
 """
 
 import json
@@ -72,45 +73,57 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table):
             f"{wf['n']}^2, tiles {wf['tile']}; medians of {st['reps']}; np x workers {configs}"
             + (f"; np = 4 oversubscribed on {ncpu} cores" if ncpu < 4 else ""))
     base = [mpirun(), "--allow-run-as-root", "--oversubscribe", "-np"]
-    rows = []
+    rounds = 1 if quick else 3
+    samples = {}  # (bench, variant, np, workers, nocomm) -> [row of each round]
 
-    def go(label, cmd):
+    def go(label, cmd, key_extra=None):
         print(f"  {label} ...", end="", flush=True)
         got, err = run(cmd, timeout)
         if err:
             print(" FAILED")
             loud("mpi " + label + ": " + err)
-            return None
-        r = got[0]
-        print(f" {r.get('us_per_iter', r.get('median_us', 0)):.1f} us", flush=True)
-        return r
+            return
+        r = dict(got[0], **(key_extra or {}))
+        if r.get("check") == "FAILED":
+            loud("mpi " + label + ": result differs from the sequential oracle")
+        print(f" {r['us_per_iter']:.1f} us", flush=True)
+        key = (r["bench"], r["variant"], r["np"], r["workers"], r.get("nocomm", 0))
+        samples.setdefault(key, []).append(r)
 
-    for np_, w in configs:
-        over = np_ * w > ncpu
-        for variant, binary in STENCIL.items():
-            for nocomm in (0, 1):
-                if np_ == 1 and nocomm:
-                    continue  # no messages at np = 1 anyway
-                cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
-                              "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
-                              str(st["reps"]), "--workers", str(w)] + (["--nocomm"] if nocomm else [])
-                r = go(f"stencil {variant:14s} np={np_} w={w}{' nocomm' if nocomm else ''}", cmd)
-                if r:
-                    rows.append(dict(r, suite="mpi", oversubscribed=over, nocomm=nocomm))
-        if np_ == 1:
-            cmd = [os.path.join(bindir, "stencil_weft"), "--n", str(st["n"]), "--iters",
-                   str(st["iters"]), "--tile", st["tile"], "--reps", str(st["reps"]), "--workers",
-                   str(w)]
-            r = go(f"stencil {'weft (no MPI)':14s} np=1 w={w}", cmd)
-            if r:
-                rows.append(dict(r, suite="mpi", variant="weft-nompi", oversubscribed=over,
-                                 nocomm=0))
-        for variant, binary in WAVEFRONT.items():
-            cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(wf["n"]), "--tile",
-                          wf["tile"], "--reps", str(wf["reps"]), "--workers", str(w)]
-            r = go(f"wavefront {variant:12s} np={np_} w={w}", cmd)
-            if r:
-                rows.append(dict(r, suite="mpi", oversubscribed=over, nocomm=0))
+    # Rounds over the whole matrix, so that a burst of load from elsewhere
+    # lands on every variant alike; each configuration's figure is the
+    # median over rounds of its binary's median.
+    for rnd in range(rounds):
+        print(f"  -- round {rnd + 1} of {rounds}", flush=True)
+        for np_, w in configs:
+            for variant, binary in STENCIL.items():
+                for nocomm in (0, 1):
+                    if np_ == 1 and nocomm:
+                        continue  # no messages at np = 1 anyway
+                    cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
+                                  "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
+                                  str(st["reps"]), "--workers", str(w)] + \
+                        (["--nocomm"] if nocomm else [])
+                    go(f"stencil {variant:14s} np={np_} w={w}{' nocomm' if nocomm else ''}", cmd,
+                       {"nocomm": nocomm})
+            if np_ == 1:
+                cmd = [os.path.join(bindir, "stencil_weft"), "--n", str(st["n"]), "--iters",
+                       str(st["iters"]), "--tile", st["tile"], "--reps", str(st["reps"]),
+                       "--workers", str(w)]
+                go(f"stencil {'weft (no MPI)':14s} np=1 w={w}", cmd,
+                   {"variant": "weft-nompi", "nocomm": 0})
+            for variant, binary in WAVEFRONT.items():
+                cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(wf["n"]),
+                              "--tile", wf["tile"], "--reps", str(wf["reps"]), "--workers", str(w)]
+                go(f"wavefront {variant:12s} np={np_} w={w}", cmd, {"nocomm": 0})
+    rows = []
+    for key, rs in samples.items():
+        vals = sorted(r["us_per_iter"] for r in rs)
+        med = vals[len(vals) // 2] if len(vals) % 2 else 0.5 * (vals[len(vals) // 2 - 1] +
+                                                                 vals[len(vals) // 2])
+        rows.append(dict(rs[0], suite="mpi", us_per_iter=round(med, 2), rounds=len(vals),
+                         us_min=round(vals[0], 2), us_max=round(vals[-1], 2),
+                         oversubscribed=key[2] * key[3] > ncpu))
     for w in (1, 2):
         cmd = base + ["2", os.path.join(bindir, "mpi_latency"), "--workers", str(w), "--reps",
                       "100" if quick else "300"]
@@ -120,8 +133,8 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table):
             continue
         for r in got:
             rows.append(dict(r, suite="mpi", oversubscribed=2 * w > ncpu))
-            print(f"  latency {r['variant']:9s} w={w}: median {r['median_us']} us, "
-                  f"p90 {r['p90_us']} us", flush=True)
+            print("  " + ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("np",)),
+                  flush=True)
 
     def find(bench, variant, np_, w, nocomm=0):
         for r in rows:
@@ -142,20 +155,26 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table):
             r["exposed_us"] = round(exp_own, 2)
             if exp_bsp > 0:
                 r["hidden_share"] = round(max(0.0, min(1.0, 1 - exp_own / exp_bsp)), 3)
-    hdr = ["bench", "variant", "np", "workers", "us/iter (wavefront: us)", "exposed comm us",
-           "hidden", "check"]
+    hdr = ["bench", "variant", "np", "workers", "us/iter (wavefront: us)", "min..max of rounds",
+           "exposed comm us", "hidden"]
     lines = []
     for r in rows:
-        if r["bench"] == "latency" or r.get("nocomm"):
+        if r["bench"] not in ("stencil", "wavefront") or r.get("nocomm"):
             continue
         lines.append([r["bench"], r["variant"], f"{r['np']}{'*' if r['oversubscribed'] else ''}",
                       str(r["workers"]), f"{r['us_per_iter']:.1f}",
+                      f"{r['us_min']:.0f}..{r['us_max']:.0f}",
                       f"{r['exposed_us']:.1f}" if "exposed_us" in r else "-",
-                      f"{100 * r['hidden_share']:.0f}%" if "hidden_share" in r else "-",
-                      r.get("check", "")])
+                      f"{100 * r['hidden_share']:.0f}%" if "hidden_share" in r else "-"])
     print()
     print_table(hdr, lines, left=2)
     lat = [r for r in rows if r["bench"] == "latency"]
+    extra = [r for r in rows if r["bench"] in ("poll-cost", "idle-cpu", "request-memory")]
+    if extra:
+        print()
+        for r in extra:
+            print("  " + ", ".join(f"{k} {v}" for k, v in r.items()
+                                   if k not in ("suite", "np", "oversubscribed")))
     if lat:
         print()
         print_table(["latency (2 ranks)", "workers", "median us", "p90 us"],

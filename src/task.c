@@ -972,9 +972,10 @@ static int help(weft__pool *p, weft_worker *w, uint32_t i, unsigned depth) {
 
 /* On a worker of the pool: never block; run the task, its prerequisites,
  * or anything else, until it completes. */
-static void wait_working(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
+static void wait_working(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint64_t id) {
   unsigned idle = 0;
-  while (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) {
+  uint32_t st;
+  while ((st = state_of(r, id)) != ~0u && !is_final(st)) {
     int did = help(p, w, i, 0);
     if (w->lt_ready) {
       lt_loop(w, 0);
@@ -996,12 +997,19 @@ static void wait_working(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *
 typedef struct wait_job {
   weft__trec *r;
   uint32_t i;
+  uint64_t id;
 } wait_job;
 
 static void wait_job_fn(weft_worker *w, void *a) {
   wait_job *j = a;
-  wait_working(w->pool, w, j->i, j->r);
+  wait_working(w->pool, w, j->i, j->r, j->id);
 }
+
+/* How long an outside waiter sleeps before it looks again. Nothing needs
+ * the timeout with a handle that is held (the completer wakes it); it only
+ * bounds how long a handle used while another thread releases it can sleep
+ * on a record that is recycled (which stores without waking). */
+#define WAIT_RECHECK_NS ((uint64_t)100 * 1000 * 1000)
 
 int weft_task_wait(weft_task t) {
   ctx_t c;
@@ -1014,16 +1022,17 @@ int weft_task_wait(weft_task t) {
     return WEFT_ESTALE;
   }
   if (c.w) {
-    wait_working(c.p, c.w, i, r);
+    wait_working(c.p, c.w, i, r, t.id);
   } else if (c.p->cfg.threads == WEFT_THREADS_CALLER) {
-    wait_job j = {r, i}; /* no thread runs the pool: this one does */
+    wait_job j = {r, i, t.id}; /* no thread runs the pool: this one does */
     if ((rc = weft_run(c.pinned, wait_job_fn, &j)) != 0) {
       leave(&c);
       return rc;
     }
   } else {
     for (unsigned k = 0; k < 2000; k++) {
-      if (is_final(atomic_load_explicit(&r->state, memory_order_acquire))) break;
+      uint32_t st = state_of(r, t.id);
+      if (st == ~0u || is_final(st)) break;
       weft__cpu_relax();
     }
     uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -1034,10 +1043,14 @@ int weft_task_wait(weft_task t) {
     /* The completer stores the final state before it seals the head, and
      * wakes after: a wait that starts before the store sleeps until the wake. */
     uint32_t st;
-    while (!is_final(st = atomic_load_explicit(&r->state, memory_order_acquire)))
-      weft__prim_wait32((uint32_t *)&r->state, st);
+    while ((st = state_of(r, t.id)) != ~0u && !is_final(st))
+      weft__prim_wait32_for((uint32_t *)&r->state, st, WAIT_RECHECK_NS);
   }
-  rc = state_code(atomic_load_explicit(&r->state, memory_order_acquire));
+  /* Every read names the incarnation: a handle used while its owner
+   * released it answers WEFT_ESTALE rather than another task's outcome
+   * (the spin model's STALE_OP=5). */
+  uint32_t st = state_of(r, t.id);
+  rc = st == ~0u ? WEFT_ESTALE : state_code(st);
   leave(&c);
   return rc;
 }
@@ -1065,7 +1078,9 @@ _Atomic uint32_t *weft__task_waiter(weft_task t, int *rc) {
       if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
                                                 memory_order_acq_rel, memory_order_acquire))
         break;
-    if (!is_final(atomic_load_explicit(&r->state, memory_order_acquire))) word = &r->state;
+    uint32_t st = state_of(r, t.id);
+    if (st == ~0u) *rc = WEFT_ESTALE;
+    else if (!is_final(st)) word = &r->state;
   }
   leave(&c);
   return word;

@@ -49,7 +49,6 @@ void weft__progress_busy(weft_worker *w) {
 }
 
 void weft__progress_step(weft_worker *w) {
-  /* The clock only every few tasks: a tiny task costs tens of ns. */
   if ((++w->prog_steps & (WEFT__PROGRESS_STEP_ROUNDS - 1)) == 0) weft__progress_busy(w);
 }
 
@@ -65,6 +64,22 @@ void weft__sleep(weft_worker *w) {
     nap = out > 0 && atomic_compare_exchange_strong_explicit(&p->prog_napper, &z, 1,
                                                               memory_order_acq_rel,
                                                               memory_order_relaxed);
+    if (nap) {
+      /* The napper-to-be keeps polling for one interval before it naps: a
+       * message expected soon (a halo) is then seen within a poll, not a
+       * wake-up. The other idle workers sleep; once per idle period. */
+      uint64_t end = weft__prim_now_ns() + prog_interval_ns(p);
+      while (out > 0 && weft__prim_now_ns() < end) {
+        for (unsigned k = 0; k < 16; k++) weft__cpu_relax();
+        if (weft__work_visible(p)) break;
+        out = weft__progress_poll(w);
+        if (w->lt_ready) break;
+      }
+      if (out <= 0 || w->lt_ready || weft__work_visible(p)) {
+        atomic_store_explicit(&p->prog_napper, 0, memory_order_release);
+        return; /* back to the worker loop: work, or nothing left to wait for */
+      }
+    }
   }
   uint32_t old = atomic_fetch_add_explicit(&p->sleep, 1, memory_order_seq_cst);   /* S1 */
   uint32_t seq0 = old >> WEFT__SLEEP_COUNT_BITS;

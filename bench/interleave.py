@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs benchmark binaries in turn, round after round (A B C A B C ...), and
-prints each one's median and its ratio to the first: on a shared machine
-whose load drifts, alternating keeps the comparison fair where run.py's one
+prints each one's median, its minimum and the median over rounds of its
+ratio to the first run of the same round: on a shared machine whose load
+drifts, alternating keeps the comparison fair where run.py's one
 combination after another cannot. Standard library only.
 
   bench/interleave.py [--rounds 9] LABEL=CMD [LABEL=CMD ...]
@@ -51,12 +52,15 @@ def main():
             got[label].append(sample(cmd))
         print(f"round {k + 1}/{a.rounds}: " +
               ", ".join(f"{l} {got[l][-1]:.2f}" for l, _ in runs), flush=True)
-    base = statistics.median(got[runs[0][0]])
-    print(f"\n| run | median ms | vs {runs[0][0]} |")
-    print("|---|---:|---:|")
+    # The ratio to the first run of the same round, then its median: the
+    # load drifts between rounds far more than within one.
+    first = runs[0][0]
+    print(f"\n| run | median ms | min ms | median of per-round ratios to {first} |")
+    print("|---|---:|---:|---:|")
     for label, _ in runs:
-        m = statistics.median(got[label])
-        print(f"| {label} | {m:.3f} | {m / base:.3f} |")
+        ratios = [x / y for x, y in zip(got[label], got[first])]
+        print(f"| {label} | {statistics.median(got[label]):.3f} | {min(got[label]):.3f} | "
+              f"{statistics.median(ratios):.3f} |")
 
 
 if __name__ == "__main__":

@@ -593,10 +593,215 @@ class graph {
 
 /* ---------------------------------------------------------- launched tasks
  *
- * LAUNCH: lambda-launched tasks with prerequisites (weft_launch...) belong
- * here, beside spawn and graph nodes, once the C API has them. Same rules
- * as spawn for what a lambda may capture; errors as weft::error.
- */
+ * Tasks launched on the fly after prerequisites (weft_launch, docs/TASKS.md)
+ * from lambdas:
+ *
+ *   weft::pipe log(pool);
+ *   weft::event loaded(pool);
+ *   auto a = weft::launch(pool, [] { return 20; });
+ *   auto b = weft::launch(pool, [] { return 22; });
+ *   auto c = weft::launch(pool, [pa = &a, pb = &b] { ... }, a, b, loaded); // after a, b, loaded
+ *   weft::launch(pool, [] { ... }, log);   // pipe members start in order
+ *   loaded.trigger();
+ *   int sum = a.result() + b.result();     // waits; throws if it failed
+ *
+ * The lambda is copied into the task's 48-byte argument block, like a
+ * spawn's: captures of at most 48 bytes, trivially copyable, and the same
+ * for its result (compile-time errors otherwise). It runs once its
+ * prerequisites have completed; it must not throw (std::terminate). It
+ * returns its result, or weft::status{code} to complete with a status
+ * (non-zero fails the task: its successors are canceled). Arguments after
+ * the lambda, in any order: handles (task, launched<R>, event) to wait
+ * for, a weft::pipe to launch into, weft::child (from inside a launched
+ * task: its completion waits for this one). The handle owns the task's
+ * record and releases it in its destructor (the task still runs). */
+
+/* A launched task's status, as a lambda's result: non-zero fails the task. */
+struct status {
+  int code;
+};
+
+/* weft::launch(..., weft::child): the calling launched task's completion
+ * waits for this one (WEFT_LAUNCH_CHILD). */
+struct child_t {};
+inline constexpr child_t child{};
+
+class pipe {
+ public:
+  /* Throws weft::error (weft_pipe_create). */
+  explicit pipe(const pool &p) { detail::check(weft_pipe_create(p.handle(), &p_), "weft_pipe_create"); }
+  ~pipe() { weft_pipe_destroy(p_); }
+  pipe(const pipe &) = delete;
+  pipe &operator=(const pipe &) = delete;
+  weft_pipe *get() const noexcept { return p_; }
+
+ private:
+  weft_pipe *p_ = nullptr;
+};
+
+/* A handle of a launched task or an event: movable, not copyable; releases
+ * the record in its destructor. */
+class task {
+ public:
+  task() = default;
+  explicit task(weft_task t) noexcept : t_(t) {}
+  ~task() { release(); }
+  task(task &&o) noexcept : t_(o.t_) { o.t_.id = 0; }
+  task &operator=(task &&o) noexcept {
+    if (this != &o) {
+      release();
+      t_ = o.t_;
+      o.t_.id = 0;
+    }
+    return *this;
+  }
+  task(const task &) = delete;
+  task &operator=(const task &) = delete;
+
+  weft_task get() const noexcept { return t_; }
+  explicit operator bool() const noexcept { return t_.id != 0; }
+
+  /* Waits for completion (outside the pool: sleeps; on a worker: works).
+   * Returns WEFT_OK, WEFT_EFAILED or WEFT_ECANCELED; throws weft::error on
+   * misuse (WEFT_ESTALE, WEFT_EDEADLK). */
+  int wait() const {
+    int rc = weft_task_wait(t_);
+    if (rc != WEFT_OK && rc != WEFT_EFAILED && rc != WEFT_ECANCELED) detail::check(rc, "weft_task_wait");
+    return rc;
+  }
+  /* WEFT_OK, WEFT_EPENDING, WEFT_EFAILED or WEFT_ECANCELED; never blocks. */
+  int status() const {
+    int rc = weft_task_status(t_);
+    if (rc == WEFT_ESTALE) detail::check(rc, "weft_task_status");
+    return rc;
+  }
+  /* Cancels it if it has not started: true if it did. */
+  bool cancel() const {
+    int rc = weft_task_cancel(t_);
+    detail::check(rc, "weft_task_cancel");
+    return rc == 1;
+  }
+  weft_task_info info() const {
+    weft_task_info i;
+    detail::check(weft_task_info_get(t_, &i), "weft_task_info_get");
+    return i;
+  }
+  /* Gives the record back now (the destructor does it otherwise). */
+  void release() noexcept {
+    if (t_.id) (void)weft_task_release(t_);
+    t_.id = 0;
+  }
+
+ protected:
+  weft_task t_{0};
+};
+
+/* An event: a task with no function, completed by trigger (any thread). */
+class event : public task {
+ public:
+  explicit event(const pool &p) { detail::check(weft_event_create(p.handle(), &t_), "weft_event_create"); }
+  explicit event(weft_pool p) { detail::check(weft_event_create(p, &t_), "weft_event_create"); }
+  /* 0 completes it DONE; any other status FAILED (its successors are canceled). */
+  void trigger(int status = 0) const { detail::check(weft_event_trigger(t_, status), "weft_event_trigger"); }
+};
+
+/* The handle of a launched lambda with result type R. */
+template <class R>
+class [[nodiscard]] launched : public task {
+ public:
+  using result_type = R;
+  launched() = default;
+  explicit launched(weft_task t) noexcept : task(t) {}
+
+  /* Waits and returns the lambda's result; throws weft::error with the
+   * task's state (WEFT_EFAILED, WEFT_ECANCELED) if it did not complete done. */
+  R result() const {
+    int st = wait();
+    if (st != WEFT_OK) {
+      weft_task_info i{};
+      (void)weft_task_info_get(t_, &i);
+      throw error(st, "weft::launched::result: status " + std::to_string(i.status));
+    }
+    if constexpr (std::is_same_v<R, ::weft::status>) {
+      return R{0};
+    } else if constexpr (!std::is_void_v<R>) {
+      alignas(R) unsigned char b[sizeof(R)];
+      detail::check(weft_task_result(t_, b, sizeof b), "weft_task_result");
+      return *std::launder(reinterpret_cast<R *>(b));
+    }
+  }
+};
+
+namespace detail {
+
+template <class F>
+int run_launched(worker *w, void *p) {
+  F f = *std::launder(static_cast<F *>(p));
+  using R = result_t<F>;
+  if constexpr (std::is_void_v<R>) {
+    call_nothrow(f, w);
+    return 0;
+  } else if constexpr (std::is_same_v<R, ::weft::status>) {
+    return call_nothrow(f, w).code;
+  } else {
+    R r = call_nothrow(f, w);
+    ::new (p) R(r);
+    return 0;
+  }
+}
+
+/* Collects launch's trailing arguments into options and prerequisites. */
+struct launch_args {
+  weft_task after[64];
+  std::size_t n = 0;
+  weft_launch_opts o{nullptr, 0, nullptr, 0};
+  void add(const task &t) {
+    if (n == sizeof after / sizeof after[0])
+      throw error(WEFT_E2BIG, "weft::launch: more than 64 prerequisites (use a join task)");
+    after[n++] = t.get();
+  }
+  void add(const pipe &p) { o.pipe = p.get(); }
+  void add(const child_t &) { o.flags |= WEFT_LAUNCH_CHILD; }
+};
+
+template <class T>
+constexpr bool launch_arg_ok = std::is_base_of_v<task, std::decay_t<T>> ||
+                               std::is_same_v<std::decay_t<T>, pipe> ||
+                               std::is_same_v<std::decay_t<T>, child_t>;
+
+template <class G, class... A>
+auto launch_on(weft_pool p, G &&fn, const A &...more) {
+  using F = std::decay_t<G>;
+  using R = result_t<F>;
+  static_assert((launch_arg_ok<A> && ...),
+                "weft::launch: after the lambda come only prerequisites (weft::task, "
+                "weft::launched<R>, weft::event), a weft::pipe and weft::child");
+  (void)task_traits<F>::size;  // the frame checks, as spawn's
+  task_block<F> b{};
+  ::new (static_cast<void *>(b.bytes)) F(std::forward<G>(fn));
+  launch_args a;
+  (a.add(more), ...);
+  a.o.after = a.n ? a.after : nullptr;
+  a.o.nafter = a.n;
+  weft_task t{0};
+  check(weft_launch_ex(p, &run_launched<F>, b.bytes, sizeof b.bytes, &a.o, &t), "weft_launch");
+  return launched<R>(t);
+}
+
+}  // namespace detail
+
+/* Launches fn (see above) on the pool after the prerequisites among `more`.
+ * Throws weft::error (weft_launch_ex's errors: WEFT_ESTALE for a released
+ * prerequisite, WEFT_EINVAL for weft::child outside a launched task, ...). */
+template <class G, class... A>
+auto launch(const pool &p, G &&fn, const A &...more) {
+  return detail::launch_on(p.handle(), std::forward<G>(fn), more...);
+}
+/* From inside a task: launches on the worker's pool. */
+template <class G, class... A>
+auto launch(worker *w, G &&fn, const A &...more) {
+  return detail::launch_on(weft_worker_pool(w), std::forward<G>(fn), more...);
+}
 
 }  // namespace weft
 

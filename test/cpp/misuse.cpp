@@ -23,6 +23,13 @@ long use(weft::worker *w) {
   long a = 1, b = 2, c = 3, d = 4, e = 5, f = 6;
   g.add([a, b, c, d, e, f] { (void)(a + b + c + d + e + f); });
   return 0;
+#elif WEFT_MISUSE == 5  // a launched lambda with 56 bytes of captures
+  long a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7;
+  auto t = weft::launch(w, [a, b, c, d, e, f, g] { return a + b + c + d + e + f + g; });
+  return t.result();
+#elif WEFT_MISUSE == 6  // something that is not a prerequisite after the lambda
+  auto t = weft::launch(w, [] { return 1L; }, 42);
+  return t.result();
 #else
   (void)w;
   return 0;

@@ -300,6 +300,95 @@ static void test_errors() {
   CHECK(hits == 1 && g2.get() == nullptr);
 }
 
+/* Launched lambdas: a DAG whose order is checked by stamps, results, an
+ * event, a pipe, failure and cancel down a chain, children. */
+static void test_launch() {
+  weft::pool pool(2);
+  std::atomic<int> clock{0};
+  struct stamps {
+    std::atomic<int> *clock;
+    int at[8];
+  } st{&clock, {0}};
+  stamps *sp = &st;
+  auto a = weft::launch(pool, [sp] { sp->at[0] = ++*sp->clock; return 20; });
+  auto b = weft::launch(pool, [sp](weft::worker *w) {
+    sp->at[1] = ++*sp->clock;
+    return w ? 22L : -1L;
+  });
+  weft::event go(pool);
+  auto c = weft::launch(pool, [sp] { sp->at[2] = ++*sp->clock; }, a, b, go);
+  CHECK(c.status() == WEFT_EPENDING);  // waits for the event at least
+  CHECK(a.result() == 20 && b.result() == 22L);
+  CHECK(c.status() == WEFT_EPENDING);
+  go.trigger();
+  CHECK(c.wait() == WEFT_OK);
+  CHECK(st.at[2] > st.at[0] && st.at[2] > st.at[1]);
+  c.result();  // void: returns once done
+
+  // a struct result
+  struct pt { double x, y; };
+  auto p = weft::launch(pool, [] { return pt{1.5, -2.0}; });
+  pt got = p.result();
+  CHECK(got.x == 1.5 && got.y == -2.0);
+
+  // a pipe: members start in launch order and never overlap
+  {
+    weft::pipe line(pool);
+    struct pipe_state {
+      std::atomic<int> inside{0};
+      int next = 0, bad = 0;
+    } ps;
+    pipe_state *pp = &ps;
+    std::vector<weft::launched<void>> hs;
+    for (int i = 0; i < 100; i++)
+      hs.push_back(weft::launch(pool, [pp, i] {
+        if (pp->inside.fetch_add(1) != 0 || pp->next != i) pp->bad++;
+        pp->next = i + 1;
+        pp->inside.fetch_sub(1);
+      }, line));
+    for (auto &h : hs) CHECK(h.wait() == WEFT_OK);
+    CHECK(ps.bad == 0 && ps.next == 100);
+  }
+
+  // failure: weft::status{7} fails the task, its successor is canceled
+  auto f = weft::launch(pool, [] { return weft::status{7}; });
+  auto g = weft::launch(pool, [sp] { sp->at[3] = 1; }, f);
+  CHECK(f.wait() == WEFT_EFAILED && g.wait() == WEFT_ECANCELED);
+  CHECK(st.at[3] == 0);
+  CHECK(g.info().origin.id == f.get().id && g.info().status == 7);
+  int code = 0;
+  try {
+    f.result();
+  } catch (const weft::error &e) {
+    code = e.code();
+  }
+  CHECK(code == WEFT_EFAILED);
+
+  // cancel before it starts (it waits for an event nobody triggers)
+  weft::event never(pool);
+  auto h = weft::launch(pool, [sp] { sp->at[4] = 1; }, never);
+  CHECK(h.cancel());
+  CHECK(h.wait() == WEFT_ECANCELED && st.at[4] == 0);
+  CHECK(!h.cancel());  // too late now
+  never.trigger();
+
+  // children from inside a launched task: its completion waits for them
+  std::atomic<int> kids{0};
+  std::atomic<int> *kp = &kids;
+  auto parent = weft::launch(pool, [kp](weft::worker *w) {
+    for (int i = 0; i < 50; i++) {
+      auto k = weft::launch(w, [kp] {
+        volatile long x = 0;
+        for (int j = 0; j < 20000; j++) x = x + j;
+        kp->fetch_add(1);
+      }, weft::child);
+      (void)k;  // released at once: the parent still waits for it
+    }
+  });
+  CHECK(parent.wait() == WEFT_OK && kids.load() == 50);
+
+}
+
 struct test_case {
   const char *name;
   void (*fn)();
@@ -315,6 +404,7 @@ static const test_case k_tests[] = {
     {"graph", test_graph},
     {"graph_errors", test_graph_errors},
     {"errors", test_errors},
+    {"launch", test_launch},
 };
 
 int main(int argc, char **argv) {

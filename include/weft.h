@@ -414,7 +414,8 @@ WEFT_API int weft_trace_stop(weft_pool pool);
 WEFT_API int weft_trace_name(weft_pool pool, const void *fn, const char *name);
 
 /* Receives the JSON text in pieces; a non-zero return stops the writing and
- * is returned by weft_trace_write. */
+ * is returned by weft_trace_write. It must not call weft_trace_* on the same
+ * pool (they wait for the write to finish). */
 typedef int (*weft_trace_sink)(void *user, const char *data, size_t len);
 
 /* Writes the recorded events (of the last start, up to now) as one Chrome

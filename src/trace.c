@@ -51,11 +51,13 @@ static void free_rings(struct weft__trace *t) {
   weft__aligned_free(t->bufs);
 }
 
+/* cap 0: no rings (a home for names given before the first start). */
 static struct weft__trace *new_trace(weft__pool *p, uint64_t cap) {
   struct weft__trace *t = calloc(1, sizeof *t);
   if (!t) return NULL;
   t->n = p->nworkers;
   t->cap = cap;
+  if (!cap) return t;
   t->bufs = weft__aligned_alloc(WEFT__CACHE_LINE, (t->n + 1) * sizeof *t->bufs);
   if (!t->bufs) {
     free(t);
@@ -221,9 +223,9 @@ int weft_trace_name(weft_pool pool, const void *fn, const char *name) {
   api_lock(p);
   struct weft__trace *t = atomic_load_explicit(&p->trace, memory_order_relaxed);
   if (!t) {
-    /* Named before the first start: a trace with rings of the default size
-     * is created now (not started), so the names have a home. */
-    t = new_trace(p, DEFAULT_EVENTS);
+    /* Named before the first start: a trace without rings keeps the names
+     * until weft_trace_start makes one with rings. */
+    t = new_trace(p, 0);
     if (!t) {
       rc = WEFT_ENOMEM;
       goto out;

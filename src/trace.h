@@ -89,9 +89,11 @@ static inline void weft__tput(weft__tbuf *b, uint32_t a, uint64_t key, uint32_t 
   atomic_store_explicit(&b->head, n + 1, memory_order_release);
 }
 
-/* The worker's ring, or NULL while the pool is not tracing. */
+/* The worker's ring, or NULL while the pool is not tracing. Acquire: pairs
+ * with weft_trace_start's release, so the ring's setup is visible (a plain
+ * load on x86 and arm64's ldar, at task boundaries only). */
 static inline weft__tbuf *weft__tracing(const weft_worker *w) {
-  return atomic_load_explicit(&w->trace, memory_order_relaxed);
+  return atomic_load_explicit(&w->trace, memory_order_acquire);
 }
 
 #define WEFT__TRACE(w, a, key, x, y)                                                        \

@@ -108,6 +108,28 @@ def check(dirpath, exp):
     print(f"ok {exp['file']}: {len(evs)} events; {dict(cats)}; steals {steals}")
 
 
+def svg_check(dirpath):
+    """scripts/trace_svg.py draws a real trace: well-formed SVG, one lane
+    per worker, a box per traced node."""
+    import subprocess
+    import xml.dom.minidom
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = os.path.join(os.path.dirname(here), "scripts", "trace_svg.py")
+    src, out = os.path.join(dirpath, "graph_fine.json"), os.path.join(dirpath, "graph_fine.svg")
+    subprocess.run([sys.executable, script, src, out], check=True)
+    doc = xml.dom.minidom.parse(out)
+    texts = [t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild]
+    if "worker 0" not in texts or "worker 1" not in texts:
+        fail(f"{out}: no lane per worker ({texts[:8]})")
+    with open(src) as f:
+        nodes = sum(1 for e in json.load(f)["traceEvents"] if e.get("ph") == "B" and e.get("cat") == "node")
+    titled = [t.firstChild.data for t in doc.getElementsByTagName("title") if t.firstChild]
+    boxes = sum(1 for t in titled if "(node)" in t)
+    if boxes != nodes:
+        fail(f"{out}: {boxes} node boxes for {nodes} node slices")
+    print(f"ok {out}: {boxes} node boxes, lanes {[t for t in texts if t.startswith('worker')]}")
+
+
 def main():
     args = sys.argv[1:]
     if len(args) == 1 and os.path.isdir(args[0]):
@@ -117,6 +139,7 @@ def main():
             fail("expect.jsonl is empty")
         for exp in lines:
             check(args[0], exp)
+        svg_check(args[0])
     else:
         for p in args:
             structure(p)

@@ -141,3 +141,29 @@ test('without COOP/COEP: the error names the missing headers; the single-thread 
   assert.match(r.problem, /Cross-Origin-Opener-Policy: same-origin/);
   assert.match(r.problem, /Cross-Origin-Embedder-Policy: require-corp/);
 });
+
+// The demo page (js/demo): its renders match the oracle, and its trace
+// button has the last render's trace: nested slices, the tile tasks named.
+test('the demo page renders correctly and offers the trace of its last render', T, async () => {
+  const log = [];
+  const page = await newPage(browser, log);
+  page.setDefaultTimeout(60000);
+  try {
+    await page.goto(`${server.url}/js/demo/?workers=2&reps=1&iter=100`);
+    const r = await page.evaluate(async () => {
+      const res = await window.weftDemo;
+      const { checkTrace } = await import('/js/test/browser/trace-check.js');
+      const doc = JSON.parse(window.weftLastTrace);
+      const { begins } = checkTrace(doc);
+      return { ok: res.ok, button: !document.getElementById('trace').disabled,
+        tiles: begins.filter((e) => e.cat === 'js' && e.name === 'mandel_tiles').length,
+        workers: doc.otherData.workers };
+    });
+    assert.ok(r.ok, `renders match the oracle\n${log.join('\n')}`);
+    assert.ok(r.button, 'trace button enabled');
+    assert.equal(r.workers, 2);
+    assert.ok(r.tiles > 1, `mandel_tiles slices: ${r.tiles}`);
+  } finally {
+    await page.close();
+  }
+});

@@ -2,7 +2,8 @@
  * test_weft_mpi.c - the weft_mpi module under mpirun (any -np):
  *   test_weft_mpi WORKERS      ring of messages as events, a truncated
  *                              receive fails its event, a request nobody
- *                              matches blocks finalize until canceled
+ *                              matches blocks finalize until canceled, and
+ *                              pool destroy with one outstanding returns
  *   test_weft_mpi level        MPI initialized at MPI_THREAD_FUNNELED:
  *                              weft_mpi_create names the level and refuses
  * Every check prints what failed and aborts the whole job (MPI_Abort), so a
@@ -237,7 +238,22 @@ int main(int argc, char **argv) {
   CHECK(s.completed >= (uint64_t)2 * ROUNDS + 2 && s.failed >= 1 && s.canceled == 1,
         "stats: completed %llu failed %llu canceled %llu", (unsigned long long)s.completed,
         (unsigned long long)s.failed, (unsigned long long)s.canceled);
+  /* Destroy with a request outstanding and a task waiting on it: destroy
+   * cancels the event (the task completes canceled) and returns; the module
+   * still holds the request, so finalize refuses until it is canceled. */
+  int never = 0;
+  weft_task lost, after;
+  CHECK_OK(weft_mpi_irecv(m, &never, 1, MPI_INT, rank, 1234, MPI_COMM_WORLD, &lost));
+  int ran = 0;
+  void *rp = &ran;
+  CHECK_OK(weft_launch(pool, never_runs, &rp, sizeof rp, &lost, 1, &after));
   CHECK_OK(weft_pool_destroy(pool));
+  CHECK(ran == 0, "ran after a request that never completed");
+  rc = weft_mpi_finalize(m);
+  CHECK(rc == WEFT_MPI_EOUTSTANDING, "finalize after destroy: %d", rc);
+  CHECK(weft_mpi_cancel_all(m) == 1, "cancel_all after destroy");
+  for (int spin = 0; weft_mpi_outstanding(m) > 0 && spin < 1000000; spin++) weft_mpi_poll(m);
+  CHECK(weft_mpi_outstanding(m) == 0, "the canceled request did not complete");
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK_OK(weft_mpi_finalize(m));
   if (rank == 0)

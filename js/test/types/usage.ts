@@ -177,6 +177,16 @@ export async function usage(): Promise<void> {
   const counters: number[] = [all.spawns, all.tasksRun, all.steals, all.stealFailures, all.stolenFrom,
     all.leapfrogs, all.sleeps, all.overflows, all.roots, w0.tasksRun];
 
+  // timeline traces: JSON text, around a function or between start and stop.
+  const traced = pool.trace(() => pool.run('jfib', 10), { level: 'fine', events: 1 << 16 });
+  assertType<Equal<typeof traced, Promise<string>>>();
+  pool.traceStart({ level: 'coarse' });
+  pool.traceStop();
+  const text = pool.trace();
+  assertType<Equal<typeof text, string>>();
+  // @ts-expect-error the level is 'coarse' or 'fine'
+  pool.traceStart({ level: 'all' });
+
   // ------------------------------------------------------------ graphs
   const g = pool.graph();
   assertType<Equal<typeof g, Graph>>();

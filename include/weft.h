@@ -378,11 +378,14 @@ WEFT_API int weft_pool_stats_total(weft_pool pool, weft_worker_stats *out);
  * task boundaries and nothing on spawn/sync. docs/TRACES.md shows examples.
  *
  * WEFT_TRACE_COARSE records root jobs (submit, begin, end, finish), stolen
- * tasks with an arrow from the victim's track to the thief, graph nodes,
- * launched tasks' bodies, and sleeps. WEFT_TRACE_FINE adds every fork-join
- * task (run at its sync, or at once when the deque is full); while it is on,
- * every spawn and sync takes its slow path (several times the cost of a
- * spawn: fib slows down a lot, graph and sort runs much less).
+ * tasks with an arrow from the victim's track to the thief, launched
+ * tasks' bodies, sleeps, and graph nodes: each node when the graph's nodes
+ * average 2 us or more (by its last runs), else one slice per stretch of
+ * nodes a worker ran (two clock reads would cost more than such a node).
+ * WEFT_TRACE_FINE adds every fork-join task (run at its sync, or at once
+ * when the deque is full) and every graph node; while it is on, every spawn
+ * and sync takes its slow path and every task reads the clock twice (fib of
+ * a few ns per task: 36x slower; tasks of microseconds: little).
  *
  * Each worker writes its own ring of `events` events (32 bytes each), with
  * no lock and no allocation; a full ring overwrites its oldest events and

@@ -1429,7 +1429,7 @@ def main():
     mp = None
     if "mpi" in suites:
         rows, mp = run_mpi.mpi_suite(args.build_dir, args.quick, args.timeout, loud, section,
-                                     print_table)
+                                     print_table, required=args.suite != ",".join(SUITES))
         out_rows += rows
 
     summary(workers, fj, gr, js, dy, mp)

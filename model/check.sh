@@ -153,6 +153,12 @@ if [ "$MODE" != --quick ]; then
   check "task help, S canceled (HELP_CANCEL)" pass task.pml "-DSCEN_HELP -DHELP_CANCEL" "$FAST" "$PARGS"
   check "task handle reuse (any stale op)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
   check "task handle reuse, STRICT (any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT" "$FAST" "$PARGS"
+  check "task stale wait (returns)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5" "$FAST" "$PARGS"
+  check "task stale wait, STRICT (own outcome)" pass task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5" "$FAST" "$PARGS"
+  # Safety blind: with the generation in every read, the WAITER CAS alone
+  # brings the waiter back; the 100 ms timeout is a second line.
+  check "task mutant MUT_WAITUNTIMED (not needed)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED" "$FAST" "$PARGS"
+  check "task mutant MUT_WAITUNTIMED+NOWAITER" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED -DMUT_WAITNOWAITER" "$FAST" "$PARGS"
   for m in MUT_SEALSTORE MUT_SEALAFTER MUT_NOGUARD MUT_NOGUARD_SUB MUT_LATENEXT; do
     check "task mutant $m" fail task.pml "-D$m" "$FAST" "$PARGS"
   done
@@ -167,9 +173,10 @@ if [ "$MODE" != --quick ]; then
   check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$PARGS"
   check "task mutant MUT_LINKNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3 -DMUT_LINKNORECHECK" "$FAST" "$PARGS"
   check "task mutant MUT_RESULTNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=4 -DMUT_RESULTNORECHECK" "$FAST" "$PARGS"
-  echo "== task.pml: a weakness of src/task.c as it stands (must reproduce)"
-  check "issue stale wait (never returns)" issue task.pml "-DSCEN_STALE -DSTALE_OP=5" "$FAST" "$PARGS"
-  check "issue STRICT stale wait (another outcome)" issue task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5" "$FAST" "$PARGS"
+  echo "== task.pml: weft_task_wait before bb3c535 (no generation in its reads: must fail)"
+  check "task mutant MUT_WAITNOGEN (never returns)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$PARGS"
+  check "task mutant MUT_WAITNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$PARGS"
+  check "task mutant MUT_WAITNOGEN+UNTIMED (old)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN -DMUT_WAITUNTIMED" "$FAST" "$PARGS"
 fi
 
 if [ "$MODE" = --deep ]; then

@@ -4,10 +4,11 @@
  * What is modelled, at the granularity of the C code's atomic operations
  * (one Promela step per atomic access; plain accesses to a record's own
  * private fields are folded into the neighbouring step):
- *   - head   = gen * HG + SEALED + links: the generation, the seal and the
- *              waiter list of a record, one word as in the C code (the
- *              WAITER bit of an outside waiter is left out: it only makes
- *              a link CAS retry)
+ *   - head   = gen * HG + SEALED + WAITER + links: the generation, the
+ *              seal, the outside-waiter bit and the waiter list of a
+ *              record, one word as in the C code (only weft_task_wait,
+ *              STALE_OP=5, sets WAITER; elsewhere it would only make a link
+ *              CAS retry)
  *   - state  = gen * SG + value: the record's generation is in the state
  *              word too (src/task.h WEFT__S_*), so every claim (a CAS from
  *              gen | NEW to gen | RUNNING) names an incarnation
@@ -29,7 +30,9 @@
  *     free_rec() (state (gen+1)|FREE, head (gen+1), then the free list
  *     through next[0]), make_ready() (the shared ready stack through
  *     next[0]) and the dispatcher's loop (take the whole stack, read
- *     next[0], read the generation from `state', exec).
+ *     next[0], read the generation from `state', exec); weft_task_wait
+ *     from outside the pool (STALE_OP=5: the WAITER CAS, state_of, the
+ *     futex sleep on `state' with its timeout, the completer's wake).
  *   - Memory model: sequentially consistent (every shared access is one
  *     step). The acquire/release pairs that make SC sound for this protocol
  *     are argued in docs/TASKS.md.
@@ -58,11 +61,13 @@
  *      an event's handle while its trigger thread releases it) a handle
  *      used while its owner releases it never reaches the record's next
  *      incarnation: a status or result answers for its own task or
- *      WEFT_ESTALE, a second release clears nothing, a launch after it
- *      takes no other incarnation's outcome; and a held handle is never
- *      stale, its release never WEFT_ESTALE. (The C code meets these since
- *      63dcdc6. A switch: they concern only programs that race a use of a
- *      handle with its release; without it P1-P3 are checked alone.)
+ *      WEFT_ESTALE, a wait answers its own task's final state or
+ *      WEFT_ESTALE (never WEFT_EPENDING), a second release clears nothing,
+ *      a launch after it takes no other incarnation's outcome; and a held
+ *      handle is never stale, its release never WEFT_ESTALE. (The C code
+ *      meets these since 63dcdc6, the wait since bb3c535. A switch: they
+ *      concern only programs that race a use of a handle with its release;
+ *      without it P1-P3 are checked alone.)
  *
  * Scenarios (-D):
  *   SCEN_LINK  (default) events P1, P2 triggered by two threads (which then
@@ -74,7 +79,9 @@
  *              freed record; a stale thread uses a copy of H (status,
  *              release, a launch of S after H, or result; STALE_OP picks
  *              one, 0 any of them) at any time after the owner's release.
- *              Handle reuse. STALE_OP=5 is weft_task_wait (see below).
+ *              Handle reuse. STALE_OP=5 is weft_task_wait from outside the
+ *              pool (alone: the only scenario with a sleeping waiter; the
+ *              checker's "no process stuck" is its "the wait returns").
  *   SCEN_CLAIM S after event P (handle held by its owner), S2 after S; the
  *              dispatcher, an inline waiter (help at the waited record) and
  *              weft_task_cancel race for S. The claim.
@@ -84,11 +91,11 @@
  *              handle is held by a thread that cancels S and releases it (a
  *              task canceled once ready leaves pending 0 in its record).
  *
- * A weakness of src/task.c as it stands (must FAIL; docs/TASKS.md):
- *   SCEN_STALE -DSTALE_OP=5  weft_task_wait through a handle its owner
- *              releases meanwhile: wait loops on is_final(state) without
- *              the generation, so it returns the next incarnation's outcome
- *              or waits forever on a free record.
+ * weft_task_wait (STALE_OP=5) as fixed in bb3c535: every read of `state'
+ * goes through state_of (the generation), and the outside waiter sleeps
+ * with a timeout (100 ms), modelled as a sleep that also returns once the
+ * word no longer holds the value it slept on (docs/TASKS.md argues why
+ * that covers "may return at any time").
  *
  * Mutants (each must make spin report an error; check.sh enforces it):
  *   MUT_SEALSTORE  the completer seals with load + plain store, not exchange
@@ -115,6 +122,20 @@
  *                   without checking the generation again (STRICT)
  *   MUT_RESULTNORECHECK result copies the argument block without checking
  *                   the generation again after the copy (STRICT)
+ *   weft_task_wait before bb3c535 (STALE_OP=5):
+ *   MUT_WAITNOGEN   the wait's reads of `state' ignore the generation (a
+ *                   FREE word reads as EPENDING): STRICT, another task's
+ *                   outcome or WEFT_EPENDING; without STRICT, a waiter that
+ *                   sleeps on a free record's word for good (with the
+ *                   timeout: it looks every 100 ms, for ever)
+ *   MUT_WAITUNTIMED the sleep has no timeout: only a wake returns it. With
+ *                   the generation in every read this still verifies (the
+ *                   WAITER CAS names the generation, so a waiter sleeps
+ *                   only on its own incarnation's NEW/RUNNING word, whose
+ *                   completer wakes it): a `pass' check in check.sh. Caught
+ *                   (a process stuck) together with MUT_WAITNOGEN (the code
+ *                   before bb3c535) or MUT_WAITNOWAITER.
+ *   MUT_WAITNOWAITER the waiter does not set WAITER (so nothing wakes it)
  */
 
 #ifndef SLOTS
@@ -123,11 +144,14 @@
 #define NR 5                      /* records 1..NR-1 (0 = none)             */
 #define NT 6                      /* task ids 1..NT-1 (0 = none)            */
 
-#define HG      128               /* head = gen * HG + SEALED + links       */
+#define HG      128               /* head = gen * HG + SEALED + WAITER +
+                                     links                                  */
 #define SEALED  64
-#define LINKS(h)    ((h) % SEALED)
+#define WAITER  32
+#define LINKS(h)    ((h) % WAITER)
 #define GEN(h)      ((h) / HG)
 #define ISSEALED(h) (((h) / SEALED) % 2 == 1)
+#define ISWAITER(h) (((h) / WAITER) % 2 == 1)
 #define LINK(i, j)  ((i) * SLOTS + (j) + 1)
 
 #define SG      8                 /* state = gen * SG + value (gen << 8)    */
@@ -165,6 +189,16 @@ byte nxt[NR * SLOTS];             /* next[slot]: waiter links; next[0] also
                                      links ready and free lists             */
 byte ready = 0;                   /* the shared ready stack (lt_ready)      */
 byte freel = 0;                   /* the free list                          */
+
+#if defined(SCEN_STALE) && defined(STALE_OP)
+#if STALE_OP == 5
+#define WAIT_MODEL                /* a sleeping waiter: the futex is modelled */
+#endif
+#endif
+#ifdef WAIT_MODEL
+byte sleeper = 0;                 /* the record on whose state word the
+                                     (one) waiter sleeps, 0 none: the futex */
+#endif
 
 /* ------------------------------------------------------------ ghost state */
 byte rtid[NR];                    /* incarnation (task id) in each record   */
@@ -332,6 +366,14 @@ inline finish(i, st, also)
   od;
 #ifdef MUT_SEALAFTER
   atomic { head[i] = GEN(head[i]) * HG + SEALED; tdone[rtid[i]] = 1 };
+#endif
+#ifdef WAIT_MODEL
+  atomic {                        /* WAITER was set: wake the state word    */
+    if
+    :: ISWAITER(old) && sleeper == i -> sleeper = 0
+    :: else -> skip
+    fi
+  };
 #endif
   old = 0;
   drop(i, (R_DONE | (also)))
@@ -622,20 +664,78 @@ inline result(i, gg, tt, st)
   fi
 }
 
-/* weft_task_wait(handle (i, gg), ghost task tt) as src/task.c has it: lookup,
- * then wait while is_final(state) is false (no generation), then
- * state_code(state). Blocks where the C code spins or sleeps. */
+/* weft__prim_wait32(_for)(&state[i], v): the futex compares the word and
+ * goes to sleep in one step (under its lock: no wake is lost between), and
+ * a wake of the word (finish, WAITER set) returns it. The timed wait
+ * (WAIT_RECHECK_NS) also returns once the word no longer holds v: a return
+ * while it still holds v would read v again and sleep again (the same
+ * state), and the word never comes back to v (the generation is in it). */
+inline futex_wait(i, v)
+{
+  atomic {
+    if
+    :: state[i] == v -> sleeper = i
+    :: else -> skip               /* the compare fails: returns at once     */
+    fi
+  };
+#ifdef MUT_WAITUNTIMED
+  atomic { sleeper != i -> sleeper = 0 }   /* only a wake returns it      */
+#else
+  atomic { (sleeper != i || state[i] != v) -> sleeper = 0 }
+#endif
+}
+
+/* weft_task_wait(handle (i, gg), ghost task tt) from a thread outside the
+ * pool: lookup; set WAITER in head (CAS, only while not sealed and of the
+ * handle's generation); while state_of is neither stale nor final, sleep on
+ * the word it read; then state_of again: its final state, or T_FREE for
+ * WEFT_ESTALE. (The bounded spin before the CAS only reads state the way
+ * the loop does; wait_working, on a worker, re-reads after any step, which
+ * the timed sleep covers.) */
+#ifdef MUT_WAITNOGEN
+#define WAIT_DONE(v, gg) FINAL(SV(v))   /* WRONG: no generation           */
+#else
+#define WAIT_DONE(v, gg) (SGEN(v) != (gg) || FINAL(SV(v)))
+#endif
 inline wait_final(i, gg, tt, st)
 {
   if
   :: !LOOKUP(i, gg) -> st = T_FREE
   :: else ->
-     FINAL(SV(state[i]));
-     atomic { st = SV(state[i]); rdok = OWNS(i, tt) };
-#ifdef STRICT
-     assert(rdok);                /* never another incarnation's outcome    */
+#ifndef MUT_WAITNOWAITER
+     h = head[i];
+     do
+     :: ISSEALED(h) || ISWAITER(h) || GEN(h) != (gg) -> break
+     :: else ->
+        atomic {
+          if
+          :: head[i] == h -> head[i] = h + WAITER
+          :: else -> skip
+          fi;
+          h = head[i]
+        }
+     od;
+     h = 0;
 #endif
-     rdok = 0
+     do
+     :: v = state[i];
+        if
+        :: WAIT_DONE(v, gg) -> break
+        :: else -> futex_wait(i, v)
+        fi
+     od;
+     atomic { v = state[i]; rdok = OWNS(i, tt) };
+#ifdef MUT_WAITNOGEN
+     st = (SV(v) == T_FREE -> T_NEW : SV(v));  /* WRONG: state_code of a
+                                     FREE word is EPENDING                  */
+#else
+     st = (SGEN(v) == (gg) -> SV(v) : T_FREE);
+#endif
+#ifdef STRICT
+     assert(st == T_FREE || (rdok && FINAL(st)));  /* its own outcome, or
+                                     WEFT_ESTALE; never WEFT_EPENDING       */
+#endif
+     rdok = 0; v = 0
   fi
 }
 
@@ -841,7 +941,9 @@ proctype stale()
         d_step { head[3] = HG; state[3] = SG + T_FREE; nxt[3 * SLOTS] = freel; freel = 3 }
      fi
   :: STALE_OP == 0 || STALE_OP == 4 -> result(1, gX, tX, st)
+#ifdef WAIT_MODEL
   :: STALE_OP == 5 -> wait_final(1, gX, tX, st)
+#endif
   fi;
   nfinished++
 }

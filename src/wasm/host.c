@@ -140,10 +140,6 @@ int WASM_EXPORT(weft_wasm_submit)(host_pool *pool, wasm_run *r, weft_fn fn) {
 
 WASM_IMPORT(weft, js_call) void weft_host_js_call(weft_worker *w, void *block);
 
-/* Trace key of JavaScript task `id` (named by the host, weft_wasm_trace_name):
- * above every function-table index. */
-#define JS_TRACE_KEY(id) (0xffff0000u | (uint32_t)(id))
-
 static void js_task(weft_worker *w, void *args) {
   wasm_block *b = args;
   wasm_run *r = (wasm_run *)(uintptr_t)b->run;
@@ -151,7 +147,7 @@ static void js_task(weft_worker *w, void *args) {
   /* Traces: every JavaScript task is a slice named by its export (a call
    * into JavaScript costs far more than the two events). */
   weft__tbuf *tb = weft__tracing(w);
-  if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_JS), JS_TRACE_KEY(b->fn), b->fn, 0);
+  if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_JS), WASM_JS_TRACE_KEY(b->fn), b->fn, 0);
   weft_host_js_call(w, args);
   if (tb) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
 }
@@ -170,7 +166,7 @@ int WASM_EXPORT(weft_wasm_trace_stop)(host_pool *hp) {
  * JavaScript task id when js is set); name is a NUL-terminated string. */
 int WASM_EXPORT(weft_wasm_trace_name)(host_pool *hp, uint32_t key, uint32_t js, const char *name) {
   if (!hp) return WEFT_EINVAL;
-  return weft_trace_name(hp->pool, (const void *)(uintptr_t)(js ? JS_TRACE_KEY(key) : key), name);
+  return weft_trace_name(hp->pool, (const void *)(uintptr_t)(js ? WASM_JS_TRACE_KEY(key) : key), name);
 }
 
 typedef struct grow_buf {

@@ -24,6 +24,10 @@ typedef struct wasm_block {
 } wasm_block;
 _Static_assert(sizeof(wasm_block) == WEFT_ARGS_MAX, "a task block fills a frame");
 
+/* Trace key of JavaScript task `id` (named by the host through
+ * weft_wasm_trace_name): above every function-table index. */
+#define WASM_JS_TRACE_KEY(id) (0xffff0000u | (uint32_t)(id))
+
 /* tags bit 15: the block is a graph node's own call (not a spawned child):
  * a JavaScript task that throws there fails its node (weft_wasm_fail). */
 #define WASM_TAG_NODE 0x8000u

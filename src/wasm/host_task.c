@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "../task.h"
+#include "../trace.h"
 #include "host.h"
 
 WASM_IMPORT(weft, js_launch) int32_t weft_host_js_launch(weft_worker *w, void *block);
@@ -135,7 +136,12 @@ static int launched_js(weft_worker *w, void *args) {
   /* A graph node running inside (ctx.graph) sets its own status slot. */
   int32_t *saved = weft__wasm_status;
   weft__wasm_status = NULL;
+  /* Traces: the body is a JavaScript task, named by its export. */
+  weft__tbuf *tb = weft__tracing(w);
+  uint16_t id = ((wasm_block *)args)->fn;
+  if (tb) weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_JS), WASM_JS_TRACE_KEY(id), id, 0);
   int32_t st = weft_host_js_launch(w, args);
+  if (tb) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   weft__wasm_status = saved;
   return st;
 }

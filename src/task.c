@@ -1005,10 +1005,13 @@ static void wait_job_fn(weft_worker *w, void *a) {
   wait_working(w->pool, w, j->i, j->r, j->id);
 }
 
-/* How long an outside waiter sleeps before it looks again. Nothing needs
- * the timeout with a handle that is held (the completer wakes it); it only
- * bounds how long a handle used while another thread releases it can sleep
- * on a record that is recycled (which stores without waking). */
+/* How long an outside waiter sleeps before it looks again. The protocol
+ * does not need it: a waiter sleeps only on its own incarnation's NEW or
+ * RUNNING word after setting WAITER before the seal, so the completer wakes
+ * it, and a word that moved on (final, or a new generation) ends the wait
+ * at once (the spin model verifies this without the timeout,
+ * MUT_WAITUNTIMED). It is a safety net for what the model leaves out:
+ * generation wrap-around, a wake lost outside this protocol. */
 #define WAIT_RECHECK_NS ((uint64_t)100 * 1000 * 1000)
 
 int weft_task_wait(weft_task t) {

@@ -511,6 +511,18 @@ static void leave(ctx_t *c) {
   if (c->pin) weft__pool_unpin(c->pinned);
 }
 
+/* Enters the pool a handle names and finds its record. NULL, with *rc set
+ * and the pool left again, when either fails; otherwise the caller leaves. */
+static weft__trec *open_handle(uint64_t id, ctx_t *c, uint32_t *i, int *rc) {
+  if ((*rc = enter_handle(id, c)) != 0) return NULL;
+  weft__trec *r = lookup(c->p, id, i);
+  if (!r) {
+    *rc = WEFT_ESTALE;
+    leave(c);
+  }
+  return r;
+}
+
 /* ----------------------------------------------------------------- launch */
 
 /* Links slot j of record i (the successor) into prerequisite pi's waiter
@@ -777,13 +789,11 @@ int weft_task_attach(weft_worker *w, weft_task t) {
 
 int weft_event_trigger(weft_task ev, int status) {
   ctx_t c;
-  int rc = enter_handle(ev.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, ev.id, &i);
-  if (!r) {
-    rc = WEFT_ESTALE;
-  } else if (r->kind != WEFT__K_EVENT) {
+  int rc;
+  weft__trec *r = open_handle(ev.id, &c, &i, &rc);
+  if (!r) return rc;
+  if (r->kind != WEFT__K_EVENT) {
     rc = WEFT_EINVAL;
   } else {
     uint32_t g = WEFT__S_GEN(ev.id >> 32), s = g | WEFT__T_NEW;
@@ -820,11 +830,11 @@ static int cancel_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, 
 
 int weft_task_cancel(weft_task t) {
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
-  rc = r ? cancel_rec(c.p, c.w, i, r, t.id) : WEFT_ESTALE;
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
+  rc = cancel_rec(c.p, c.w, i, r, t.id);
   leave(&c);
   return rc;
 }
@@ -858,11 +868,11 @@ static inline uint32_t state_of(const weft__trec *r, uint64_t id) {
 
 int weft_task_status(weft_task t) {
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
-  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
+  uint32_t st = state_of(r, t.id);
   rc = st == ~0u ? WEFT_ESTALE : state_code(st);
   leave(&c);
   return rc;
@@ -872,11 +882,11 @@ int weft_task_info_get(weft_task t, weft_task_info *out) {
   if (!out) return WEFT_EINVAL;
   memset(out, 0, sizeof *out);
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
-  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
+  uint32_t st = state_of(r, t.id);
   if (st != ~0u) {
     out->state = state_code(st);
     if (out->state != WEFT_OK && out->state != WEFT_EPENDING) {
@@ -897,11 +907,11 @@ int weft_task_info_get(weft_task t, weft_task_info *out) {
 int weft_task_result(weft_task t, void *out, size_t size) {
   if ((!out && size) || size > WEFT_ARGS_MAX) return WEFT_EINVAL;
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
-  uint32_t st = r ? state_of(r, t.id) : ~0u;
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
+  uint32_t st = state_of(r, t.id);
   if (st == ~0u) {
     rc = WEFT_ESTALE;
   } else if (__atomic_load_n(&r->kind, __ATOMIC_RELAXED) != WEFT__K_TASK) {
@@ -919,24 +929,22 @@ int weft_task_result(weft_task t, void *out, size_t size) {
 
 int weft_task_release(weft_task t) {
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
+  /* A CAS that names the incarnation (its generation is in refs): a second
+   * release, or a release racing a reuse, sees the bit gone or the
+   * generation moved and frees nothing. */
   rc = WEFT_ESTALE;
-  if (r) {
-    /* A CAS that names the incarnation (its generation is in refs): a
-     * second release, or a release racing a reuse, sees the bit gone or
-     * the generation moved and frees nothing. */
-    uint32_t want = R_GEN(t.id >> 32);
-    uint32_t v = atomic_load_explicit(&r->refs, memory_order_relaxed);
-    while ((v & ~R_BITS) == (want & ~R_BITS) && (v & R_USER)) {
-      if (atomic_compare_exchange_weak_explicit(&r->refs, &v, v & ~R_USER, memory_order_acq_rel,
-                                                memory_order_relaxed)) {
-        rc = WEFT_OK;
-        if ((v & R_BITS & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
-        break;
-      }
+  uint32_t want = R_GEN(t.id >> 32);
+  uint32_t v = atomic_load_explicit(&r->refs, memory_order_relaxed);
+  while ((v & ~R_BITS) == (want & ~R_BITS) && (v & R_USER)) {
+    if (atomic_compare_exchange_weak_explicit(&r->refs, &v, v & ~R_USER, memory_order_acq_rel,
+                                              memory_order_relaxed)) {
+      rc = WEFT_OK;
+      if ((v & R_BITS & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
+      break;
     }
   }
   leave(&c);
@@ -1014,16 +1022,22 @@ static void wait_job_fn(weft_worker *w, void *a) {
  * generation wrap-around, a wake lost outside this protocol. */
 #define WAIT_RECHECK_NS ((uint64_t)100 * 1000 * 1000)
 
+/* Sets WAITER in the head of the incarnation `id` names, unless it has
+ * completed (sealed) or been recycled, so that its completer wakes us. */
+static void register_waiter(weft__trec *r, uint64_t id) {
+  uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+  while (!(h & (WEFT__H_SEALED | WEFT__H_WAITER)) && gen_of(h) == (uint32_t)(id >> 32))
+    if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
+                                              memory_order_acq_rel, memory_order_acquire))
+      break;
+}
+
 int weft_task_wait(weft_task t) {
   ctx_t c;
-  int rc = enter_handle(t.id, &c);
-  if (rc) return rc;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
-  if (!r) {
-    leave(&c);
-    return WEFT_ESTALE;
-  }
+  int rc;
+  weft__trec *r = open_handle(t.id, &c, &i, &rc);
+  if (!r) return rc;
   if (c.w) {
     wait_working(c.p, c.w, i, r, t.id);
   } else if (c.p->cfg.threads == WEFT_THREADS_CALLER) {
@@ -1038,11 +1052,7 @@ int weft_task_wait(weft_task t) {
       if (st == ~0u || is_final(st)) break;
       weft__cpu_relax();
     }
-    uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
-    while (!(h & (WEFT__H_SEALED | WEFT__H_WAITER)) && gen_of(h) == (uint32_t)(t.id >> 32))
-      if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
-                                                memory_order_acq_rel, memory_order_acquire))
-        break;
+    register_waiter(r, t.id);
     /* The completer stores the final state before it seals the head, and
      * wakes after: a wait that starts before the store sleeps until the wake. */
     uint32_t st;
@@ -1068,23 +1078,14 @@ int weft_task_wait(weft_task t) {
  * record is not recycled under an unreleased handle. */
 _Atomic uint32_t *weft__task_waiter(weft_task t, int *rc) {
   ctx_t c;
-  *rc = enter_handle(t.id, &c);
-  if (*rc) return NULL;
   uint32_t i;
-  weft__trec *r = lookup(c.p, t.id, &i);
+  weft__trec *r = open_handle(t.id, &c, &i, rc);
+  if (!r) return NULL;
+  register_waiter(r, t.id);
+  uint32_t st = state_of(r, t.id);
   _Atomic uint32_t *word = NULL;
-  if (!r) {
-    *rc = WEFT_ESTALE;
-  } else {
-    uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
-    while (!(h & (WEFT__H_SEALED | WEFT__H_WAITER)) && gen_of(h) == (uint32_t)(t.id >> 32))
-      if (atomic_compare_exchange_weak_explicit(&r->head, &h, h | WEFT__H_WAITER,
-                                                memory_order_acq_rel, memory_order_acquire))
-        break;
-    uint32_t st = state_of(r, t.id);
-    if (st == ~0u) *rc = WEFT_ESTALE;
-    else if (!is_final(st)) word = &r->state;
-  }
+  if (st == ~0u) *rc = WEFT_ESTALE;
+  else if (!is_final(st)) word = &r->state;
   leave(&c);
   return word;
 }

@@ -55,9 +55,15 @@ async function seqKernels() {
   const module = why ? null
     : await WebAssembly.compile(readFileSync(wasm));
   const stub = () => { throw new Error('fj.mjs: a sequential kernel called an import'); };
+  // A stub for every function the module imports (read from the module, so
+  // an import added to the runtime later does not break this instance).
+  const weft = {};
+  if (module)
+    for (const imp of WebAssembly.Module.imports(module))
+      if (imp.module === 'weft' && imp.kind === 'function') weft[imp.name] = stub;
   const ex = module && (await WebAssembly.instantiate(module, {
     env: { memory: new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true }) },
-    weft: { now_ms: stub, core_count: stub, js_call: stub, js_chunk: stub } })).exports;
+    weft })).exports;
   if (ex && !ex.weft_wasm_seq_fib) return warn('weft.wasm has no weft_wasm_seq_* exports (rebuild: bash js/build.sh)');
   if (why) return warn(why);
   return { fib: ex.weft_wasm_seq_fib, nqueens: ex.weft_wasm_seq_nqueens, tree: ex.weft_wasm_seq_tree,

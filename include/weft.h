@@ -662,7 +662,9 @@ WEFT_API int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *
  *    task (or a handle attached with weft_task_attach) is waited for by the
  *    calling task's completion: a successor of the parent sees it done.
  *  - Destroy waits for every launched task that can still run; tasks that
- *    wait on events nobody triggered are canceled by it. */
+ *    wait on events nobody triggered are canceled by it, and so is every
+ *    task of a WEFT_THREADS_HOST pool none of whose workers ever entered
+ *    (none can enter once destroy has begun). */
 
 /* A launched task or event. Zero is never valid. */
 typedef struct weft_task {

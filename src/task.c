@@ -1130,7 +1130,7 @@ void weft_pipe_destroy(weft_pipe *q) {
 
 /* Cancels every event nobody triggered: the tasks behind them can never
  * start otherwise. Called with every worker asleep. */
-static int cancel_stuck(weft__pool *p) {
+static int cancel_stuck(weft__pool *p, int all) {
   int any = 0;
   uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_acquire);
   for (uint32_t c = 0; c < n && c < WEFT__MAX_CHUNKS; c++) {
@@ -1138,10 +1138,23 @@ static int cancel_stuck(weft__pool *p) {
     if (!chunk) continue;
     for (uint32_t k = 0; k < WEFT__CHUNK; k++) {
       weft__trec *r = &chunk[k];
-      if (r->kind != WEFT__K_EVENT ||
-          WEFT__S_OF(atomic_load_explicit(&r->state, memory_order_acquire)) != WEFT__T_NEW)
-        continue;
+      uint32_t v = atomic_load_explicit(&r->state, memory_order_acquire);
       uint32_t i = (c << WEFT__CHUNK_SHIFT) | k;
+      if (all) {
+        /* Nothing will ever run: complete every unstarted record now (pipe
+         * members too: there is no turn left to wait for). */
+        uint32_t st = WEFT__S_OF(v);
+        if ((st == WEFT__T_NEW || st == (WEFT__T_NEW | WEFT__T_CANCEL_REQ)) &&
+            atomic_compare_exchange_strong_explicit(&r->state, &v,
+                                                    (v & ~WEFT__S_BITS) | WEFT__T_RUNNING,
+                                                    memory_order_acquire, memory_order_relaxed)) {
+          set_origin(r, id_of(p, i, r), WEFT_ECANCELED);
+          finish(p, NULL, i, r, WEFT__T_CANCELED, 0);
+          any = 1;
+        }
+        continue;
+      }
+      if (r->kind != WEFT__K_EVENT || WEFT__S_OF(v) != WEFT__T_NEW) continue;
       if (cancel_rec(p, NULL, i, r, id_of(p, i, r))) any = 1;
     }
   }
@@ -1164,7 +1177,7 @@ void weft__tasks_quiesce(weft__pool *p) {
       job.pool_id = p->id;
       weft__solo_run(p, &job);
       if (atomic_load_explicit(&p->lt_live, memory_order_seq_cst) <= 0) return;
-      if (!cancel_stuck(p)) return; /* nothing left that could ever run */
+      if (!cancel_stuck(p, 0)) return; /* nothing left that could ever run */
     }
   }
   for (;;) {
@@ -1172,11 +1185,17 @@ void weft__tasks_quiesce(weft__pool *p) {
     uint32_t running = p->cfg.threads == WEFT_THREADS_HOST
                            ? atomic_load_explicit(&p->entered, memory_order_seq_cst)
                            : p->nworkers;
+    if (running == 0) {
+      /* A HOST pool none of whose workers entered: none can now (destroy
+       * has begun), so nothing launched will ever run. */
+      cancel_stuck(p, 1);
+      return;
+    }
     uint32_t asleep = atomic_load_explicit(&p->sleep, memory_order_seq_cst) & WEFT__SLEEP_COUNT_MASK;
     if (asleep >= running && !weft__work_visible(p)) {
       /* Everyone flushed its count before sleeping. */
       if (atomic_load_explicit(&p->lt_live, memory_order_seq_cst) <= 0) return;
-      if (cancel_stuck(p)) continue;
+      if (cancel_stuck(p, 0)) continue;
       /* Quiet, yet tasks counted live and no event to cancel: cannot
        * happen by the counting argument in docs/TASKS.md; never hang on it. */
       return;

@@ -157,6 +157,7 @@ TEST_ENTRY(task_wait_inside, "concurrency")
 TEST_ENTRY(task_modes, "concurrency")
 TEST_ENTRY(task_memory_bounded, "stress")
 TEST_ENTRY(task_random_dags, "concurrency")
+TEST_ENTRY(task_host_never_entered, "")
 
 /* timeline traces (the JSON of real runs: ctest trace_check) */
 TEST_ENTRY(trace_errors, "concurrency")

@@ -923,3 +923,32 @@ TEST(task_random_dags) {
     test_pool_free(pool);
   }
 }
+
+/* A HOST pool destroyed before any of its workers entered: nothing it was
+ * given can ever run (entering is refused once destroy begins), so destroy
+ * cancels the launched tasks instead of waiting for them for good. */
+TEST(task_host_never_entered) {
+  weft_config cfg;
+  weft_config_default(&cfg);
+  cfg.threads = WEFT_THREADS_HOST;
+  cfg.workers = 2;
+  weft_pool pool;
+  ASSERT_OK(weft_pool_create(&pool, &cfg));
+  atomic_store(&ran_count, 0);
+  weft_task ev, t, u;
+  ASSERT_OK(weft_event_create(pool, &ev));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, NULL, 0, &t));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &ev, 1, &u));
+  weft_pipe *pipe;
+  ASSERT_OK(weft_pipe_create(pool, &pipe));
+  weft_launch_opts o = {&t, 1, pipe, 0};
+  for (unsigned i = 0; i < 10; i++) ASSERT_OK(weft_launch_ex(pool, count_task, NULL, 0, &o, NULL));
+  ASSERT_EQ(weft_task_cancel(u), 1);
+  weft_pipe_destroy(pipe);
+  double t0 = test_now();
+  ASSERT_OK(weft_pool_destroy(pool)); /* returns: nothing waits for a worker that cannot come */
+  test_log("destroy took %.3f s", test_now() - t0);
+  ASSERT_EQ(atomic_load(&ran_count), 0);
+  ASSERT_ERR(weft_task_status(t), WEFT_ESTALE); /* handles die with the pool */
+  ASSERT_ERR(weft_worker_enter(pool, 0), WEFT_EBADPOOL);
+}

@@ -1,6 +1,6 @@
 /*
  * dispatch.h - the scheduling steps shared by every engine that turns
- * "became ready" into work for the pool: task graph runs (graph.c) and
+ * "became ready" into work for the pool: task graph runs (graph_run.c) and
  * launched tasks (task.c). Both keep one ready item to continue with in a
  * loop, push the others as frames that thieves can take, take their own
  * frames back when nothing else is ready, and stop pushing when too deep on

@@ -1,5 +1,6 @@
 /*
  * graph.c - task graphs: reusable dependency DAGs on the fork-join core.
+ * This file: building, validation and the DOT dump.
  *
  * Build: nodes (function, successor range, argument block of up to 16
  * bytes; bigger blocks in a side arena) are 32-byte records in chunks of
@@ -17,201 +18,17 @@
  * for neither. All of it is kept until the graph changes, so runs allocate
  * nothing.
  *
- * Run: docs/GRAPHS.md has the full argument. In short, a task processes a
- * node, then decrements its successors' join counters; of the successors
- * that became ready it keeps one to run next in the same loop (a chain is a
- * loop, never a recursion) and spawns the others. When nothing is ready it
- * takes its own newest spawn back (if no thief can see it) and continues
- * with it in the same loop; only a frame a thief could take is synced
- * through the core's slow path. A successor with in-degree 1 needs no
- * atomic (its only predecessor makes it ready), a pool of one worker needs
- * no atomic at all, and a join counter that reaches 0 is put back to the
- * in-degree by the task that saw it, so a clean run leaves the counters
- * ready for the next one with no reset pass. Two limits keep the fork-join
- * discipline safe on a fixed stack and a fixed deque:
- *   - depth: a per-thread count of graph tasks on the stack. At the limit a
- *     task spawns nothing; ready nodes it cannot run itself go to the run's
- *     deferred stack (a lock-free LIFO of node indices, each node pushed at
- *     most once per run, so no ABA), which every task drains, inline, when
- *     it has nothing else;
- *   - deque room: a task spawns only while the worker's deque has more than
- *     WEFT__DISPATCH_RESERVE free frames; otherwise it defers too.
- * Both limits, and the push / take-back / join steps, are dispatch.h's,
- * shared with launched tasks (task.c).
- * Wide fan-outs (and the roots) are split by recursive halving into range
- * tasks so thieves share them.
+ * Runs (the shared join-counter engine, ordered runs, the strategy) are in
+ * graph_run.c; what both files share is graph_internal.h.
  */
-#include "dispatch.h"
-#include "trace.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-
-#ifndef WEFT__UNLIKELY /* weft.h defines them for GNU C only */
-#define WEFT__LIKELY(x) (x)
-#define WEFT__UNLIKELY(x) (x)
-#endif
-
-#define NODE_CHUNK_SHIFT 12
-#define NODE_CHUNK ((uint32_t)1 << NODE_CHUNK_SHIFT)
-#define EDGE_CHUNK_SHIFT 16
-#define EDGE_CHUNK ((uint64_t)1 << EDGE_CHUNK_SHIFT)
-#define STR_CHUNK ((size_t)64 * 1024)
-
-#define NONE 0xffffffffu
-#define SINGLE 0x80000000u /* successor entry flag: in-degree 1 (or a root) */
-#define MAX_NODES 0x7fffffffu
-#define MAX_SLOTS 0x7ffffffeu /* edges + nodes (roots); bit 31 of node.end is a flag */
-#define ARGS_INLINE 16u        /* argument blocks up to this size live in the node */
-#define BIG_ARGS 0x80000000u   /* node.end flag: args.p points to the block */
-#define BIG_CHUNK_SHIFT 12
-#define BIG_CHUNK ((uint32_t)1 << BIG_CHUNK_SHIFT)
-
-/* Successors whose node line is prefetched while a node runs. */
-#define PREFETCH_SUCC 4u
-#define PREFETCH_MIN_SUCC 3u
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch((p), 1, 3)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
-/* A range of successor slots longer than this is split in halves. */
-#define SPLIT_MIN 32u
-
-/* graph.state */
-#define ST_RUNNING 1u
-#define ST_CANCEL 2u
-/* graph.stop: (generation << 2) | one of */
-#define STOP_GO 0u
-#define STOP_FAILED 1u
-#define STOP_CANCELED 2u
-
-/* A node: everything a run needs of it in half a cache line. begin/end (its
- * successor slots) are written by validation. An argument block of up to
- * ARGS_INLINE bytes is stored here; a bigger one (up to WEFT_ARGS_MAX) lives
- * in the "big" arena and args.p points to it (BIG_ARGS set in end). Names
- * live in a side table. */
-typedef struct node_rec {
-  weft_node_fn fn;
-  uint32_t begin, end;
-  union {
-    unsigned char b[ARGS_INLINE];
-    void *p;
-    uint64_t align_[2];
-  } args;
-} node_rec;
-
-_Static_assert(sizeof(node_rec) == 32, "a node is half a cache line");
-
-typedef struct big_args {
-  union {
-    unsigned char b[WEFT_ARGS_MAX];
-    uint64_t align_;
-  } u;
-} big_args;
-
-/* A successor slot as runs read it: the successor (SINGLE flag included)
- * and its own successor range, so that going from a node to the next one
- * is one load, not a chain of three (slot -> node record -> its range):
- * on a chain of tiny nodes that chain was 2/3 of the time. */
-typedef struct succ_rec {
-  uint32_t s;
-  uint32_t begin, end;
-} succ_rec;
-
-
-typedef struct edge_rec {
-  uint32_t from, to;
-} edge_rec;
-
-/* One worker's count of node functions called in the current run; own
- * cache line, written by that worker only. */
-typedef struct ran_slot {
-  uint64_t v;
-  char pad_[WEFT__CACHE_LINE - sizeof(uint64_t)];
-} ran_slot;
-
-typedef struct str_chunk {
-  struct str_chunk *next;
-  size_t used, cap;
-  char data[];
-} str_chunk;
-
-struct weft_graph {
-  struct weft_graph *reg_prev, *reg_next; /* the registry of live graphs (traces) */
-  uint32_t serial;
-  uint32_t nnodes;
-  uint64_t nedges;
-  node_rec **nchunks;
-  size_t nchunks_len, nchunks_cap;
-  const char ***names; /* per node chunk: NULL until a node in it is named */
-  big_args **bchunks;  /* argument blocks > ARGS_INLINE, chunks of BIG_CHUNK */
-  size_t bchunks_len, bchunks_cap;
-  uint32_t nbig;
-  edge_rec **echunks;
-  size_t echunks_len, echunks_cap;
-  str_chunk *strs;    /* string arena: list of chunks */
-  str_chunk *str_cur; /* chunk being filled */
-
-  int broken; /* first failed build call's code, or 0 */
-  weft_node bad[2];
-  size_t nbad;
-
-  int checked; /* compiled arrays and check_rc reflect the graph */
-  int check_rc;
-  weft_graph_error check_err;
-
-  uint64_t nback;   /* edges from a later node to an earlier one (from > to) */
-  succ_rec *rsucc;  /* CSR successor slots as shared runs read them (build_csr) */
-  size_t rsucc_cap; /* bytes, as every arr_reserve capacity */
-  int csr_ok;       /* rsucc, indeg, join, node ranges and roots are built */
-  uint32_t *ord_node;       /* ordered runs: position -> node, unless ord_forward */
-  size_t ord_node_cap;
-  /* Strategy choice (drive): ns per node of the last timed run of each. */
-  uint64_t cost_ordered, cost_shared;
-  uint32_t runs_since_probe;
-  uint64_t runs_ordered, runs_shared; /* counts, for tests */
-  int trace_nodes;          /* this run's traces record every node (run_once) */
-  int ord_forward;          /* node order is a topological order */
-  int adapted;              /* the first run (adapt_run) is done */
-  uint32_t *indeg;
-  _Atomic uint32_t *join;
-  _Atomic uint32_t *link;
-  size_t indeg_cap, join_cap, link_cap; /* bytes */
-  uint32_t roots_begin, roots_end;
-  int counters_dirty;
-
-  /* run */
-  struct ran_slot *ran; /* node functions called, per worker index */
-  unsigned nran;
-  unsigned depth_limit;
-  int solo; /* the run's pool has one worker: no other thread touches join[] */
-  uint32_t gen;
-  int fail_status;
-  uint32_t fail_node;
-  _Atomic uint32_t state; /* gen << 2 | ST_* */
-  alignas(WEFT__CACHE_LINE) _Atomic uint32_t stop;
-  alignas(WEFT__CACHE_LINE) _Atomic uint32_t defer_head;
-  char pad_[WEFT__CACHE_LINE - sizeof(uint32_t)];
-};
+#include "graph_internal.h"
 
 /* ------------------------------------------------------------ test hooks */
 
-static _Atomic uint64_t alloc_count;
-static _Atomic unsigned depth_seen;
-static _Atomic uint64_t deferred_count;
+_Atomic uint64_t weft__graph_alloc_count;
 
 /* Allocations made by graph code so far (tests: a re-run makes none). */
-uint64_t weft__graph_allocs(void) { return atomic_load(&alloc_count); }
-/* Deepest graph-task nesting on any thread since the last reset. */
-unsigned weft__graph_depth_max(void) { return atomic_load(&depth_seen); }
-void weft__graph_depth_reset(void) { atomic_store(&depth_seen, 0); }
-/* Forces the depth limit of runs that start from now on (0: derived from
- * the stack size). Tests use it to drive the deferred path. */
-static _Atomic unsigned depth_override;
-void weft__graph_set_depth_limit(unsigned lim) { atomic_store(&depth_override, lim); }
-/* Nodes that went through a deferred stack so far. */
-uint64_t weft__graph_deferred(void) { return atomic_load(&deferred_count); }
+uint64_t weft__graph_allocs(void) { return atomic_load(&weft__graph_alloc_count); }
 /* Whether every join counter equals its in-degree (valid compiled graph). */
 int weft__graph_counters_clean(const weft_graph *g) {
   if (!g->csr_ok) return 1; /* no counters built (only ordered runs so far) */
@@ -221,12 +38,12 @@ int weft__graph_counters_clean(const weft_graph *g) {
 }
 
 static void *xmalloc(size_t n) {
-  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
   return malloc(n ? n : 1);
 }
 
 static void *xrealloc(void *p, size_t n) {
-  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
   return realloc(p, n ? n : 1);
 }
 
@@ -237,7 +54,7 @@ static void *xrealloc(void *p, size_t n) {
 #define EDGE_CHUNK_BYTES (EDGE_CHUNK * sizeof(edge_rec))
 
 static void *chunk_get(int kind) {
-  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
   size_t size = kind == WEFT__GC_NODES ? NODE_CHUNK_BYTES : EDGE_CHUNK_BYTES;
   void *p = weft__gcache_chunk_get(kind, size);
   if (p) return p;
@@ -254,7 +71,7 @@ static void chunk_put(int kind, void *p) {
 /* Makes *p an array of at least `bytes` (old contents dropped). */
 static int arr_reserve(int kind, void **p, size_t *cap_bytes, size_t bytes) {
   if (bytes <= *cap_bytes) return 0;
-  atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
   size_t got = bytes;
   void *q = weft__gcache_array_get(kind, bytes, &got);
   if (!q && !(q = malloc(bytes))) return WEFT_ENOMEM;
@@ -318,59 +135,6 @@ static uint32_t new_serial(void) {
   return s;
 }
 
-static inline weft_node make_node(const weft_graph *g, uint32_t idx) {
-  weft_node n = {((uint64_t)g->serial << 32) | idx};
-  return n;
-}
-
-static inline int node_index(const weft_graph *g, weft_node n, uint32_t *idx) {
-  uint32_t i = (uint32_t)n.id;
-  if ((uint32_t)(n.id >> 32) != g->serial || i >= g->nnodes) return 0;
-  *idx = i;
-  return 1;
-}
-
-static inline node_rec *node_at(const weft_graph *g, uint32_t i) {
-  return &g->nchunks[i >> NODE_CHUNK_SHIFT][i & (NODE_CHUNK - 1)];
-}
-
-static inline const char *name_of(const weft_graph *g, uint32_t i) {
-  const char **c = g->names[i >> NODE_CHUNK_SHIFT];
-  return c ? c[i & (NODE_CHUNK - 1)] : NULL;
-}
-
-static inline edge_rec *edge_at(const weft_graph *g, uint64_t i) {
-  return &g->echunks[i >> EDGE_CHUNK_SHIFT][i & (EDGE_CHUNK - 1)];
-}
-
-/* Trace hooks around a node call: one branch on a register when off. */
-#define NODE_BEGIN(tb, r, idx, g)                                                            \
-  do {                                                                                      \
-    if (WEFT__UNLIKELY((tb) != NULL))                                                       \
-      weft__tput((tb), WEFT__TBEGIN(WEFT__CAT_NODE), (uint64_t)(uintptr_t)(r)->fn, (idx),   \
-                 (g)->serial);                                                              \
-  } while (0)
-/* Coarse traces of graphs with short nodes: one slice per stretch of nodes
- * (a dispatch loop), its END carrying how many ran. */
-#define TRACE_NODE_NS 2000u
-#define SEG_BEGIN(tb, ntb, g)                                                                \
-  do {                                                                                      \
-    if (WEFT__UNLIKELY((tb) != NULL && (ntb) == NULL))                                      \
-      weft__tput((tb), WEFT__TBEGIN(WEFT__CAT_NODES), 0, 0, (g)->serial);                   \
-  } while (0)
-#define SEG_END(tb, ntb, count)                                                              \
-  do {                                                                                      \
-    if (WEFT__UNLIKELY((tb) != NULL && (ntb) == NULL))                                      \
-      weft__tput((tb), WEFT__EV_END, 0, (uint32_t)(count), 0);                              \
-  } while (0)
-#define NODE_END(tb)                                                                        \
-  do {                                                                                      \
-    if (WEFT__UNLIKELY((tb) != NULL)) weft__tput((tb), WEFT__EV_END, 0, 0, 0);              \
-  } while (0)
-
-static inline int is_running(const weft_graph *g) {
-  return (atomic_load_explicit(&g->state, memory_order_acquire) & ST_RUNNING) != 0;
-}
 
 /* Records the first failed build call; returns code. */
 static int broke(weft_graph *g, int code, const weft_node *bad, size_t nbad) {
@@ -818,7 +582,7 @@ out:
  * shared run (or Kahn, for a graph with a backward edge) first needs them:
  * a graph only ever run in order never pays for them (on this VM first
  * touching 12 bytes a slot made validation several times slower). */
-static int build_csr(weft_graph *g) {
+int weft__graph_build_csr(weft_graph *g) {
   uint32_t n = g->nnodes;
   uint64_t ne = g->nedges;
   size_t nb = (size_t)n * sizeof(uint32_t);
@@ -879,7 +643,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   g->adapted = 0;
   g->runs_since_probe = 0;
   if (g->ord_forward) return 0;
-  int rc = build_csr(g);
+  int rc = weft__graph_build_csr(g);
   if (rc) return rc;
   if (reserve((void **)&g->ord_node, &g->ord_node_cap, n, sizeof *g->ord_node)) return WEFT_ENOMEM;
   _Atomic uint32_t *rem = g->join; /* remaining in-degrees */
@@ -901,7 +665,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
 }
 
 /* Validation without the busy check (the caller holds the graph). */
-static int prepare(weft_graph *g, weft_graph_error *err) {
+int weft__graph_prepare(weft_graph *g, weft_graph_error *err) {
   if (g->broken) {
     if (err) fill_broken(g, err);
     return g->broken;
@@ -927,7 +691,7 @@ static int prepare(weft_graph *g, weft_graph_error *err) {
 }
 
 /* Claims the graph for a run or a validation: ST_RUNNING, new generation. */
-static int claim(weft_graph *g) {
+int weft__graph_claim(weft_graph *g) {
   uint32_t s = atomic_load_explicit(&g->state, memory_order_relaxed);
   for (;;) {
     if (s & ST_RUNNING) return WEFT_EBUSY;
@@ -940,7 +704,7 @@ static int claim(weft_graph *g) {
   }
 }
 
-static void release(weft_graph *g) {
+void weft__graph_release(weft_graph *g) {
   atomic_store_explicit(&g->state, g->gen << 2, memory_order_seq_cst);
 }
 
@@ -953,7 +717,7 @@ int weft_graph_validate(weft_graph *g, weft_graph_error *err) {
     }
     return WEFT_EINVAL;
   }
-  int rc = claim(g);
+  int rc = weft__graph_claim(g);
   if (rc) {
     if (err) {
       err->code = rc;
@@ -961,584 +725,9 @@ int weft_graph_validate(weft_graph *g, weft_graph_error *err) {
     }
     return rc;
   }
-  rc = prepare(g, err);
-  release(g);
+  rc = weft__graph_prepare(g, err);
+  weft__graph_release(g);
   return rc;
-}
-
-/* -------------------------------------------------------------------- run */
-
-typedef struct gtask {
-  weft_graph *g;
-  uint32_t node; /* NONE: a range task */
-  uint32_t begin, end;
-} gtask;
-
-_Static_assert(sizeof(gtask) <= WEFT_ARGS_MAX, "gtask must fit a frame");
-
-static void gtask_fn(weft_worker *w, void *p);
-static void run_task(weft_worker *w, const gtask *a);
-
-static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
-                         uint32_t end) {
-  gtask a = {g, node, begin, end};
-  return weft__dispatch_push(w, gtask_fn, &a, sizeof a);
-}
-
-static inline int gpop(weft_worker *w, gtask *out) {
-  return weft__dispatch_pop(w, out, sizeof *out);
-}
-
-static void defer_push(weft_graph *g, uint32_t s) {
-  atomic_fetch_add_explicit(&deferred_count, 1, memory_order_relaxed);
-  uint32_t head = atomic_load_explicit(&g->defer_head, memory_order_relaxed);
-  do {
-    atomic_store_explicit(&g->link[s], head, memory_order_relaxed);
-  } while (!atomic_compare_exchange_weak_explicit(&g->defer_head, &head, s, memory_order_release,
-                                                  memory_order_relaxed));
-}
-
-/* Pops a deferred node or returns NONE. No ABA: a node is pushed at most
- * once per run, and its link never changes after its push. */
-static uint32_t defer_pop(weft_graph *g) {
-  uint32_t head = atomic_load_explicit(&g->defer_head, memory_order_acquire);
-  while (head != NONE) {
-    uint32_t next = atomic_load_explicit(&g->link[head], memory_order_relaxed);
-    if (atomic_compare_exchange_weak_explicit(&g->defer_head, &head, next, memory_order_acquire,
-                                              memory_order_acquire))
-      return head;
-  }
-  return NONE;
-}
-
-static void fail_run(weft_graph *g, uint32_t node, int status) {
-  uint32_t v = atomic_load_explicit(&g->stop, memory_order_relaxed);
-  while ((v & 3u) == STOP_GO) {
-    if (atomic_compare_exchange_weak_explicit(&g->stop, &v, v | STOP_FAILED, memory_order_relaxed,
-                                              memory_order_relaxed)) {
-      g->fail_node = node;
-      g->fail_status = status;
-      return;
-    }
-  }
-}
-
-static inline int can_spawn(weft_worker *w) { return weft__dispatch_room(w); }
-
-/* The heart of a run: executes `node` (unless NONE), then works through
- * successor slots [begin, end), continuing with one ready node at a time.
- * Other ready nodes are spawned (or deferred). When nothing is ready, it
- * takes back its own newest spawn and continues with it in the same loop (no
- * recursion: only a stolen frame is waited for, see weft__dispatch_join), then the
- * deferred stack; when both are empty it returns. Adds the node functions it
- * called to its worker's slot. */
-static inline __attribute__((always_inline)) void
-process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
-             unsigned depth, weft__tbuf *const tb, weft__tbuf *const ntb) {
-  node_rec *const *chunks = g->nchunks;
-  const succ_rec *succ = g->rsucc;
-  const uint32_t *indeg = g->indeg;
-  _Atomic uint32_t *join = g->join;
-  const int deep = depth >= g->depth_limit;
-  const int solo = g->solo;
-  unsigned spawned = 0;
-  uint64_t ran = 0;
-  SEG_BEGIN(tb, ntb, g);
-  for (;;) {
-    if (node != NONE) {
-      if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-      /* [begin, end) is already the node's own range (from its slot). */
-      node_rec *r = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
-      /* A node with several successors: start loading the first few (their
-       * lines and join counters) while it runs. Chains, trees and grids are
-       * faster without (the hardware prefetcher follows them already). */
-      if (end - begin >= PREFETCH_MIN_SUCC) {
-        for (uint32_t k = begin; k < begin + PREFETCH_SUCC && k < end; k++) {
-          uint32_t s = succ[k].s & ~SINGLE;
-          PREFETCH(&chunks[s >> NODE_CHUNK_SHIFT][s & (NODE_CHUNK - 1)]);
-          PREFETCH(&join[s]);
-        }
-      }
-      NODE_BEGIN(ntb, r, node, g);
-      int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-      NODE_END(ntb);
-      ran++;
-      if (WEFT__UNLIKELY(rc != 0)) {
-        fail_run(g, node, rc);
-        break;
-      }
-      node = NONE;
-    } else if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) {
-      break; /* a range, while stopping: skip it */
-    }
-    /* A wide fan-out: give the upper halves to thieves. */
-    while (end - begin > SPLIT_MIN && !deep && can_spawn(w)) {
-      uint32_t mid = begin + (end - begin) / 2;
-      if (gspawn(w, g, NONE, mid, end) != 0) break;
-      spawned++;
-      end = mid;
-    }
-    uint32_t nbegin = 0, nend = 0;
-    for (uint32_t k = begin; k < end; k++) {
-      uint32_t s = succ[k].s;
-      if (s & SINGLE) {
-        s &= ~SINGLE;
-      } else if (!solo) {
-        if (atomic_fetch_sub_explicit(&join[s], 1, memory_order_acq_rel) != 1) continue;
-        /* Last predecessor: nobody else touches the counter this run. */
-        atomic_store_explicit(&join[s], indeg[s], memory_order_relaxed);
-      } else {
-        /* One worker: this thread is the only one that touches join[] during
-         * the run, so a plain decrement will do (a locked RMW costs ~20
-         * cycles and serializes the pipeline). */
-        uint32_t left = atomic_load_explicit(&join[s], memory_order_relaxed) - 1;
-        atomic_store_explicit(&join[s], left ? left : indeg[s], memory_order_relaxed);
-        if (left) continue;
-      }
-      if (node == NONE) {
-        node = s;
-        nbegin = succ[k].begin;
-        nend = succ[k].end;
-        continue;
-      }
-      if (!deep && can_spawn(w) && gspawn(w, g, s, succ[k].begin, succ[k].end) == 0) {
-        spawned++;
-        continue;
-      }
-      defer_push(g, s);
-    }
-    if (node != NONE) {
-      begin = nbegin;
-      end = nend;
-      continue;
-    }
-    /* Nothing ready here: our newest spawn, unless a thief took it. */
-    begin = end = 0;
-    while (spawned > 0) {
-      gtask a;
-      spawned--;
-      if (gpop(w, &a)) {
-        node = a.node;
-        begin = a.begin;
-        end = a.end;
-        break;
-      }
-      weft__dispatch_join(w);
-    }
-    if (node != NONE || begin != end) continue;
-    /* Then deferred nodes; if there are none, this task is done (and has
-     * nothing outstanding). */
-    if (atomic_load_explicit(&g->defer_head, memory_order_relaxed) == NONE) break;
-    node = defer_pop(g);
-    if (node == NONE) break;
-    const node_rec *dr = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
-    begin = dr->begin;
-    end = dr->end & ~BIG_ARGS;
-  }
-  g->ran[w->index].v += ran;
-  SEG_END(tb, ntb, ran);
-  /* Stopping: drop what we can take back (those nodes must not run), wait
-   * for what thieves took. */
-  while (spawned > 0) {
-    gtask a;
-    spawned--;
-    if (!gpop(w, &a)) weft__dispatch_join(w);
-  }
-}
-
-/* Two copies of the loop: without a trace (no trace code at all in the
- * per-node path) and with one. */
-static WEFT__NOINLINE void process_traced(weft_worker *w, weft_graph *g, uint32_t node,
-                                          uint32_t begin, uint32_t end, unsigned depth,
-                                          weft__tbuf *tb) {
-  process_impl(w, g, node, begin, end, depth, tb, g->trace_nodes ? tb : NULL);
-}
-
-static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
-                    unsigned depth) {
-  weft__tbuf *tb = weft__tracing(w);
-  if (WEFT__UNLIKELY(tb != NULL)) process_traced(w, g, node, begin, end, depth, tb);
-  else process_impl(w, g, node, begin, end, depth, NULL, NULL);
-}
-
-static void run_task(weft_worker *w, const gtask *a) {
-  unsigned d = weft__dispatch_depth + 1;
-  weft__dispatch_depth = d;
-  if (WEFT__UNLIKELY(d > atomic_load_explicit(&depth_seen, memory_order_relaxed)))
-    atomic_store_explicit(&depth_seen, d, memory_order_relaxed); /* a test probe: races ok */
-  process(w, a->g, a->node, a->begin, a->end, d);
-  weft__dispatch_depth = d - 1;
-}
-
-static void gtask_fn(weft_worker *w, void *p) { run_task(w, (const gtask *)p); }
-
-static unsigned depth_limit_for(const weft_worker *w) {
-  unsigned forced = atomic_load_explicit(&depth_override, memory_order_relaxed);
-  return forced ? forced : weft__dispatch_depth_limit(w->pool);
-}
-
-/* ------------------------------------------------------------ ordered run
- *
- * The calling worker runs every node itself, in the compiled topological
- * order: no join counters, no spawns, no other worker involved (they stay
- * free for other work). Used when sharing the nodes would cost more than
- * it saves (drive() decides by timing both ways) and always on a pool of
- * one worker, where there is nobody to share with. Nodes may still spawn
- * and sync children, which other workers steal as usual. */
-static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
-  node_rec *const *chunks = g->nchunks;
-  const uint32_t n = g->nnodes;
-  const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
-  weft__tbuf *const tb = weft__tracing(w);
-  weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
-  SEG_BEGIN(tb, ntb, g);
-  uint32_t p = from;
-  for (; p < n; p++) {
-    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-    uint32_t v = order ? order[p] : p;
-    node_rec *r = &chunks[v >> NODE_CHUNK_SHIFT][v & (NODE_CHUNK - 1)];
-    NODE_BEGIN(ntb, r, v, g);
-    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-    NODE_END(ntb);
-    if (WEFT__UNLIKELY(rc != 0)) {
-      fail_run(g, v, rc);
-      p++;
-      break;
-    }
-  }
-  g->ran[w->index].v += p - from;
-  SEG_END(tb, ntb, p - from);
-}
-
-/* ------------------------------------------------------------ first runs
- *
- * The first run of a graph built in order, on a pool of several workers,
- * when nothing is known of its nodes yet: it starts in order, timing the
- * nodes at node 4, 8, 16, ... ADAPT_NODES. While they cost under
- * ORDERED_PROBE_NS each, sharing them would cost more than it gives (see
- * "the strategy" below) and the run goes on in order, building no
- * successor arrays at all: a graph built, run once and destroyed pays for
- * nothing else. Once they prove slower, the rest is shared: the successor
- * arrays are built, the finished prefix [0, p) is subtracted from the join
- * counters (no other thread touches them yet), and the nodes it made ready
- * (and the roots after it) become the slots the shared run starts from,
- * after the roots' slots. A prefix node's own counter, and a ready node's,
- * drop to 0 here and are put back to the in-degree, as a run does. */
-#define ADAPT_NODES 4096u
-#define ORDERED_PROBE_NS 1000u
-enum { RUN_SHARED = 0, RUN_ORDERED = 1, RUN_ADAPT = 2 }; /* pick_way */
-
-static _Atomic int strategy_override; /* test hook: 0 auto, 1 ordered, 2 shared, 3 hand-off */
-void weft__graph_force_strategy(int s) { atomic_store(&strategy_override, s); }
-
-/* Hands the rest of the run, after the first p nodes (in index order), to a
- * shared run. */
-static void hand_off(weft_worker *w, weft_graph *g, uint32_t p) {
-  succ_rec *rs = g->rsucc;
-  _Atomic uint32_t *join = g->join;
-  const uint32_t base = g->roots_end;
-  uint32_t k = 0;
-  for (uint32_t s = g->roots_begin; s < g->roots_end; s++)
-    if ((rs[s].s & ~SINGLE) >= p) rs[base + k++] = rs[s];
-  for (uint32_t u = 0; u < p; u++) {
-    const node_rec *r = node_at(g, u);
-    for (uint32_t s = r->begin, e = r->end & ~BIG_ARGS; s < e; s++) {
-      uint32_t v = rs[s].s & ~SINGLE;
-      uint32_t left = atomic_load_explicit(&join[v], memory_order_relaxed) - 1;
-      if (left) {
-        atomic_store_explicit(&join[v], left, memory_order_relaxed);
-        continue;
-      }
-      atomic_store_explicit(&join[v], g->indeg[v], memory_order_relaxed);
-      if (v >= p) rs[base + k++] = (succ_rec){v | SINGLE, rs[s].begin, rs[s].end};
-    }
-  }
-  unsigned d = weft__dispatch_depth + 1;
-  weft__dispatch_depth = d;
-  process(w, g, NONE, base, base + k, d);
-  weft__dispatch_depth = d - 1;
-}
-
-/* The first run (see above). Returns 1 if it handed off to a shared run. */
-static int adapt_run(weft_worker *w, weft_graph *g) {
-  node_rec *const *chunks = g->nchunks;
-  const uint32_t n = g->nnodes;
-  uint32_t forced = 0;
-  if (atomic_load_explicit(&strategy_override, memory_order_relaxed) == 3)
-    forced = g->gen % 3 == 0 ? n / 2 : 1 + g->gen % 13; /* tests: hand off here */
-  weft__tbuf *const stb = weft__tracing(w);
-  weft__tbuf *const tb = g->trace_nodes ? stb : NULL;
-  SEG_BEGIN(stb, tb, g);
-  uint64_t t0 = weft__prim_now_ns();
-  uint32_t p = 0, check = 4; /* (not 1: one cold node's time says little) */
-  int handing = 0;
-  while (p < n && p < ADAPT_NODES) {
-    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-    node_rec *r = &chunks[p >> NODE_CHUNK_SHIFT][p & (NODE_CHUNK - 1)];
-    NODE_BEGIN(tb, r, p, g);
-    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-    NODE_END(tb);
-    p++;
-    if (WEFT__UNLIKELY(rc != 0)) {
-      fail_run(g, p - 1, rc);
-      break;
-    }
-    if (forced ? p == forced : p == check) {
-      check *= 2;
-      handing = forced || weft__prim_now_ns() - t0 >= (uint64_t)p * ORDERED_PROBE_NS;
-      if (handing) break;
-    }
-  }
-  g->ran[w->index].v += p;
-  SEG_END(stb, tb, p);
-  if (atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u) return 0;
-  if (handing && p < n && (g->csr_ok || build_csr(g) == 0)) {
-    hand_off(w, g, p);
-    return 1;
-  }
-  /* (no memory for the successor arrays: the rest in order, as correct) */
-  if (p < n) ord_run(w, g, p);
-  return 0;
-}
-
-/* One run of a claimed, valid graph. */
-static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *way) {
-  if (g->counters_dirty && g->csr_ok) { /* (without the CSR there are none) */
-    for (uint32_t i = 0; i < g->nnodes; i++)
-      atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
-    g->counters_dirty = 0;
-  }
-  atomic_store_explicit(&g->defer_head, NONE, memory_order_relaxed);
-  atomic_store_explicit(&g->stop, g->gen << 2, memory_order_seq_cst);
-  /* A cancel that raced the reset above left its bit in state. */
-  if (atomic_load_explicit(&g->state, memory_order_seq_cst) & ST_CANCEL) {
-    res->nodes_skipped = g->nnodes;
-    return WEFT_ECANCELED;
-  }
-  for (unsigned i = 0; i < g->nran; i++) g->ran[i].v = 0;
-  /* Traces: every node when nodes are long enough that two events each
-   * cost little (the last runs' time per node), else one slice per stretch
-   * of nodes a worker ran; every node at the fine level. */
-  weft__tbuf *tb = weft__tracing(w);
-  if (WEFT__UNLIKELY(tb != NULL)) {
-    uint64_t cost = *way == RUN_SHARED ? g->cost_shared : g->cost_ordered;
-    if (!cost) cost = g->cost_shared > g->cost_ordered ? g->cost_shared : g->cost_ordered;
-    g->trace_nodes = __atomic_load_n(&tb->fine, __ATOMIC_RELAXED) ||
-                     cost >= (uint64_t)TRACE_NODE_NS * g->nnodes;
-  } else {
-    g->trace_nodes = 0;
-  }
-  if (*way == RUN_ADAPT) {
-    g->adapted = 1;
-    *way = adapt_run(w, g) ? RUN_SHARED : RUN_ADAPT; /* (for note_cost) */
-  } else if (*way == RUN_ORDERED) {
-    ord_run(w, g, 0);
-  } else {
-    unsigned d = weft__dispatch_depth + 1;
-    weft__dispatch_depth = d;
-    process(w, g, NONE, g->roots_begin, g->roots_end, d);
-    weft__dispatch_depth = d - 1;
-  }
-  /* Every task of the run was synced: their counts are visible. */
-  uint64_t ran = 0;
-  for (unsigned i = 0; i < g->nran; i++) ran += g->ran[i].v;
-  res->nodes_run += ran;
-  uint32_t stop = atomic_load_explicit(&g->stop, memory_order_acquire) & 3u;
-  if (stop == STOP_GO) return 0; /* complete: every counter was put back */
-  /* Stopped (even if every node happened to run: a canceled run says so,
-   * and a node that failed after the cancel did not decrement). */
-  g->counters_dirty = 1;
-  res->nodes_skipped = g->nnodes - ran;
-  if (stop == STOP_FAILED) {
-    res->status = g->fail_status;
-    res->node = make_node(g, g->fail_node);
-    return WEFT_ENODE_FAILED;
-  }
-  return WEFT_ECANCELED;
-}
-
-/* ---------------------------------------------------------- the strategy
- *
- * A run either shares the nodes among the workers (join counters, work
- * stealing: process()) or runs them all, in order, on the calling worker
- * (ord_run). Sharing pays an atomic decrement per joining edge, a spawn per
- * extra ready node and cache lines moving between cores; on nodes of a few
- * nanoseconds that costs more than a second core gives back (measured: a
- * 1024x1024 wavefront of counter increments ran 1.6x slower on 2 workers
- * than on 1). A graph is built to be run many times, so it times both:
- *   - the first run of a graph built in order starts in order and shares
- *     the rest once its nodes prove to cost ORDERED_PROBE_NS or more
- *     (adapt_run above: a graph run once in order builds nothing more);
- *     the next run then shares;
- *   - the first run of another graph shares (the right choice for nodes of
- *     any real size);
- *   - if a shared run cost under ORDERED_PROBE_NS per node and worker, the
- *     next run is ordered; from then on each run uses the cheaper of the
- *     two last costs, and every PROBE_EVERY runs the other way is timed
- *     again (the pool's load or the nodes' work may have changed).
- * A pool of one worker always runs in order: there is no one to share with.
- * The choice affects speed only: both ways run each node once, after its
- * predecessors, with the same failure and cancel rules. */
-#define PROBE_EVERY 64u
-
-static int pick_way(weft_graph *g, unsigned nworkers) {
-  int forced = atomic_load_explicit(&strategy_override, memory_order_relaxed);
-  if (forced == 3) return g->ord_forward ? RUN_ADAPT : RUN_SHARED;
-  if (forced) return forced == 1;
-  if (nworkers == 1) return 1;
-  if (!g->adapted && g->cost_shared == 0 && g->cost_ordered == 0 && g->ord_forward)
-    return RUN_ADAPT;
-  if (g->cost_shared == 0) return 0;
-  if (g->cost_ordered == 0) {
-    /* Probe only when nodes are small enough for sharing to be the cost. */
-    return g->cost_shared * nworkers < (uint64_t)ORDERED_PROBE_NS * g->nnodes;
-  }
-  int better = g->cost_ordered < g->cost_shared;
-  if (++g->runs_since_probe >= PROBE_EVERY) {
-    g->runs_since_probe = 0;
-    return !better;
-  }
-  return better;
-}
-
-void weft__graph_strategy_counts(const weft_graph *g, uint64_t *ordered, uint64_t *shared) {
-  *ordered = g->runs_ordered;
-  *shared = g->runs_shared;
-}
-
-static void note_cost(weft_graph *g, int way, uint64_t ns) {
-  int ordered = way != RUN_SHARED;
-  if (ordered) g->runs_ordered++;
-  else g->runs_shared++;
-  /* A first run that stayed in order is not a price: it ran on cold caches
-   * (and touched the nodes' data first), and charging it to the ordered way
-   * made reused graphs of tiny nodes run shared until the next probe. The
-   * next run shares and the one after runs in order, as for other graphs. */
-  if (way == RUN_ADAPT) return;
-  uint64_t *c = ordered ? &g->cost_ordered : &g->cost_shared;
-  if (ns == 0) ns = 1;
-  /* The last run, lightly smoothed: one slow run (a preempted worker) must
-   * not flip the choice for PROBE_EVERY runs. */
-  *c = *c ? (*c + ns) / 2 : ns;
-}
-
-typedef struct drive_args {
-  weft_graph *g;
-  int (*done)(void *ctx, uint64_t completed);
-  void *ctx;
-  uint64_t n; /* used when done is NULL */
-  weft_graph_result res;
-  int rc;
-} drive_args;
-
-/* Runs the series on worker w; the graph is claimed by the caller. */
-static void drive(weft_worker *w, drive_args *a) {
-  weft_graph *g = a->g;
-  int rc = prepare(g, NULL);
-  if (rc) {
-    a->rc = rc;
-    return;
-  }
-  g->depth_limit = depth_limit_for(w);
-  g->solo = w->pool->nworkers == 1;
-  unsigned nw = w->pool->nworkers;
-  if (g->nran < nw) {
-    /* Per-worker counts: allocated on the first run on a pool this big. */
-    atomic_fetch_add_explicit(&alloc_count, 1, memory_order_relaxed);
-    ran_slot *r = weft__aligned_alloc(WEFT__CACHE_LINE, nw * sizeof *r);
-    if (!r) {
-      a->rc = WEFT_ENOMEM;
-      return;
-    }
-    weft__aligned_free(g->ran);
-    g->ran = r;
-    g->nran = nw;
-  }
-  for (uint64_t k = 0;; k++) {
-    if (a->done ? a->done(a->ctx, k) != 0 : k >= a->n) break;
-    if (g->nnodes == 0) {
-      if (atomic_load_explicit(&g->state, memory_order_seq_cst) & ST_CANCEL) {
-        rc = WEFT_ECANCELED;
-        break;
-      }
-      a->res.iterations++;
-      continue;
-    }
-    int way = pick_way(g, nw);
-    if (way == RUN_SHARED && !g->csr_ok && (rc = build_csr(g)) != 0) break;
-    uint64_t t0 = weft__prim_now_ns();
-    rc = run_once(w, g, &a->res, &way);
-    if (rc) break;
-    note_cost(g, way, weft__prim_now_ns() - t0);
-    a->res.iterations++;
-  }
-  a->rc = rc;
-}
-
-static void drive_task(weft_worker *w, void *p) { drive(w, (drive_args *)p); }
-
-const char *weft__graph_fn_name(const void *fn) {
-  if (fn == (const void *)gtask_fn) return "graph: ready nodes";
-  if (fn == (const void *)drive_task) return "graph run";
-  return NULL;
-}
-
-static int run_series(weft_pool pool, weft_worker *w, drive_args *a, weft_graph_result *res) {
-  memset(&a->res, 0, sizeof a->res);
-  a->rc = 0;
-  int rc = claim(a->g);
-  if (rc == 0) {
-    if (w) {
-      drive(w, a);
-    } else {
-      rc = weft_run(pool, drive_task, a);
-    }
-    release(a->g);
-    if (rc == 0) rc = a->rc;
-  }
-  if (res) *res = a->res;
-  return rc;
-}
-
-int weft_graph_run(weft_pool pool, weft_graph *g, weft_graph_result *res) {
-  return weft_graph_run_n(pool, g, 1, res);
-}
-
-int weft_graph_run_n(weft_pool pool, weft_graph *g, uint64_t n, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!g) return WEFT_EINVAL;
-  drive_args a = {g, NULL, NULL, n, {0, {0}, 0, 0, 0}, 0};
-  return run_series(pool, NULL, &a, res);
-}
-
-int weft_graph_run_until(weft_pool pool, weft_graph *g, int (*done)(void *ctx, uint64_t completed),
-                         void *ctx, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!g || !done) return WEFT_EINVAL;
-  drive_args a = {g, done, ctx, 0, {0, {0}, 0, 0, 0}, 0};
-  return run_series(pool, NULL, &a, res);
-}
-
-int weft_graph_run_in(weft_worker *w, weft_graph *g, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!w || !g) return WEFT_EINVAL;
-  drive_args a = {g, NULL, NULL, 1, {0, {0}, 0, 0, 0}, 0};
-  weft_pool none = {0};
-  return run_series(none, w, &a, res);
-}
-
-int weft_graph_cancel(weft_graph *g) {
-  if (!g) return WEFT_EINVAL;
-  uint32_t s = atomic_load_explicit(&g->state, memory_order_seq_cst);
-  do {
-    if (!(s & ST_RUNNING)) return 0;
-  } while (!atomic_compare_exchange_weak_explicit(&g->state, &s, s | ST_CANCEL,
-                                                  memory_order_seq_cst, memory_order_seq_cst));
-  /* Stop the current run of that same series only (generation match). */
-  uint32_t go = (s >> 2) << 2 | STOP_GO;
-  atomic_compare_exchange_strong_explicit(&g->stop, &go, go | STOP_CANCELED,
-                                          memory_order_seq_cst, memory_order_relaxed);
-  return 1;
 }
 
 /* -------------------------------------------------------------------- dot */

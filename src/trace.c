@@ -118,6 +118,7 @@ int weft_trace_start(weft_pool pool, unsigned level, size_t events) {
    * starts at base. */
   for (unsigned i = 0; i <= t->n; i++) {
     t->bufs[i].base = atomic_load_explicit(&t->bufs[i].head, memory_order_acquire);
+    t->bufs[i].end = 0;
     __atomic_store_n(&t->bufs[i].fine, level == WEFT_TRACE_FINE, __ATOMIC_RELAXED);
   }
   t->level = t->last_level = level;
@@ -142,6 +143,9 @@ int weft_trace_stop(weft_pool pool) {
       atomic_store_explicit(&p->workers[i]->trace, NULL, memory_order_relaxed);
     t->level = 0;
     t->stop_t = weft__prim_now_ns() - t->bufs[0].origin;
+    /* The recording ends here: reads after the stop all see the same one. */
+    for (unsigned i = 0; i <= t->n; i++)
+      t->bufs[i].end = atomic_load_explicit(&t->bufs[i].head, memory_order_acquire) + 1;
   }
   api_unlock(p);
   weft__pool_unpin(pool);
@@ -284,6 +288,7 @@ typedef struct snap {
 static int snapshot(weft__tbuf *b, uint64_t cap, snap *s) {
   memset(s, 0, sizeof *s);
   uint64_t h1 = atomic_load_explicit(&b->head, memory_order_acquire);
+  if (b->end && h1 > b->end - 1) h1 = b->end - 1;
   uint64_t base = b->base;
   uint64_t lo = h1 > cap ? h1 - cap : 0;
   if (lo < base) lo = base;
@@ -321,6 +326,7 @@ int weft_trace_counts(weft_pool pool, unsigned index, uint64_t *recorded, uint64
   if (t && t->last_level && index <= t->n) {
     weft__tbuf *b = &t->bufs[index];
     uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+    if (b->end && h > b->end - 1) h = b->end - 1;
     uint64_t rec = h - b->base;
     if (recorded) *recorded = rec;
     if (dropped) *dropped = rec > t->cap ? rec - t->cap : 0;

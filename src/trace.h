@@ -67,7 +67,10 @@ typedef struct weft__tbuf {
   uint32_t shared;           /* the ring of threads that are not workers */
   alignas(WEFT__CACHE_LINE) _Atomic uint64_t head;  /* events ever written */
   uint64_t base;             /* head when the current trace started (reader's) */
-  char pad_[WEFT__CACHE_LINE - 2 * sizeof(uint64_t)];
+  uint64_t end;              /* 1 + head when it stopped, 0 while recording (reader's): a
+                                worker still inside a hook at the stop may write one
+                                more event, which a stopped recording does not show */
+  char pad_[WEFT__CACHE_LINE - 3 * sizeof(uint64_t)];
 } weft__tbuf;
 
 /* Writes one event into the owner's ring. */

@@ -246,6 +246,23 @@ static void flush_local(weft_worker *w) {
   push_shared(p, first, last);
 }
 
+/* Drops k units of t's `pending` count; 1 if that brought it to zero. Every
+ * unit is held by someone who will drop it (a linked prerequisite, the
+ * launch guard, the running body, a child), and only a holder adds units
+ * (the body, for its children). So when the count equals k, every other
+ * unit is gone and nobody can touch the word again before it reaches zero:
+ * a plain load and store do what the read-modify-write would, at a fraction
+ * of its cost (the last decrement of a chain, or of a task whose other
+ * prerequisites finished first). The acquire load reads the value of the
+ * last decrement (a release RMW), as the RMW would. */
+static inline int unpend(weft__trec *t, uint32_t k) {
+  if (atomic_load_explicit(&t->pending, memory_order_acquire) == k) {
+    atomic_store_explicit(&t->pending, 0, memory_order_relaxed);
+    return 1;
+  }
+  return atomic_fetch_sub_explicit(&t->pending, k, memory_order_acq_rel) == k;
+}
+
 /* Task i is ready (its pending count reached zero). */
 static void make_ready(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   if (w) {
@@ -292,7 +309,7 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
       weft__trec *t = rec(p, ti);
       l = t->next[j]; /* before the decrement: t may run and be recycled after it */
       if (failed && !(t->order_mask & (1u << j))) set_origin(t, origin, ostatus);
-      if (atomic_fetch_sub_explicit(&t->pending, 1, memory_order_acq_rel) == 1)
+      if (unpend(t, 1))
         make_ready(p, w, ti, t);
     }
     if (old & WEFT__H_WAITER) weft__prim_wake32((uint32_t *)&r->state, 1);
@@ -304,7 +321,7 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
     /* A child: the parent waits for it (its body's count is in pending). */
     weft__trec *pr = rec(p, pi);
     if (failed) set_origin(pr, origin, ostatus);
-    if (atomic_fetch_sub_explicit(&pr->pending, 1, memory_order_acq_rel) != 1) return;
+    if (!unpend(pr, 1)) return;
     i = pi;
     r = pr;
     st = atomic_load_explicit(&pr->origin, memory_order_relaxed) ? WEFT__T_FAILED : WEFT__T_DONE;
@@ -352,8 +369,7 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   if (WEFT__UNLIKELY(tb != NULL)) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   w->lt_cur = saved;
   if (WEFT__UNLIKELY(rc != 0)) set_origin(r, id_of(p, i, r), rc);
-  if (r->has_children &&
-      atomic_fetch_sub_explicit(&r->pending, 1, memory_order_acq_rel) != 1) {
+  if (r->has_children && !unpend(r, 1)) {
     if (sched) drop(p, w, i, r, sched); /* the last child completes it */
     return;
   }
@@ -525,13 +541,29 @@ static weft__trec *open_handle(uint64_t id, ctx_t *c, uint32_t *i, int *rc) {
 
 /* ----------------------------------------------------------------- launch */
 
-/* Links slot j of record i (the successor) into prerequisite pi's waiter
- * list. Returns 1 if linked (pi will decrement i), 0 if pi had completed
- * (or was recycled: then it had completed too); in that case its failure,
- * unless the slot only orders, is copied into i. */
+/* The outcome of prerequisite pr (generation gen), whose sealed head this
+ * thread read with acquire: if it failed, its origin and status go to
+ * *origin and *ostatus (unless a failure is there already). A record that
+ * was recycled since (a handle used while its owner releases it) leaves
+ * nothing: what we read is not its outcome, and it had completed. */
+static void take_outcome(weft__trec *pr, uint32_t gen, uint64_t *origin, int *ostatus) {
+  uint32_t st = atomic_load_explicit(&pr->state, memory_order_acquire);
+  if (WEFT__S_OF(st) == WEFT__T_DONE || *origin) return;
+  uint64_t o = atomic_load_explicit(&pr->origin, memory_order_relaxed);
+  int os = atomic_load_explicit(&pr->origin_status, memory_order_relaxed);
+  atomic_thread_fence(memory_order_acquire);
+  if (!WEFT__S_SAMEGEN(atomic_load_explicit(&pr->state, memory_order_relaxed), gen)) return;
+  *origin = o;
+  *ostatus = os;
+}
+
+/* Links slot j of record i (the successor) into prerequisite pid's waiter
+ * list. Returns 1 if linked (the prerequisite's completer now holds the
+ * slot's unit of i's `pending`), 0 if it had completed meanwhile (or was
+ * recycled: then it had completed too); then its failure, unless the slot
+ * only orders, is copied into i, and the caller still holds the unit. */
 static int link_after(weft__pool *p, uint32_t i, weft__trec *r, unsigned j, uint64_t pid) {
-  uint32_t pi = (uint32_t)pid & WEFT__IDX_MASK;
-  weft__trec *pr = rec(p, pi);
+  weft__trec *pr = rec(p, (uint32_t)pid & WEFT__IDX_MASK);
   uint32_t gen = (uint32_t)(pid >> 32);
   uint32_t link = ((i << 2) | j) + 1;
   uint64_t h = atomic_load_explicit(&pr->head, memory_order_acquire);
@@ -544,17 +576,11 @@ static int link_after(weft__pool *p, uint32_t i, weft__trec *r, unsigned j, uint
                                               memory_order_acquire))
       return 1;
   }
-  /* Completed before we could link: the acquire above saw its outcome.
-   * Read it, then check that it is still this incarnation's (a handle used
-   * while its owner releases it could see the record recycled and reused:
-   * then it completed, and what we read is not its outcome). */
-  uint32_t st = atomic_load_explicit(&pr->state, memory_order_acquire);
-  if (WEFT__S_OF(st) == WEFT__T_DONE || (r->order_mask & (1u << j))) return 0;
-  uint64_t origin = atomic_load_explicit(&pr->origin, memory_order_relaxed);
-  int ostatus = atomic_load_explicit(&pr->origin_status, memory_order_relaxed);
-  atomic_thread_fence(memory_order_acquire);
-  if (!WEFT__S_SAMEGEN(atomic_load_explicit(&pr->state, memory_order_relaxed), gen)) return 0;
-  set_origin(r, origin, ostatus);
+  if (r->order_mask & (1u << j)) return 0;
+  uint64_t origin = 0;
+  int ostatus = 0;
+  take_outcome(pr, gen, &origin, &ostatus);
+  if (origin) set_origin(r, origin, ostatus);
   return 0;
 }
 
@@ -578,14 +604,43 @@ typedef struct spec_t {
   uint32_t hold;         /* holder bits besides the scheduler's and completion's */
 } spec_t;
 
-/* Creates, links and (if nothing is pending) readies one record. */
+/* Creates, links and (if nothing is pending) readies one record.
+ *
+ * `pending` starts at the number of prerequisites still running (and one
+ * for a pipe's turn), and each unit is handed to a prerequisite by the CAS
+ * that links into its list. There is no launch guard: the launcher holds
+ * the units of the slots it has not linked yet, and of the slots whose
+ * prerequisite completed between the first look and the link (`owe`).
+ * While it holds any, the count cannot reach zero, so the record cannot
+ * run or be recycled under it; once the last unit is handed out it does not
+ * touch the record again. A prerequisite that had completed at the first
+ * look is neither linked nor counted. So a task launched after running
+ * prerequisites costs one CAS per link and nothing more here, and its last
+ * prerequisite's completer usually finds the count at 1 (unpend: no
+ * read-modify-write either). docs/TASKS.md has the argument. */
 static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) {
   weft__pool *p = c->p;
+  unsigned n = (unsigned)s->nafter, live = 0, mask = 0;
+  uint64_t origin = 0;
+  int ostatus = 0;
+  /* The prerequisites first: a stale handle fails the launch before
+   * anything exists, and the outcome of one that completed is read now. */
+  for (unsigned j = 0; j < n; j++) {
+    uint64_t id = s->after[j];
+    uint32_t pi;
+    weft__trec *pr = lookup(p, id, &pi);
+    if (!pr) return WEFT_ESTALE;
+    if (atomic_load_explicit(&pr->head, memory_order_acquire) & WEFT__H_SEALED) {
+      take_outcome(pr, (uint32_t)(id >> 32), &origin, &ostatus);
+    } else {
+      mask |= 1u << j;
+      live++;
+    }
+  }
   uint32_t i = alloc_rec(p, c->w);
   if (!i) return WEFT_ENOMEM;
   weft__trec *r = rec(p, i);
   uint32_t gen = gen_of(atomic_load_explicit(&r->head, memory_order_relaxed));
-  unsigned n = (unsigned)s->nafter;
   r->fn = s->fn;
   /* kind and prereq are read by waiters that reach this record through a
    * stale index (help()): relaxed atomics, so that race is a defined one. */
@@ -593,10 +648,10 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   for (unsigned j = 0; j < WEFT__SLOTS; j++)
     INIT_PLAIN(uint32_t, &r->prereq[j], j < n ? (uint32_t)s->after[j] & WEFT__IDX_MASK : 0u);
   r->parent = s->parent;
-  r->order_mask = 0;
+  r->order_mask = s->pipe ? (uint8_t)(1u << n) : 0;
   r->has_children = 0;
-  INIT_STORE(uint64_t, &r->origin, 0);
-  INIT_STORE(int32_t, &r->origin_status, 0);
+  INIT_STORE(uint64_t, &r->origin, origin);
+  INIT_STORE(int32_t, &r->origin_status, ostatus);
   uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
   INIT_STORE(uint32_t, &r->refs, R_GEN(gen) | bits);
@@ -605,11 +660,8 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   memset(r->args.b, 0, WEFT_ARGS_MAX);
   if (s->size) memcpy(r->args.b, s->args, s->size);
   /* pending before state: a waiter that sees NEW (acquire) sees this count,
-   * and with it every field above, before it may claim the record. The
-   * guard (+1) keeps the record from becoming ready, and from being run and
-   * recycled, while we are still linking it. */
-  uint32_t count = s->kind == WEFT__K_EVENT ? 1u : (n == 0 && !s->pipe) ? 0u
-                                                 : n + (s->pipe ? 1u : 0u) + 1u;
+   * and with it every field above, before it may claim the record. */
+  uint32_t count = s->kind == WEFT__K_EVENT ? 1u : live + (s->pipe ? 1u : 0u);
   INIT_STORE(uint32_t, &r->pending, count);
   atomic_store_explicit(&r->state, WEFT__S_GEN(gen) | WEFT__T_NEW, memory_order_release);
   uint64_t id = make_id(p, gen, i);
@@ -622,24 +674,24 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
     make_ready(p, c->w, i, r);
     return 0;
   }
-  uint32_t done = 1; /* the guard */
-  for (unsigned j = 0; j < n; j++)
-    if (!link_after(p, i, r, j, s->after[j])) done++;
+  uint32_t owe = 0;
   if (s->pipe) {
-    unsigned j = n;
-    r->order_mask |= (uint8_t)(1u << j);
+    /* The pipe's unit is linked last: until then it keeps the record. */
     uint64_t prev = atomic_exchange_explicit(&s->pipe->last, id, memory_order_acq_rel);
+    if (prev) __atomic_store_n(&r->prereq[n], (uint32_t)prev & WEFT__IDX_MASK, __ATOMIC_RELAXED);
+    for (unsigned j = 0; j < n; j++)
+      if ((mask & (1u << j)) && !link_after(p, i, r, j, s->after[j])) owe++;
+    if (!prev || !link_after(p, i, r, n, prev)) owe++;
     if (prev) {
       uint32_t pi = (uint32_t)prev & WEFT__IDX_MASK;
-      __atomic_store_n(&r->prereq[j], pi, __ATOMIC_RELAXED);
-      if (!link_after(p, i, r, j, prev)) done++;
       drop(p, c->w, pi, rec(p, pi), R_PIPE); /* the pipe's hold passed to us */
-    } else {
-      done++;
     }
+  } else {
+    for (unsigned j = 0; j < n; j++)
+      if ((mask & (1u << j)) && !link_after(p, i, r, j, s->after[j])) owe++;
   }
-  if (atomic_fetch_sub_explicit(&r->pending, done, memory_order_acq_rel) == done)
-    make_ready(p, c->w, i, r);
+  /* Only if we still hold units is the record still ours to touch. */
+  if (owe && unpend(r, owe)) make_ready(p, c->w, i, r);
   return 0;
 }
 
@@ -734,7 +786,9 @@ int weft_launch_ex(weft_pool pool, weft_task_fn fn, const void *args, size_t siz
   if ((opts->pipe && opts->pipe->pool_id != pool.id) ||
       ((opts->flags & WEFT_LAUNCH_CHILD) && (!c.w || !c.w->lt_cur))) {
     rc = WEFT_EINVAL;
-  } else if ((rc = validate_after(c.p, opts->after, opts->nafter)) == 0) {
+  } else if (opts->nafter <= WEFT__SLOTS - (opts->pipe ? 1u : 0u) ||
+             (rc = validate_after(c.p, opts->after, opts->nafter)) == 0) {
+    /* A few prerequisites are validated by create() as it looks them up. */
     if (opts->flags & WEFT_LAUNCH_CHILD) {
       weft__trec *pr = rec(c.p, c.w->lt_cur);
       atomic_fetch_add_explicit(&pr->pending, 1, memory_order_relaxed);

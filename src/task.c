@@ -35,7 +35,7 @@
 #define R_GEN(g) ((uint32_t)(g) << 4)
 
 #define BATCH 256u                       /* records moved between free lists */
-#define THROTTLE 1024                    /* live launches per worker before launch helps */
+#define THROTTLE 256                     /* live launches per worker before launch helps */
 #define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
 
 struct weft_pipe {

@@ -11,8 +11,11 @@
  *    one exchange. Every link therefore either lands before the seal (and
  *    the completer walks it) or sees SEALED (and the launcher counts the
  *    prerequisite as completed): no successor is lost, none is counted twice.
- *  - `pending` counts what a task still waits for, plus a launch guard; the
- *    thread whose decrement reaches zero makes it ready.
+ *  - `pending` counts the prerequisites a task still waits for (one unit
+ *    each, held by the launcher until its link lands, then by that
+ *    prerequisite's completer); the thread whose drop reaches zero makes it
+ *    ready. No launch guard: the launcher stops touching the record once it
+ *    holds no unit.
  *  - Running is claimed by CAS on `state` (NEW -> RUNNING): the dispatcher,
  *    a waiter running the task inline and weft_task_cancel race there, and
  *    exactly one wins.
@@ -248,7 +251,7 @@ static void flush_local(weft_worker *w) {
 
 /* Drops k units of t's `pending` count; 1 if that brought it to zero. Every
  * unit is held by someone who will drop it (a linked prerequisite, the
- * launch guard, the running body, a child), and only a holder adds units
+ * launcher for a slot it could not link, the running body, a child), and only a holder adds units
  * (the body, for its children). So when the count equals k, every other
  * unit is gone and nobody can touch the word again before it reaches zero:
  * a plain load and store do what the read-modify-write would, at a fraction

@@ -251,8 +251,8 @@ static void flush_local(weft_worker *w) {
 
 /* Drops k units of t's `pending` count; 1 if that brought it to zero. Every
  * unit is held by someone who will drop it (a linked prerequisite, the
- * launcher for a slot it could not link, the running body, a child), and only a holder adds units
- * (the body, for its children). So when the count equals k, every other
+ * launcher for a slot it could not link, the running body, a child), and
+ * only a holder adds units (the body, for its children). So when the count equals k, every other
  * unit is gone and nobody can touch the word again before it reaches zero:
  * a plain load and store do what the read-modify-write would, at a fraction
  * of its cost (the last decrement of a chain, or of a task whose other

@@ -9,7 +9,13 @@
  *                  (weft_launch from inside the pool, the fast path), gives
  *                  each handle back once its last successor is launched, and
  *                  launches the sinks as its children, so waiting for it
- *                  waits for everything */
+ *                  waits for everything
+ *   seq            no runtime: the launch variant's own loop (predecessor
+ *                  lists, the handle array, the last-successor test that
+ *                  decides when a handle is given back) with each task run
+ *                  in place of its launch (index order is a topological
+ *                  order). The floor of any runtime that a program of the
+ *                  launch variant's shape could use. */
 #include "dyn_common.h" /* first: it sets _POSIX_C_SOURCE */
 
 #include <weft.h>
@@ -17,6 +23,7 @@
 typedef struct ctx {
   weft_pool pool;
   weft_node *nodes; /* the handle of each task, as a program would keep them */
+  uint32_t *left;   /* launch, seq: successors of each task not launched yet */
   weft_graph *g;    /* graph-reused: the one graph */
 } ctx;
 
@@ -94,6 +101,7 @@ _Static_assert(sizeof(weft_task) == sizeof(weft_node), "handles share the array"
 typedef struct lctx {
   ctx *c;
   weft_task *h; /* handles of launched tasks whose successors are not all launched */
+  uint32_t *left;
   int rc;
 } lctx;
 
@@ -105,15 +113,15 @@ static int task_fn(weft_worker *w, void *args) {
   return 0;
 }
 
-/* The last successor of u to be launched: the largest index. */
-static uint32_t last_succ(uint32_t u) {
-  uint32_t buf[2];
-  const uint32_t *p;
-  unsigned ns = dn_succs(u, buf, &p);
-  uint32_t m = 0;
-  for (unsigned k = 0; k < ns; k++)
-    if (p[k] > m) m = p[k];
-  return m;
+/* Each task's successor count, counted down as its successors are launched:
+ * the handle goes back when it reaches 0 (timed, like oneTBB's join
+ * counters are set in its variant). */
+static void fill_left(uint32_t *left) {
+  for (uint32_t u = 0; u < dn_g.n; u++) {
+    uint32_t buf[2];
+    const uint32_t *p;
+    left[u] = dn_succs(u, buf, &p);
+  }
 }
 
 static int generator(weft_worker *w, void *args) {
@@ -142,16 +150,40 @@ static int generator(weft_worker *w, void *args) {
       return 1;
     }
     for (unsigned k = 0; k < np; k++)
-      if (last_succ(p[k]) == v) weft_task_release(L->h[p[k]]);
+      if (--L->left[p[k]] == 0) weft_task_release(L->h[p[k]]);
   }
   return 0;
 }
 
+static double run_seq(void *p) {
+  ctx *c = p;
+  weft_task *h = (weft_task *)(void *)c->nodes;
+  uint64_t released = 0;
+  double t0 = dn_now_ms();
+  fill_left(c->left);
+  for (uint32_t v = 0; v < dn_g.n; v++) {
+    uint32_t buf[2];
+    const uint32_t *p;
+    unsigned np = dn_preds(v, buf, &p);
+    weft_task pre[4];
+    for (unsigned k = 0; k < np; k++) pre[k] = h[p[k]];
+    dn_task(v);
+    h[v].id = v + (np ? pre[0].id : 0); /* what launch would store */
+    for (unsigned k = 0; k < np; k++)
+      if (--c->left[p[k]] == 0) released += h[p[k]].id;
+  }
+  double t1 = dn_now_ms();
+  /* Keep the bookkeeping from being optimized away. */
+  if (released == 1) fprintf(stderr, "seq: %llu\n", (unsigned long long)released);
+  return t1 - t0;
+}
+
 static double run_launch(void *p) {
   ctx *c = p;
-  lctx L = {c, (weft_task *)(void *)c->nodes, 0}; /* same size: reuse the array */
+  lctx L = {c, (weft_task *)(void *)c->nodes, c->left, 0}; /* same size: reuse the array */
   lctx *lp = &L;
   double t0 = dn_now_ms();
+  fill_left(c->left);
   weft_task gen;
   int rc = weft_launch(c->pool, generator, &lp, sizeof lp, NULL, 0, &gen);
   if (!rc) rc = weft_task_wait(gen);
@@ -167,17 +199,19 @@ static double run_launch(void *p) {
 
 int main(int argc, char **argv) {
   dn_args a;
-  if (dn_parse(argc, argv, &a, "graph-oneshot|graph-reused|launch")) return 2;
+  if (dn_parse(argc, argv, &a, "graph-oneshot|graph-reused|launch|seq")) return 2;
   double (*one)(void *);
   if (strcmp(a.variant, "graph-oneshot") == 0) one = run_oneshot;
   else if (strcmp(a.variant, "graph-reused") == 0) one = run_reused;
   else if (strcmp(a.variant, "launch") == 0) one = run_launch;
+  else if (strcmp(a.variant, "seq") == 0) one = run_seq;
   else {
     fprintf(stderr, "dyn_weft: unknown variant '%s'\n", a.variant);
     return 2;
   }
-  ctx c = {{0}, NULL, NULL};
+  ctx c = {{0}, NULL, NULL, NULL};
   c.nodes = dn_alloc((size_t)dn_g.n * sizeof *c.nodes);
+  c.left = dn_alloc((size_t)dn_g.n * sizeof *c.left);
   weft_config cfg;
   weft_config_default(&cfg);
   cfg.workers = a.workers;

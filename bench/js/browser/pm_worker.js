@@ -1,7 +1,9 @@
 // Worker of the message pool of loops.js, in a browser (Web Worker) or Node
 // (worker_threads): sums of pairs ({batch}), and axpy / sum over a chunk of
-// shared arrays ('init' sends the SharedArrayBuffers once).
-let post, x = null, y = null;
+// shared arrays ('init' sends the SharedArrayBuffers once); the columns of
+// tiny items as copies transferred ({a, b}) or on shared buffers ({lo, hi}
+// over the columns 'init' sent).
+let post, x = null, y = null, ca = null, cb = null, cout = null;
 function handle(m) {
   if (m.op === 'pairs') {
     const b = m.batch, k = b.length >> 1, out = new Float64Array(k);
@@ -10,6 +12,18 @@ function handle(m) {
   } else if (m.op === 'init') {
     x = new Float64Array(m.xs);
     y = new Float64Array(m.ys);
+    if (m.ca) {
+      ca = new Float64Array(m.ca);
+      cb = new Float64Array(m.cb);
+      cout = new Float64Array(m.cout);
+    }
+    post({ id: m.id, r: 0 });
+  } else if (m.op === 'cols-t') {
+    const a = m.a, b = m.b, k = a.length, out = new Float64Array(k);
+    for (let i = 0; i < k; i++) out[i] = a[i] + b[i];
+    post({ id: m.id, out }, [out.buffer]);
+  } else if (m.op === 'cols') {
+    for (let i = m.lo; i < m.hi; i++) cout[i] = ca[i] + cb[i];
     post({ id: m.id, r: 0 });
   } else if (m.op === 'axpy') {
     for (let i = m.lo; i < m.hi; i++) y[i] += m.a * x[i];

@@ -1,0 +1,254 @@
+// What the two loop targets of issue 11 can reach on this machine, measured
+// beside weft and the message pool in one process, in interleaved rounds
+// (each round times every configuration; a figure is the median over all
+// rounds, so load from other processes hits all of them alike):
+//
+//  * tiny items from the main thread (a + b per item, batches of 256 and
+//    10,000, all batches of a run started in one turn and awaited together):
+//    weft pool.mapColumns (columns copied in, or views of the pool's
+//    memory read in place); the postMessage pool (pairs transferred, column
+//    copies transferred, or the columns on a SharedArrayBuffer and only
+//    {lo, hi} in the message); and the ceiling: raw workers over a
+//    SharedArrayBuffer, no pool, one Atomics.notify per batch.
+//  * axpy and a sum over n doubles: the main thread's loop over constant
+//    arrays, weft pool.for / pool.reduce, the message pool over shared
+//    buffers, and the ceiling: raw workers, one Atomics.notify per run, the
+//    loop over module-level constant arrays (V8's best code) or as a
+//    function of its arrays; 1 raw worker and `workers` of them.
+//
+//   node bench/js/ceiling.mjs [workers] [n] [rounds]
+// One JSON line per row, then a markdown table.
+import { Worker } from 'node:worker_threads';
+import { createPool } from '../../js/src/index.js';
+import { TEST_WASM, median } from './browser/stats.js';
+import { C } from './raw_ctl.mjs';
+
+const workers = +(process.argv[2] || 2);
+const N = +(process.argv[3] || 1e7);
+const ROUNDS = +(process.argv[4] || 7);
+const ITEMS = 200000; // about: each batch size runs round(ITEMS / batch) whole batches
+const nbOf = (batch) => Math.round(ITEMS / batch);
+const BATCHES = [256, 10000];
+
+// ------------------------------------------------------------ raw workers
+const sab = (bytes) => new SharedArrayBuffer(bytes);
+const ctlBuf = sab(4 * C.WORDS), resBuf = sab(8 * 64);
+const ctl = new Int32Array(ctlBuf), res = new Float64Array(resBuf);
+const rawA = sab(8 * ITEMS), rawB = sab(8 * ITEMS), rawOut = sab(8 * ITEMS);
+const xs = sab(8 * N), ys = sab(8 * N);
+const RA = new Float64Array(rawA), RB = new Float64Array(rawB), ROUT = new Float64Array(rawOut);
+const RX = new Float64Array(xs), RY = new Float64Array(ys);
+for (let i = 0; i < N; i++) RX[i] = (i % 1000) / 2;
+let want = 0;
+for (let i = 0; i < N; i++) want += (i % 1000) / 2;
+const raw = Array.from({ length: workers }, (_, index) => new Worker(new URL('./raw_worker.mjs', import.meta.url), {
+  workerData: { index, ctl: ctlBuf, res: resBuf, a: rawA, b: rawB, out: rawOut, xs, ys },
+}));
+await Promise.all(raw.map((w) => new Promise((r) => w.once('online', r))));
+const ring = () => {
+  Atomics.add(ctl, C.BELL, 1);
+  Atomics.notify(ctl, C.BELL);
+};
+async function doneAt(target) {
+  for (;;) {
+    const d = Atomics.load(ctl, C.DONE);
+    if (d === target) return;
+    const w = Atomics.waitAsync(ctl, C.DONE, d);
+    if (w.async) await w.value;
+  }
+}
+// A run of ITEMS items in batches: every batch published (one notify each),
+// then one wait for all. copy: the columns are ordinary arrays given by the
+// caller, copied in per batch, and the results copied out to the caller's
+// arrays (what weft does for columns that are not views of its memory).
+function rawItemsRun(batch, copy) {
+  const nb = nbOf(batch);
+  const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+  const outs = Array.from({ length: nb }, () => new Float64Array(batch));
+  if (!copy) for (let k = 0; k < nb; k++) { RA.set(a, k * batch); RB.set(one, k * batch); }
+  return async () => {
+    ctl[C.BATCH] = batch;
+    ctl[C.NB] = nb;
+    Atomics.store(ctl, C.OP, C.ITEMS);
+    const start = Atomics.load(ctl, C.DONE);
+    Atomics.store(ctl, C.TARGET, start + nb);
+    const base = Atomics.load(ctl, C.PUB);
+    for (let j = 0; j < nb; j++) {
+      const k = (base + j) % nb;
+      if (copy) { RA.set(a, k * batch); RB.set(one, k * batch); }
+      Atomics.add(ctl, C.PUB, 1);
+      Atomics.add(ctl, C.BELL, 1);
+      Atomics.notify(ctl, C.BELL, 1);
+    }
+    await doneAt(start + nb);
+    if (copy) for (let j = 0; j < nb; j++) { const k = (base + j) % nb; outs[k].set(ROUT.subarray(k * batch, (k + 1) * batch)); }
+    if (ROUT[batch - 1] !== batch) throw new Error(`raw items: ${ROUT[batch - 1]}`);
+  };
+}
+// One run of op over [0, N) in `parts` equal parts, one per raw worker.
+function rawLoop(op, parts) {
+  return async () => {
+    ctl[C.PARTS] = parts;
+    Atomics.store(ctl, C.OP, op);
+    const start = Atomics.load(ctl, C.DONE);
+    Atomics.store(ctl, C.TARGET, start + workers);
+    Atomics.add(ctl, C.GEN, 1);
+    ring();
+    await doneAt(start + workers);
+    if (op === C.SUM_CONST || op === C.SUM_ARGS) {
+      let s = 0;
+      for (let i = 0; i < parts; i++) s += res[i];
+      if (s !== want) throw new Error(`raw sum ${s}`);
+    }
+  };
+}
+
+// ------------------------------------------------------------ message pool
+// pm_worker.js (bench/js/browser): pairs transferred; column copies
+// transferred; columns on shared buffers with {lo, hi}; axpy / sum over
+// shared arrays.
+const pmWs = Array.from({ length: workers }, () => new Worker(new URL('./browser/pm_worker.js', import.meta.url)));
+let pmNext = 0, pmId = 0;
+const pmPending = new Map();
+for (const w of pmWs) w.on('message', (m) => { const p = pmPending.get(m.id); pmPending.delete(m.id); p(m); });
+const pmSend = (msg, transfer, w = pmWs[pmNext++ % pmWs.length]) => new Promise((r) => {
+  const id = pmId++;
+  pmPending.set(id, r);
+  w.postMessage({ id, ...msg }, transfer || []);
+});
+const pmA = sab(8 * ITEMS), pmB = sab(8 * ITEMS), pmOut = sab(8 * ITEMS);
+await Promise.all(pmWs.map((w) => pmSend({ op: 'init', xs, ys, ca: pmA, cb: pmB, cout: pmOut }, null, w)));
+function pmPairs(batch) {
+  return async () => {
+    const ps = [];
+    for (let i = 0; i < nbOf(batch) * batch; i += batch) {
+      const b = new Float64Array(2 * batch);
+      for (let k = 0; k < batch; k++) { b[2 * k] = i + k; b[2 * k + 1] = 1; }
+      ps.push(pmSend({ op: 'pairs', batch: b }, [b.buffer]));
+    }
+    const rs = await Promise.all(ps);
+    if (rs[0].out[batch - 1] !== batch) throw new Error('pm pairs');
+  };
+}
+function pmColumns(batch) {
+  const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+  return async () => {
+    const ps = [];
+    for (let i = 0; i < nbOf(batch) * batch; i += batch) {
+      const ca = a.slice(), cb = one.slice();
+      ps.push(pmSend({ op: 'cols-t', a: ca, b: cb }, [ca.buffer, cb.buffer]));
+    }
+    const rs = await Promise.all(ps);
+    if (rs[0].out[batch - 1] !== batch) throw new Error('pm columns');
+  };
+}
+function pmShared(batch) {
+  const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+  const A = new Float64Array(pmA), B = new Float64Array(pmB), OUT = new Float64Array(pmOut);
+  for (let i = 0; i < nbOf(batch) * batch; i += batch) { A.set(a, i); B.set(one, i); }
+  return async () => {
+    const ps = [];
+    for (let i = 0; i < nbOf(batch) * batch; i += batch) ps.push(pmSend({ op: 'cols', lo: i, hi: i + batch }));
+    await Promise.all(ps);
+    if (OUT[batch - 1] !== batch) throw new Error('pm shared');
+  };
+}
+const bounds = (c) => Array.from({ length: c }, (_, k) => [Math.floor((k * N) / c), Math.floor(((k + 1) * N) / c)]);
+const pmLoop = (op, c) => async () => {
+  const rs = await Promise.all(bounds(c).map(([lo, hi]) => pmSend({ op, lo, hi, a: 0.5 })));
+  if (op === 'sum' && rs.reduce((s, m) => s + m.r, 0) !== want) throw new Error('pm sum');
+};
+
+// ------------------------------------------------------------ weft
+const pool = await createPool({ workers, wasm: TEST_WASM, tasks: new URL('./loop_tasks.mjs', import.meta.url) });
+const px = pool.alloc(Float64Array, N), py = pool.alloc(Float64Array, N);
+px.set(RX);
+function weftColumns(batch, inPool) {
+  const nb = nbOf(batch);
+  let a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
+  let outs = Array.from({ length: nb }, () => new Float64Array(batch));
+  if (inPool) {
+    const pa = pool.alloc(Float64Array, batch), pb = pool.alloc(Float64Array, batch);
+    pa.set(a);
+    pb.set(one);
+    a = pa;
+    one = pb;
+    outs = outs.map(() => pool.alloc(Float64Array, batch));
+  }
+  return async () => {
+    const ps = [];
+    for (let k = 0; k < nb; k++) ps.push(pool.mapColumns('jadd', [a, one], { out: outs[k] }));
+    await Promise.all(ps);
+    if (outs[nb - 1][batch - 1] !== batch) throw new Error('weft columns');
+  };
+}
+const seqAxpy = () => { for (let i = 0; i < N; i++) RY[i] += 0.5 * RX[i]; };
+const seqSum = () => {
+  let s = 0;
+  for (let i = 0; i < N; i++) s += RX[i];
+  if (s !== want) throw new Error('seq sum');
+};
+
+// ------------------------------------------------------------ the table
+const configs = [];
+const add = (bench, name, fn, items) => configs.push({ bench, name, fn, items, ts: [] });
+for (const b of BATCHES) {
+  const bench = `tiny items, batches of ${b}`;
+  const items = nbOf(b) * b;
+  add(bench, 'weft mapColumns, columns copied in/out', weftColumns(b, false), items);
+  add(bench, 'weft mapColumns, columns in the pool\'s memory', weftColumns(b, true), items);
+  add(bench, 'postMessage pool, pairs built and transferred', pmPairs(b), items);
+  add(bench, 'postMessage pool, column copies transferred', pmColumns(b), items);
+  add(bench, 'postMessage pool, columns on a SharedArrayBuffer, {lo, hi} per message', pmShared(b), items);
+  add(bench, 'raw workers over a SharedArrayBuffer, columns copied in/out (ceiling)', rawItemsRun(b, true), items);
+  add(bench, 'raw workers over a SharedArrayBuffer, columns in place (ceiling)', rawItemsRun(b, false), items);
+}
+add('axpy', 'sequential loop on the main thread (constant arrays)', seqAxpy, N);
+add('axpy', 'weft pool.for (JavaScript chunk task)', () => pool.for('axpy', 0, N, undefined, 0.5, px, py), N);
+add('axpy', 'weft pool.for (C chunk task)', () => pool.for('caxpy', 0, N, undefined, 0.5, px, py), N);
+add('axpy', `postMessage pool, shared buffers, ${workers} chunks`, pmLoop('axpy', workers), N);
+add('axpy', 'raw: 1 worker, constant arrays', rawLoop(C.AXPY_CONST, 1), N);
+add('axpy', `raw: ${workers} workers, constant arrays (ceiling)`, rawLoop(C.AXPY_CONST, workers), N);
+add('axpy', 'raw: 1 worker, arrays as arguments', rawLoop(C.AXPY_ARGS, 1), N);
+add('axpy', `raw: ${workers} workers, arrays as arguments`, rawLoop(C.AXPY_ARGS, workers), N);
+add('sum', 'sequential loop on the main thread (constant arrays)', seqSum, N);
+add('sum', 'weft pool.reduce (JavaScript chunk task)', async () => {
+  if ((await pool.reduce('sum', 0, N, undefined, px)) !== want) throw new Error('weft sum');
+}, N);
+add('sum', `postMessage pool, shared buffers, ${workers} chunks`, pmLoop('sum', workers), N);
+add('sum', 'raw: 1 worker, constant arrays', rawLoop(C.SUM_CONST, 1), N);
+add('sum', `raw: ${workers} workers, constant arrays (ceiling)`, rawLoop(C.SUM_CONST, workers), N);
+add('sum', 'raw: 1 worker, arrays as arguments', rawLoop(C.SUM_ARGS, 1), N);
+add('sum', `raw: ${workers} workers, arrays as arguments`, rawLoop(C.SUM_ARGS, workers), N);
+
+const only = process.env.CEILING_ONLY ? new RegExp(process.env.CEILING_ONLY) : null;
+const run = only ? configs.filter((c) => only.test(c.bench)) : configs;
+for (const c of run) for (let i = 0; i < 5; i++) await c.fn(); // warm-up
+// Each round runs every configuration in turn: a block of BLOCK back-to-back
+// runs, of which the first WARM are not kept (the workers of the previous
+// configuration may still be settling, this one's asleep).
+const BLOCK = c => (c.items === N ? 4 : 12), WARM = c => (c.items === N ? 1 : 4);
+for (let r = 0; r < ROUNDS; r++) {
+  for (const c of run) {
+    for (let i = 0; i < BLOCK(c); i++) {
+      const t0 = performance.now();
+      await c.fn();
+      if (i >= WARM(c)) c.ts.push(performance.now() - t0);
+    }
+  }
+}
+const rows = run.map((c) => {
+  const ms = median(c.ts);
+  return { bench: c.bench, name: c.name, workers, items: c.items, median_ms: +ms.toFixed(3),
+    m_items_per_s: +(c.items / ms / 1000).toFixed(1) };
+});
+for (const r of rows) console.log(JSON.stringify(r));
+console.log(`\n${workers} workers, n = ${N}, ${ITEMS} tiny items, medians over ${ROUNDS} interleaved rounds`);
+console.log('| bench | implementation | median ms | M items/s |');
+console.log('| --- | --- | ---: | ---: |');
+for (const r of rows) console.log(`| ${r.bench} | ${r.name} | ${r.median_ms} | ${r.m_items_per_s} |`);
+
+Atomics.store(ctl, C.OP, C.EXIT);
+ring();
+await Promise.all(pmWs.map((w) => w.terminate()));
+await pool.destroy();

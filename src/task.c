@@ -755,7 +755,6 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
     drop(c->p, c->w, ji, rec(c->p, ji), R_USER);
   }
   if (rc) return rc;
-  if (out) out->id = id;
   weft_worker *w = c->w;
   if (w && w->lt_ready) {
     if (WEFT__UNLIKELY(w->lt_delta > THROTTLE) && weft__dispatch_depth + 1 < weft__dispatch_depth_limit(c->p)) {
@@ -769,6 +768,10 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
       flush_local(w);
     }
   }
+  /* After the throttle: the tasks it ran may launch too, and a host that
+   * passes the same out buffer to every launch (the JavaScript launcher's
+   * scratch block) must read this launch's handle there, not theirs. */
+  if (out) out->id = id;
   return 0;
 }
 

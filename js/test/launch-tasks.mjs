@@ -33,6 +33,28 @@ export function ladd(ctx, a, b) {
   return a + b;
 }
 
+// Launches n tasks from inside this task, keeping every handle, while each
+// of them launches a task of its own. Past the throttle (a worker 256
+// launches ahead of its completions runs ready tasks inside its next
+// launch) their launches happen inside this task's, on the same worker's
+// launch block: each handle must still name its own task. Returns how many
+// results were right.
+export function relaunch(ctx, n) {
+  const hs = new Array(n);
+  for (let k = 0; k < n; k++) hs[k] = ctx.launch('relaunch_inner', k);
+  let ok = 0;
+  for (let k = 0; k < n; k++) {
+    if (ctx.wait(hs[k]) === k) ok++;
+    hs[k].release();
+  }
+  return ok;
+}
+
+export function relaunch_inner(ctx, k) {
+  ctx.launch('ladd', k, 1).release();
+  return k;
+}
+
 // Launches the DAG given by preds (per entries per node, n = preds.length / per: indices of earlier
 // nodes, -1 none) from inside this task: node k runs C 'stamp' (k odd) or
 // 'lstamp'; every 7th node goes into a pipe as well; every 11th waits for an

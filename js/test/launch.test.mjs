@@ -104,6 +104,12 @@ for (const workers of [1, 3]) {
       for (const h of runs) h.release();
     });
 
+    test('a launch from a task returns its own handle while the throttle runs tasks that launch', async () => {
+      const h = pool.launch('relaunch', 2000);
+      assert.equal(await h, 2000);
+      h.release();
+    });
+
     test('pipes: members never overlap and start in launch order', async () => {
       const n = 200;
       const busy = pool.alloc(Int32Array, 2);

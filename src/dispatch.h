@@ -83,4 +83,16 @@ static inline int weft__dispatch_pop(weft_worker *w, void *out, size_t size) {
  * runs it (nested), or waits for the thief while working. */
 static inline void weft__dispatch_join(weft_worker *w) { weft__sync_slow(w, NULL, 0); }
 
+/* Takes back the newest of the caller's *spawned pushes: 1 with its
+ * arguments in out if no thief can see it; otherwise joins it the slow way
+ * and tries the next one. 0 when none is left. */
+static inline int weft__dispatch_take(weft_worker *w, unsigned *spawned, void *out, size_t size) {
+  while (*spawned > 0) {
+    --*spawned;
+    if (weft__dispatch_pop(w, out, size)) return 1;
+    weft__dispatch_join(w);
+  }
+  return 0;
+}
+
 #endif

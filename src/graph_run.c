@@ -44,6 +44,25 @@ uint64_t weft__graph_deferred(void) { return atomic_load(&deferred_count); }
 
 /* -------------------------------------------------------------------- run */
 
+/* Trace hooks around a node call: one branch on a register when off.
+ * Coarse traces of graphs with short nodes are one slice per stretch of
+ * nodes (a dispatch loop: seg_begin/seg_end), its END carrying how many ran. */
+#define TRACE_NODE_NS 2000u
+static inline void node_begin(weft__tbuf *ntb, const node_rec *r, uint32_t i, const weft_graph *g) {
+  if (WEFT__UNLIKELY(ntb != NULL))
+    weft__tput(ntb, WEFT__TBEGIN(WEFT__CAT_NODE), (uint64_t)(uintptr_t)r->fn, i, g->serial);
+}
+static inline void node_end(weft__tbuf *ntb) {
+  if (WEFT__UNLIKELY(ntb != NULL)) weft__tput(ntb, WEFT__EV_END, 0, 0, 0);
+}
+static inline void seg_begin(weft__tbuf *tb, weft__tbuf *ntb, const weft_graph *g) {
+  if (WEFT__UNLIKELY(tb != NULL && ntb == NULL))
+    weft__tput(tb, WEFT__TBEGIN(WEFT__CAT_NODES), 0, 0, g->serial);
+}
+static inline void seg_end(weft__tbuf *tb, weft__tbuf *ntb, uint64_t count) {
+  if (WEFT__UNLIKELY(tb != NULL && ntb == NULL)) weft__tput(tb, WEFT__EV_END, 0, (uint32_t)count, 0);
+}
+
 typedef struct gtask {
   weft_graph *g;
   uint32_t node; /* NONE: a range task */
@@ -53,16 +72,11 @@ typedef struct gtask {
 _Static_assert(sizeof(gtask) <= WEFT_ARGS_MAX, "gtask must fit a frame");
 
 static void gtask_fn(weft_worker *w, void *p);
-static void run_task(weft_worker *w, const gtask *a);
 
 static inline int gspawn(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin,
                          uint32_t end) {
   gtask a = {g, node, begin, end};
   return weft__dispatch_push(w, gtask_fn, &a, sizeof a);
-}
-
-static inline int gpop(weft_worker *w, gtask *out) {
-  return weft__dispatch_pop(w, out, sizeof *out);
 }
 
 static void defer_push(weft_graph *g, uint32_t s) {
@@ -99,19 +113,18 @@ static void fail_run(weft_graph *g, uint32_t node, int status) {
   }
 }
 
-static inline int can_spawn(weft_worker *w) { return weft__dispatch_room(w); }
+static inline int stopping(const weft_graph *g) {
+  return (atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u) != 0;
+}
 
-/* The heart of a run: executes `node` (unless NONE), then works through
- * successor slots [begin, end), continuing with one ready node at a time.
- * Other ready nodes are spawned (or deferred). When nothing is ready, it
- * takes back its own newest spawn and continues with it in the same loop (no
- * recursion: only a stolen frame is waited for, see weft__dispatch_join), then the
- * deferred stack; when both are empty it returns. Adds the node functions it
- * called to its worker's slot. */
+/* The heart of a run (the loop described at the top of this file):
+ * executes `node` (unless NONE), then works through successor slots
+ * [begin, end), then its own spawns taken back, then the deferred stack.
+ * Adds the node functions it called to its worker's slot. */
 static inline __attribute__((always_inline)) void
 process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
              unsigned depth, weft__tbuf *const tb, weft__tbuf *const ntb) {
-  node_rec *const *chunks = g->nchunks;
+  const node_chunk *chunks = g->chunks;
   const succ_rec *succ = g->rsucc;
   const uint32_t *indeg = g->indeg;
   _Atomic uint32_t *join = g->join;
@@ -119,36 +132,37 @@ process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint3
   const int solo = g->solo;
   unsigned spawned = 0;
   uint64_t ran = 0;
-  SEG_BEGIN(tb, ntb, g);
+  gtask a;
+  seg_begin(tb, ntb, g);
   for (;;) {
     if (node != NONE) {
-      if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
+      if (WEFT__UNLIKELY(stopping(g))) break;
       /* [begin, end) is already the node's own range (from its slot). */
-      node_rec *r = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
+      node_rec *r = rec_in(chunks, node);
       /* A node with several successors: start loading the first few (their
        * lines and join counters) while it runs. Chains, trees and grids are
        * faster without (the hardware prefetcher follows them already). */
       if (end - begin >= PREFETCH_MIN_SUCC) {
         for (uint32_t k = begin; k < begin + PREFETCH_SUCC && k < end; k++) {
           uint32_t s = succ[k].s & ~SINGLE;
-          PREFETCH(&chunks[s >> NODE_CHUNK_SHIFT][s & (NODE_CHUNK - 1)]);
+          PREFETCH(rec_in(chunks, s));
           PREFETCH(&join[s]);
         }
       }
-      NODE_BEGIN(ntb, r, node, g);
-      int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-      NODE_END(ntb);
+      node_begin(ntb, r, node, g);
+      int rc = r->fn(w, args_of(r));
+      node_end(ntb);
       ran++;
       if (WEFT__UNLIKELY(rc != 0)) {
         fail_run(g, node, rc);
         break;
       }
       node = NONE;
-    } else if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) {
+    } else if (WEFT__UNLIKELY(stopping(g))) {
       break; /* a range, while stopping: skip it */
     }
     /* A wide fan-out: give the upper halves to thieves. */
-    while (end - begin > SPLIT_MIN && !deep && can_spawn(w)) {
+    while (end - begin > SPLIT_MIN && !deep && weft__dispatch_room(w)) {
       uint32_t mid = begin + (end - begin) / 2;
       if (gspawn(w, g, NONE, mid, end) != 0) break;
       spawned++;
@@ -177,7 +191,7 @@ process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint3
         nend = succ[k].end;
         continue;
       }
-      if (!deep && can_spawn(w) && gspawn(w, g, s, succ[k].begin, succ[k].end) == 0) {
+      if (!deep && weft__dispatch_room(w) && gspawn(w, g, s, succ[k].begin, succ[k].end) == 0) {
         spawned++;
         continue;
       }
@@ -189,36 +203,25 @@ process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint3
       continue;
     }
     /* Nothing ready here: our newest spawn, unless a thief took it. */
-    begin = end = 0;
-    while (spawned > 0) {
-      gtask a;
-      spawned--;
-      if (gpop(w, &a)) {
-        node = a.node;
-        begin = a.begin;
-        end = a.end;
-        break;
-      }
-      weft__dispatch_join(w);
+    if (weft__dispatch_take(w, &spawned, &a, sizeof a)) {
+      node = a.node;
+      begin = a.begin;
+      end = a.end;
+      continue;
     }
-    if (node != NONE || begin != end) continue;
     /* Then deferred nodes; if there are none, this task is done (and has
      * nothing outstanding). */
     if (atomic_load_explicit(&g->defer_head, memory_order_relaxed) == NONE) break;
-    node = defer_pop(g);
-    if (node == NONE) break;
-    const node_rec *dr = &chunks[node >> NODE_CHUNK_SHIFT][node & (NODE_CHUNK - 1)];
+    if ((node = defer_pop(g)) == NONE) break;
+    const node_rec *dr = rec_in(chunks, node);
     begin = dr->begin;
     end = dr->end & ~BIG_ARGS;
   }
   g->ran[w->index].v += ran;
-  SEG_END(tb, ntb, ran);
+  seg_end(tb, ntb, ran);
   /* Stopping: drop what we can take back (those nodes must not run), wait
    * for what thieves took. */
-  while (spawned > 0) {
-    gtask a;
-    spawned--;
-    if (!gpop(w, &a)) weft__dispatch_join(w);
+  while (weft__dispatch_take(w, &spawned, &a, sizeof a)) {
   }
 }
 
@@ -230,27 +233,21 @@ static WEFT__NOINLINE void process_traced(weft_worker *w, weft_graph *g, uint32_
   process_impl(w, g, node, begin, end, depth, tb, g->trace_nodes ? tb : NULL);
 }
 
-static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
-                    unsigned depth) {
-  weft__tbuf *tb = weft__tracing(w);
-  if (WEFT__UNLIKELY(tb != NULL)) process_traced(w, g, node, begin, end, depth, tb);
-  else process_impl(w, g, node, begin, end, depth, NULL, NULL);
-}
-
-static void run_task(weft_worker *w, const gtask *a) {
-  unsigned d = weft__dispatch_depth + 1;
-  weft__dispatch_depth = d;
+/* A graph task, or a driver's shared run from start slots [begin, end):
+ * one more dispatch level on this thread's stack. */
+static void process(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end) {
+  unsigned d = ++weft__dispatch_depth;
   if (WEFT__UNLIKELY(d > atomic_load_explicit(&depth_seen, memory_order_relaxed)))
     atomic_store_explicit(&depth_seen, d, memory_order_relaxed); /* a test probe: races ok */
-  process(w, a->g, a->node, a->begin, a->end, d);
+  weft__tbuf *tb = weft__tracing(w);
+  if (WEFT__UNLIKELY(tb != NULL)) process_traced(w, g, node, begin, end, d, tb);
+  else process_impl(w, g, node, begin, end, d, NULL, NULL);
   weft__dispatch_depth = d - 1;
 }
 
-static void gtask_fn(weft_worker *w, void *p) { run_task(w, (const gtask *)p); }
-
-static unsigned depth_limit_for(const weft_worker *w) {
-  unsigned forced = atomic_load_explicit(&depth_override, memory_order_relaxed);
-  return forced ? forced : weft__dispatch_depth_limit(w->pool);
+static void gtask_fn(weft_worker *w, void *p) {
+  const gtask *a = p;
+  process(w, a->g, a->node, a->begin, a->end);
 }
 
 /* ------------------------------------------------------------ ordered run
@@ -260,46 +257,44 @@ static unsigned depth_limit_for(const weft_worker *w) {
  * free for other work). Used when sharing the nodes would cost more than
  * it saves (drive() decides by timing both ways) and always on a pool of
  * one worker, where there is nobody to share with. Nodes may still spawn
- * and sync children, which other workers steal as usual. */
-static void ord_run(weft_worker *w, weft_graph *g, uint32_t from) {
-  node_rec *const *chunks = g->nchunks;
-  const uint32_t n = g->nnodes;
+ * and sync children, which other workers steal as usual.
+ *
+ * Runs positions [from, to) of that order; returns where it stopped (to,
+ * unless the run was stopped). */
+static uint32_t ord_run(weft_worker *w, weft_graph *g, uint32_t from, uint32_t to) {
+  const node_chunk *chunks = g->chunks;
   const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
   weft__tbuf *const tb = weft__tracing(w);
   weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
-  SEG_BEGIN(tb, ntb, g);
+  seg_begin(tb, ntb, g);
   uint32_t p = from;
-  for (; p < n; p++) {
-    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
+  while (p < to) {
+    if (WEFT__UNLIKELY(stopping(g))) break;
     uint32_t v = order ? order[p] : p;
-    node_rec *r = &chunks[v >> NODE_CHUNK_SHIFT][v & (NODE_CHUNK - 1)];
-    NODE_BEGIN(ntb, r, v, g);
-    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-    NODE_END(ntb);
+    node_rec *r = rec_in(chunks, v);
+    node_begin(ntb, r, v, g);
+    int rc = r->fn(w, args_of(r));
+    node_end(ntb);
+    p++;
     if (WEFT__UNLIKELY(rc != 0)) {
       fail_run(g, v, rc);
-      p++;
       break;
     }
   }
   g->ran[w->index].v += p - from;
-  SEG_END(tb, ntb, p - from);
+  seg_end(tb, ntb, p - from);
+  return p;
 }
 
 /* ------------------------------------------------------------ first runs
  *
  * The first run of a graph built in order, on a pool of several workers,
- * when nothing is known of its nodes yet: it starts in order, timing the
+ * when nothing is known of its nodes yet: it runs in order, timing the
  * nodes at node 4, 8, 16, ... ADAPT_NODES. While they cost under
  * ORDERED_PROBE_NS each, sharing them would cost more than it gives (see
  * "the strategy" below) and the run goes on in order, building no
  * successor arrays at all: a graph built, run once and destroyed pays for
- * nothing else. Once they prove slower, the rest is shared: the successor
- * arrays are built, the finished prefix [0, p) is subtracted from the join
- * counters (no other thread touches them yet), and the nodes it made ready
- * (and the roots after it) become the slots the shared run starts from,
- * after the roots' slots. A prefix node's own counter, and a ready node's,
- * drop to 0 here and are put back to the in-degree, as a run does. */
+ * nothing else. Once they prove slower, the rest is shared (hand_off). */
 #define ADAPT_NODES 4096u
 #define ORDERED_PROBE_NS 1000u
 enum { RUN_SHARED = 0, RUN_ORDERED = 1, RUN_ADAPT = 2 }; /* pick_way */
@@ -308,7 +303,11 @@ static _Atomic int strategy_override; /* test hook: 0 auto, 1 ordered, 2 shared,
 void weft__graph_force_strategy(int s) { atomic_store(&strategy_override, s); }
 
 /* Hands the rest of the run, after the first p nodes (in index order), to a
- * shared run. */
+ * shared run: the finished prefix [0, p) is subtracted from the join
+ * counters (no other thread touches them yet), and the nodes it made ready
+ * (and the roots after it) become the slots the shared run starts from,
+ * after the roots' slots. A prefix node's own counter, and a ready node's,
+ * drop to 0 here and are put back to the in-degree, as a run does. */
 static void hand_off(weft_worker *w, weft_graph *g, uint32_t p) {
   succ_rec *rs = g->rsucc;
   _Atomic uint32_t *join = g->join;
@@ -329,61 +328,34 @@ static void hand_off(weft_worker *w, weft_graph *g, uint32_t p) {
       if (v >= p) rs[base + k++] = (succ_rec){v | SINGLE, rs[s].begin, rs[s].end};
     }
   }
-  unsigned d = weft__dispatch_depth + 1;
-  weft__dispatch_depth = d;
-  process(w, g, NONE, base, base + k, d);
-  weft__dispatch_depth = d - 1;
+  process(w, g, NONE, base, base + k);
 }
 
 /* The first run (see above). Returns 1 if it handed off to a shared run. */
 static int adapt_run(weft_worker *w, weft_graph *g) {
-  node_rec *const *chunks = g->nchunks;
   const uint32_t n = g->nnodes;
   uint32_t forced = 0;
   if (atomic_load_explicit(&strategy_override, memory_order_relaxed) == 3)
     forced = g->gen % 3 == 0 ? n / 2 : 1 + g->gen % 13; /* tests: hand off here */
-  weft__tbuf *const stb = weft__tracing(w);
-  weft__tbuf *const tb = g->trace_nodes ? stb : NULL;
-  SEG_BEGIN(stb, tb, g);
-  uint64_t t0 = weft__prim_now_ns();
-  uint32_t p = 0, check = 4; /* (not 1: one cold node's time says little) */
-  int handing = 0;
-  while (p < n && p < ADAPT_NODES) {
-    if (WEFT__UNLIKELY(atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u)) break;
-    node_rec *r = &chunks[p >> NODE_CHUNK_SHIFT][p & (NODE_CHUNK - 1)];
-    NODE_BEGIN(tb, r, p, g);
-    int rc = r->fn(w, (r->end & BIG_ARGS) ? r->args.p : (void *)r->args.b);
-    NODE_END(tb);
-    p++;
-    if (WEFT__UNLIKELY(rc != 0)) {
-      fail_run(g, p - 1, rc);
-      break;
-    }
-    if (forced ? p == forced : p == check) {
-      check *= 2;
-      handing = forced || weft__prim_now_ns() - t0 >= (uint64_t)p * ORDERED_PROBE_NS;
-      if (handing) break;
-    }
+  const uint64_t t0 = weft__prim_now_ns();
+  uint32_t p = 0, to = forced ? forced : 4; /* (not 1: one cold node's time says little) */
+  for (;;) {
+    p = ord_run(w, g, p, to < n ? to : n);
+    if (p == n || stopping(g)) return 0;
+    if (forced || weft__prim_now_ns() - t0 >= (uint64_t)p * ORDERED_PROBE_NS) break;
+    to = p < ADAPT_NODES ? 2 * p : n;
   }
-  g->ran[w->index].v += p;
-  SEG_END(stb, tb, p);
-  if (atomic_load_explicit(&g->stop, memory_order_relaxed) & 3u) return 0;
-  if (handing && p < n && (g->csr_ok || weft__graph_build_csr(g) == 0)) {
+  if (g->csr_ok || weft__graph_build_csr(g) == 0) {
     hand_off(w, g, p);
     return 1;
   }
-  /* (no memory for the successor arrays: the rest in order, as correct) */
-  if (p < n) ord_run(w, g, p);
+  ord_run(w, g, p, n); /* (no memory for the successor arrays: the rest in order) */
   return 0;
 }
 
 /* One run of a claimed, valid graph. */
 static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *way) {
-  if (g->counters_dirty && g->csr_ok) { /* (without the CSR there are none) */
-    for (uint32_t i = 0; i < g->nnodes; i++)
-      atomic_store_explicit(&g->join[i], g->indeg[i], memory_order_relaxed);
-    g->counters_dirty = 0;
-  }
+  if (g->counters_dirty && g->csr_ok) weft__graph_reset_counters(g); /* (no CSR: none) */
   atomic_store_explicit(&g->defer_head, NONE, memory_order_relaxed);
   atomic_store_explicit(&g->stop, g->gen << 2, memory_order_seq_cst);
   /* A cancel that raced the reset above left its bit in state. */
@@ -408,12 +380,9 @@ static int run_once(weft_worker *w, weft_graph *g, weft_graph_result *res, int *
     g->adapted = 1;
     *way = adapt_run(w, g) ? RUN_SHARED : RUN_ADAPT; /* (for note_cost) */
   } else if (*way == RUN_ORDERED) {
-    ord_run(w, g, 0);
+    ord_run(w, g, 0, g->nnodes);
   } else {
-    unsigned d = weft__dispatch_depth + 1;
-    weft__dispatch_depth = d;
-    process(w, g, NONE, g->roots_begin, g->roots_end, d);
-    weft__dispatch_depth = d - 1;
+    process(w, g, NONE, g->roots_begin, g->roots_end);
   }
   /* Every task of the run was synced: their counts are visible. */
   uint64_t ran = 0;
@@ -510,41 +479,19 @@ typedef struct drive_args {
 /* Runs the series on worker w; the graph is claimed by the caller. */
 static void drive(weft_worker *w, drive_args *a) {
   weft_graph *g = a->g;
+  unsigned nw = g->nran = w->pool->nworkers;
+  unsigned forced = atomic_load_explicit(&depth_override, memory_order_relaxed);
+  g->depth_limit = forced ? forced : weft__dispatch_depth_limit(w->pool);
+  g->solo = nw == 1;
   int rc = weft__graph_prepare(g, NULL);
-  if (rc) {
-    a->rc = rc;
-    return;
-  }
-  g->depth_limit = depth_limit_for(w);
-  g->solo = w->pool->nworkers == 1;
-  unsigned nw = w->pool->nworkers;
-  if (g->nran < nw) {
-    /* Per-worker counts: allocated on the first run on a pool this big. */
-    atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
-    ran_slot *r = weft__aligned_alloc(WEFT__CACHE_LINE, nw * sizeof *r);
-    if (!r) {
-      a->rc = WEFT_ENOMEM;
-      return;
-    }
-    weft__aligned_free(g->ran);
-    g->ran = r;
-    g->nran = nw;
-  }
-  for (uint64_t k = 0;; k++) {
-    if (a->done ? a->done(a->ctx, k) != 0 : k >= a->n) break;
-    if (g->nnodes == 0) {
-      if (atomic_load_explicit(&g->state, memory_order_seq_cst) & ST_CANCEL) {
-        rc = WEFT_ECANCELED;
-        break;
-      }
-      a->res.iterations++;
-      continue;
-    }
+  /* Per-worker counts: allocated on the first run on a pool this big. */
+  if (!rc && weft__graph_reserve((void **)&g->ran, &g->ran_cap, nw * sizeof *g->ran))
+    rc = WEFT_ENOMEM;
+  for (uint64_t k = 0; !rc && !(a->done ? a->done(a->ctx, k) != 0 : k >= a->n); k++) {
     int way = pick_way(g, nw);
     if (way == RUN_SHARED && !g->csr_ok && (rc = weft__graph_build_csr(g)) != 0) break;
     uint64_t t0 = weft__prim_now_ns();
-    rc = run_once(w, g, &a->res, &way);
-    if (rc) break;
+    if ((rc = run_once(w, g, &a->res, &way)) != 0) break;
     note_cost(g, way, weft__prim_now_ns() - t0);
     a->res.iterations++;
   }
@@ -559,48 +506,39 @@ const char *weft__graph_fn_name(const void *fn) {
   return NULL;
 }
 
-static int run_series(weft_pool pool, weft_worker *w, drive_args *a, weft_graph_result *res) {
-  memset(&a->res, 0, sizeof a->res);
-  a->rc = 0;
-  int rc = weft__graph_claim(a->g);
-  if (rc == 0) {
-    if (w) {
-      drive(w, a);
-    } else {
-      rc = weft_run(pool, drive_task, a);
-    }
-    weft__graph_release(a->g);
-    if (rc == 0) rc = a->rc;
-  }
-  if (res) *res = a->res;
-  return rc;
+/* One series: the checks every entry point makes (ok: its own arguments are
+ * valid), the claim, the root job (or drive() right here, inside a task). */
+static int run_series(weft_pool pool, weft_worker *w, weft_graph *g, int ok,
+                      int (*done)(void *ctx, uint64_t completed), void *ctx, uint64_t n,
+                      weft_graph_result *res) {
+  if (res) memset(res, 0, sizeof *res);
+  if (!g || !ok) return WEFT_EINVAL;
+  drive_args a = {g, done, ctx, n, {0, {0}, 0, 0, 0}, 0};
+  int rc = weft__graph_claim(g);
+  if (rc) return rc;
+  if (w) drive(w, &a);
+  else rc = weft_run(pool, drive_task, &a);
+  weft__graph_release(g);
+  if (res) *res = a.res;
+  return rc ? rc : a.rc;
 }
 
 int weft_graph_run(weft_pool pool, weft_graph *g, weft_graph_result *res) {
-  return weft_graph_run_n(pool, g, 1, res);
+  return run_series(pool, NULL, g, 1, NULL, NULL, 1, res);
 }
 
 int weft_graph_run_n(weft_pool pool, weft_graph *g, uint64_t n, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!g) return WEFT_EINVAL;
-  drive_args a = {g, NULL, NULL, n, {0, {0}, 0, 0, 0}, 0};
-  return run_series(pool, NULL, &a, res);
+  return run_series(pool, NULL, g, 1, NULL, NULL, n, res);
 }
 
 int weft_graph_run_until(weft_pool pool, weft_graph *g, int (*done)(void *ctx, uint64_t completed),
                          void *ctx, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!g || !done) return WEFT_EINVAL;
-  drive_args a = {g, done, ctx, 0, {0, {0}, 0, 0, 0}, 0};
-  return run_series(pool, NULL, &a, res);
+  return run_series(pool, NULL, g, done != NULL, done, ctx, 0, res);
 }
 
 int weft_graph_run_in(weft_worker *w, weft_graph *g, weft_graph_result *res) {
-  if (res) memset(res, 0, sizeof *res);
-  if (!w || !g) return WEFT_EINVAL;
-  drive_args a = {g, NULL, NULL, 1, {0, {0}, 0, 0, 0}, 0};
   weft_pool none = {0};
-  return run_series(none, w, &a, res);
+  return run_series(none, w, g, w != NULL, NULL, NULL, 1, res);
 }
 
 int weft_graph_cancel(weft_graph *g) {

@@ -268,19 +268,6 @@ void weft__tasks_free(weft__pool *p);     /* destroy: releases the record chunks
  * sets *h to its handle, for weft__pool_unpin. */
 weft__pool *weft__pool_pin_slot(uint32_t slot, weft_pool *h);
 
-/* graph_cache.c: memory of destroyed graphs, kept (up to 128 MiB in all)
- * for the graphs built next. Chunks have a fixed size per kind: get returns
- * a cached one or NULL; put keeps p (returns 1) or leaves it to the caller
- * to free (0). Arrays (malloc'd): get returns the kind's spare if it has
- * at least min_bytes (its size in *got) or NULL; put keeps p as the spare
- * if it is the biggest and fits, else frees it (or the old spare). */
-enum { WEFT__GC_NODES, WEFT__GC_EDGES, WEFT__GC_CHUNK_KINDS };
-enum { WEFT__GC_RSUCC, WEFT__GC_INDEG, WEFT__GC_JOIN, WEFT__GC_LINK, WEFT__GC_ARRAY_KINDS };
-void *weft__gcache_chunk_get(int kind, size_t size);
-int weft__gcache_chunk_put(int kind, void *p, size_t size);
-void *weft__gcache_array_get(int kind, size_t min_bytes, size_t *got);
-void weft__gcache_array_put(int kind, void *p, size_t bytes);
-
 /* scratch.c */
 int weft__scratch_push(weft_worker *w, size_t size, size_t align, void **out);
 

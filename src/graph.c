@@ -126,10 +126,11 @@ static size_t graph_bytes(const weft_graph *g) {
 
 static void free_graph(weft_graph *g) {
   for (size_t i = 0; i < g->nchunks_len; i++) {
-    weft__aligned_free(g->chunks[i].recs);
-    free((void *)g->chunks[i].names);
+    weft__aligned_free(g->nchunks[i]);
+    free((void *)g->names[i]);
   }
-  free(g->chunks);
+  free(g->nchunks);
+  free((void *)g->names);
   free(g->edges);
   for (arena_chunk *c = g->arena, *next; c; c = next) {
     next = c->next;
@@ -258,16 +259,20 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
   if (i >= MAX_NODES || (uint64_t)i + 1 + g->nedges > MAX_SLOTS)
     return broke(g, WEFT_ENOMEM, NULL, 0);
   if (i >> NODE_CHUNK_SHIFT >= g->nchunks_len) {
-    /* A new chunk (chunks survive weft_graph_clear and are reused). */
-    if (grow((void **)&g->chunks, &g->nchunks_cap, g->nchunks_len + 1, sizeof *g->chunks))
+    /* A new chunk (chunks survive weft_graph_clear and are reused). The
+     * two arrays grow alike: nchunks_cap is theirs once both have grown. */
+    size_t len = g->nchunks_len, cap = g->nchunks_cap;
+    if (grow((void **)&g->nchunks, &cap, len + 1, sizeof *g->nchunks) ||
+        grow((void **)&g->names, &g->nchunks_cap, len + 1, sizeof *g->names))
       return broke(g, WEFT_ENOMEM, NULL, 0);
     atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
-    node_rec *recs = weft__aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof *recs);
-    if (!recs) return broke(g, WEFT_ENOMEM, NULL, 0);
-    g->chunks[g->nchunks_len++] = (node_chunk){recs, NULL};
+    if (!(g->nchunks[len] = weft__aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof(node_rec))))
+      return broke(g, WEFT_ENOMEM, NULL, 0);
+    g->names[len] = NULL;
+    g->nchunks_len = len + 1;
   }
-  node_chunk *c = &g->chunks[i >> NODE_CHUNK_SHIFT];
-  node_rec *r = &c->recs[i & (NODE_CHUNK - 1)];
+  node_rec *r = node_at(g, i);
+  const char **names = g->names[i >> NODE_CHUNK_SHIFT];
   int big = size > ARGS_INLINE;
   unsigned char *block = big ? arena_alloc(g, WEFT_ARGS_MAX) : r->args.b;
   if (!block) return broke(g, WEFT_ENOMEM, NULL, 0);
@@ -277,7 +282,7 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
   r->fn = fn;
   r->begin = 0;
   r->end = big ? BIG_ARGS : 0;
-  if (c->names) c->names[i & (NODE_CHUNK - 1)] = NULL; /* a chunk reused after clear */
+  if (names) names[i & (NODE_CHUNK - 1)] = NULL; /* a chunk reused after clear */
   g->nnodes = i + 1;
   g->checked = 0;
   if (out) *out = make_node(g, i);
@@ -295,13 +300,13 @@ int weft_graph_name(weft_graph *g, weft_node node, const char *name) {
     if (!(copy = arena_alloc(g, len))) return broke(g, WEFT_ENOMEM, NULL, 0);
     memcpy(copy, name, len);
   }
-  node_chunk *c = &g->chunks[i >> NODE_CHUNK_SHIFT];
-  if (!c->names) {
+  const char ***tab = &g->names[i >> NODE_CHUNK_SHIFT];
+  if (!*tab) {
     if (!name) return 0;
     atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
-    if (!(c->names = calloc(NODE_CHUNK, sizeof *c->names))) return broke(g, WEFT_ENOMEM, NULL, 0);
+    if (!(*tab = calloc(NODE_CHUNK, sizeof **tab))) return broke(g, WEFT_ENOMEM, NULL, 0);
   }
-  c->names[i & (NODE_CHUNK - 1)] = copy;
+  (*tab)[i & (NODE_CHUNK - 1)] = copy;
   /* Names appear in a cached cycle report: recheck (a valid graph keeps its
    * compiled arrays). */
   if (g->check_rc != 0) g->checked = 0;

@@ -65,13 +65,6 @@ typedef struct node_rec {
 
 _Static_assert(sizeof(node_rec) == 32, "a node is half a cache line");
 
-/* A chunk of NODE_CHUNK nodes (cache-line aligned) and its names (NULL
- * until a node in it is named). */
-typedef struct node_chunk {
-  node_rec *recs;
-  const char **names;
-} node_chunk;
-
 /* A successor slot as runs read it: the successor (SINGLE flag included)
  * and its own successor range, so that going from a node to the next one
  * is one load, not a chain of three (slot -> node record -> its range):
@@ -103,7 +96,8 @@ struct weft_graph {
   /* Memory: kept by weft_graph_clear, and with the whole graph when a
    * destroyed graph is kept for the next weft_graph_create (graph.c). */
   struct weft_graph *prev, *next; /* the registry of live graphs, or the kept ones */
-  node_chunk *chunks;
+  node_rec **nchunks;   /* chunks of NODE_CHUNK nodes, cache-line aligned */
+  const char ***names;  /* per node chunk: NULL until a node in it is named */
   size_t nchunks_len, nchunks_cap;
   edge_rec *edges; /* in insertion order (validation compiles them) */
   size_t edges_cap;
@@ -169,16 +163,16 @@ static inline int node_index(const weft_graph *g, weft_node n, uint32_t *idx) {
   return 1;
 }
 
-static inline node_rec *rec_in(const node_chunk *chunks, uint32_t i) {
-  return &chunks[i >> NODE_CHUNK_SHIFT].recs[i & (NODE_CHUNK - 1)];
+static inline node_rec *rec_in(node_rec *const *chunks, uint32_t i) {
+  return &chunks[i >> NODE_CHUNK_SHIFT][i & (NODE_CHUNK - 1)];
 }
 
-static inline node_rec *node_at(const weft_graph *g, uint32_t i) { return rec_in(g->chunks, i); }
+static inline node_rec *node_at(const weft_graph *g, uint32_t i) { return rec_in(g->nchunks, i); }
 
 static inline void *args_of(node_rec *r) { return (r->end & BIG_ARGS) ? r->args.p : r->args.b; }
 
 static inline const char *name_of(const weft_graph *g, uint32_t i) {
-  const char **c = g->chunks[i >> NODE_CHUNK_SHIFT].names;
+  const char **c = g->names[i >> NODE_CHUNK_SHIFT];
   return c ? c[i & (NODE_CHUNK - 1)] : NULL;
 }
 

@@ -124,7 +124,7 @@ static inline int stopping(const weft_graph *g) {
 static inline __attribute__((always_inline)) void
 process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint32_t end,
              unsigned depth, weft__tbuf *const tb, weft__tbuf *const ntb) {
-  const node_chunk *chunks = g->chunks;
+  node_rec *const *chunks = g->nchunks;
   const succ_rec *succ = g->rsucc;
   const uint32_t *indeg = g->indeg;
   _Atomic uint32_t *join = g->join;
@@ -262,22 +262,22 @@ static void gtask_fn(weft_worker *w, void *p) {
  * Runs positions [from, to) of that order; returns where it stopped (to,
  * unless the run was stopped). */
 static uint32_t ord_run(weft_worker *w, weft_graph *g, uint32_t from, uint32_t to) {
-  const node_chunk *chunks = g->chunks;
+  node_rec *const *chunks = g->nchunks;
   const uint32_t *order = g->ord_forward ? NULL : g->ord_node;
   weft__tbuf *const tb = weft__tracing(w);
   weft__tbuf *const ntb = g->trace_nodes ? tb : NULL;
   seg_begin(tb, ntb, g);
   uint32_t p = from;
-  while (p < to) {
+  for (; p < to; p++) {
     if (WEFT__UNLIKELY(stopping(g))) break;
     uint32_t v = order ? order[p] : p;
     node_rec *r = rec_in(chunks, v);
     node_begin(ntb, r, v, g);
     int rc = r->fn(w, args_of(r));
     node_end(ntb);
-    p++;
     if (WEFT__UNLIKELY(rc != 0)) {
       fail_run(g, v, rc);
+      p++;
       break;
     }
   }

@@ -118,6 +118,7 @@ TEST_ENTRY(graph_grow_after_run, "concurrency")
 TEST_ENTRY(graph_dot, "")
 TEST_ENTRY(graph_names_arena, "")
 TEST_ENTRY(graph_args_sizes, "concurrency")
+TEST_ENTRY(graph_kept_memory, "concurrency")
 
 /* threading modes: POOL / CALLER (one-thread) / HOST (host-owned threads) */
 TEST_ENTRY(modes_fork_join, "concurrency modes")

@@ -1513,8 +1513,8 @@ TEST(graph_dot) {
   weft_graph_destroy(g);
 }
 
-/* Many names: the string arena grows in chunks, clear reuses them, long
- * names get their own chunk. */
+/* Many names: the arena grows in chunks, clear reuses them, long names get
+ * their own chunk. */
 TEST(graph_names_arena) {
   weft_graph *g;
   ASSERT_OK(weft_graph_create(&g));
@@ -1544,8 +1544,10 @@ TEST(graph_names_arena) {
 }
 
 /* Argument blocks of every size class: up to 16 bytes live in the node,
- * bigger ones in the side arena. Each node checks its pattern and counts
- * its runs in its own block; the blocks persist across runs. */
+ * bigger ones in the graph's arena, between the nodes' names. Each node
+ * checks its pattern and counts its runs in its own block; the blocks
+ * persist across runs; names and blocks stay intact when the arena is
+ * reused after weft_graph_clear. */
 typedef struct {
   uint32_t size;
   uint8_t pattern;
@@ -1575,36 +1577,87 @@ TEST(graph_args_sizes) {
   static const uint32_t sizes[] = {2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 47, 48};
   enum { NS = sizeof sizes / sizeof sizes[0], REP = 50 };
   weft_node nodes[NS * REP];
-  for (uint32_t r = 0; r < REP; r++) {
-    for (uint32_t k = 0; k < NS; k++) {
-      unsigned char b[WEFT_ARGS_MAX];
-      memset(b, 0xee, sizeof b);
-      uint32_t size = sizes[k];
-      b[0] = (unsigned char)size;
-      b[1] = (unsigned char)(r * 7 + k);
-      memset(b + 2, 0, 6); /* count = 0 */
-      for (uint32_t i = 8; i < size; i++) b[i] = (uint8_t)(b[1] + i);
-      ASSERT_OK(weft_graph_add(g, args_fn, b, size, &nodes[r * NS + k]));
-      if (r * NS + k > 0) ASSERT_OK(weft_graph_edge(g, nodes[(r * NS + k) / 2], nodes[r * NS + k]));
-    }
-  }
-  ASSERT_OK(weft_graph_run_n(pool, g, 3, NULL));
-  for (uint32_t r = 0; r < REP; r++) {
-    for (uint32_t k = 0; k < NS; k++) {
-      void *p;
-      ASSERT_OK(weft_graph_node_args(g, nodes[r * NS + k], &p));
-      unsigned char *b = p;
-      ASSERT_EQ(b[0], sizes[k]);
-      if (sizes[k] >= 8) {
-        uint32_t count;
-        memcpy(&count, b + 4, 4);
-        ASSERT_EQ(count, 3);
+  char name[64];
+  for (int round = 0; round < 2; round++) {
+    for (uint32_t r = 0; r < REP; r++) {
+      for (uint32_t k = 0; k < NS; k++) {
+        unsigned char b[WEFT_ARGS_MAX];
+        memset(b, 0xee, sizeof b);
+        uint32_t size = sizes[k];
+        b[0] = (unsigned char)size;
+        b[1] = (unsigned char)(r * 7 + k + round);
+        memset(b + 2, 0, 6); /* count = 0 */
+        for (uint32_t i = 8; i < size; i++) b[i] = (uint8_t)(b[1] + i);
+        ASSERT_OK(weft_graph_add(g, args_fn, b, size, &nodes[r * NS + k]));
+        snprintf(name, sizeof name, "%d-%u-%.*s", round, r, (int)(k + round * 3), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ASSERT_OK(weft_graph_name(g, nodes[r * NS + k], name));
+        if (r * NS + k > 0) ASSERT_OK(weft_graph_edge(g, nodes[(r * NS + k) / 2], nodes[r * NS + k]));
       }
-      /* bytes past `size` are zero (the block is zero-filled) */
-      for (uint32_t i = sizes[k]; i < (sizes[k] <= 16 ? 16u : (uint32_t)WEFT_ARGS_MAX); i++)
-        ASSERT_EQ(b[i], 0);
     }
+    ASSERT_OK(weft_graph_run_n(pool, g, 3, NULL));
+    for (uint32_t r = 0; r < REP; r++) {
+      for (uint32_t k = 0; k < NS; k++) {
+        void *p;
+        ASSERT_OK(weft_graph_node_args(g, nodes[r * NS + k], &p));
+        unsigned char *b = p;
+        ASSERT_EQ(b[0], sizes[k]);
+        if (sizes[k] >= 8) {
+          uint32_t count;
+          memcpy(&count, b + 4, 4);
+          ASSERT_EQ(count, 3);
+        }
+        /* bytes past `size` are zero (the block is zero-filled) */
+        for (uint32_t i = sizes[k]; i < (sizes[k] <= 16 ? 16u : (uint32_t)WEFT_ARGS_MAX); i++)
+          ASSERT_EQ(b[i], 0);
+        snprintf(name, sizeof name, "%d-%u-%.*s", round, r, (int)(k + round * 3), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+        ASSERT_STR_EQ(weft_graph_node_name(g, nodes[r * NS + k]), name);
+      }
+    }
+    ASSERT_OK(weft_graph_clear(g));
   }
   weft_graph_destroy(g);
+  test_pool_free(pool);
+}
+
+/* A destroyed graph is kept whole for the next weft_graph_create: the new
+ * graph is empty and knows neither the old handles nor the old names, a
+ * graph of the same shape built in it allocates nothing, its strategy
+ * starts afresh, and its runs are right (edges going backwards: Kahn's
+ * order and the successor arrays are rebuilt in the kept arrays). */
+TEST(graph_kept_memory) {
+  weft_pool pool = test_pool_new(2);
+  dag d = dag_make_p(SHAPE_RANDOM, 3000, 5, 1);
+  weft_node old = {0};
+  uint64_t allocs[3];
+  for (int round = 0; round < 3; round++) {
+    rec *r = rec_new(d.n);
+    uint64_t a0 = weft__graph_allocs();
+    weft_node *nodes;
+    weft_graph *g = graph_of(&d, r, &nodes, round == 1);
+    size_t nn, ne;
+    weft_graph_count(g, &nn, &ne);
+    ASSERT_UEQ(nn, d.n);
+    ASSERT_UEQ(ne, d.m);
+    void *p;
+    ASSERT_EQ(weft_graph_node_args(g, old, &p), WEFT_EFOREIGN);
+    ASSERT(weft_graph_node_name(g, old) == NULL);
+    ASSERT(weft_graph_node_name(g, nodes[d.n - 1]) == NULL);
+    ASSERT_OK(weft_graph_name(g, nodes[d.n - 1], "last"));
+    uint64_t ord, sh;
+    weft__graph_strategy_counts(g, &ord, &sh);
+    ASSERT_UEQ(ord + sh, 0);
+    ASSERT_OK(weft_graph_run_n(pool, g, 2, NULL));
+    check_run(&d, r, 2, "kept graph");
+    ASSERT_STR_EQ(weft_graph_node_name(g, nodes[d.n - 1]), "last");
+    allocs[round] = weft__graph_allocs() - a0;
+    old = nodes[0];
+    free(nodes);
+    weft_graph_destroy(g);
+    rec_free(r);
+  }
+  ASSERT(allocs[0] > 0);
+  ASSERT_UEQ(allocs[1], 0);
+  ASSERT_UEQ(allocs[2], 0);
+  dag_free(&d);
   test_pool_free(pool);
 }

@@ -514,11 +514,11 @@ typedef struct weft_graph_result {
 /* Creates an empty graph. Errors: WEFT_EINVAL (out NULL), WEFT_ENOMEM. */
 WEFT_API int weft_graph_create(weft_graph **out);
 
-/* Frees a graph and everything it holds. NULL is ignored. Its node and edge
- * blocks (and the arrays of its shared runs) are kept, process-wide and up to
- * 128 MiB in all, for the graphs built next, so that a graph built, run once
- * and destroyed, again and again, does not fault in fresh memory each time.
- * The graph must not be running. */
+/* Frees a graph and everything it holds. NULL is ignored. Its memory (node
+ * and edge blocks, names, the arrays of its shared runs) is kept,
+ * process-wide and up to 128 MiB in all, for the graphs created next, so
+ * that a graph built, run once and destroyed, again and again, does not
+ * fault in fresh memory each time. The graph must not be running. */
 WEFT_API void weft_graph_destroy(weft_graph *g);
 
 /* Removes every node and edge (keeping memory for reuse), forgets a broken

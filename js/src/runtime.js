@@ -321,14 +321,25 @@ function toNumber(r) {
 // a loop of its own needs code of its own: new Function. Where that is
 // refused (a page whose Content-Security-Policy forbids eval), every task
 // shares mapLoop.
+//
+// The loop is unrolled 4 times: V8 (Node 20) checks each typed array's map
+// and reloads its length and data pointer at every iteration of a loop over
+// arrays that are not constants, and shares those loads only within an
+// iteration (1.7 -> 0.8 ns per item for a + b over two columns here). Each
+// item is still stored before the next is computed.
 function mapSource(cols) {
   const cs = Array.from({ length: cols }, (_, k) => `c${k}`);
+  const item = (at) => `r = fn(ctx, ${cs.map((c) => `${c}[${at}]`).join(', ')});
+      out[${at}] = typeof r === 'number' ? r : check(r);`;
   return `return function weftMap${cols}(fn, ctx, out, lo, hi, ${cs.join(', ')}) {
-  for (let i = lo; i < hi; i++) {
-    const r = fn(ctx, ${cs.map((c) => `${c}[i]`).join(', ')});
-    out[i] = typeof r === 'number' ? r : check(r);
-  }
-};`;
+    let i = lo, r;
+    for (const e = hi - 3; i < e; i += 4) {
+      ${[0, 1, 2, 3].map((k) => item(k ? `i + ${k}` : 'i')).join('\n      ')}
+    }
+    for (; i < hi; i++) {
+      ${item('i')}
+    }
+  };`;
 }
 
 function mapLoop(fn, ctx, out, lo, hi, ...cols) {

@@ -3,6 +3,8 @@
 // mode and in the single-thread fallback; their errors.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createPool } from '../src/index.js';
 import { reduceTreeOracle } from './browser/oracles.js'; // shared with the browser suite
 
@@ -249,6 +251,53 @@ describe('map over typed-array columns', () => {
     for (let i = 0; i < n; i++) assert.equal(i8[i], new Int8Array([a[i] + b[i]])[0], `i8[${i}]`);
     pool.free(i8);
     pool.free(cIn);
+  });
+
+  test('every chunk size (the loop runs 4 items at a time), several tasks, 1 to 5 columns, non-number results', async () => {
+    // mix, odd_result, col5, sq and lin3 run in the same workers: each has
+    // its own loop, the results must not depend on which ran before.
+    const n = 37;
+    const a = Float64Array.from({ length: n }, (_, i) => i), b = Float64Array.from({ length: n }, (_, i) => 3 * i + 1);
+    const conv = (r) => (typeof r === 'number' ? r : typeof r === 'bigint' ? Number(r) : typeof r === 'boolean' ? +r : 0);
+    for (let len = 0; len <= n; len++) {
+      const as = a.subarray(0, len), bs = b.subarray(0, len);
+      for (const grain of [1, 2, 3, 5, 7, undefined]) {
+        const got = await pool.mapColumns('mix', [as, bs], { grain });
+        for (let i = 0; i < len; i++) assert.equal(got[i], (a[i] * 7 + b[i]) % 1000003, `mix len ${len} grain ${grain} [${i}]`);
+        const odd = await pool.mapColumns('odd_result', [as, bs], { grain });
+        for (let i = 0; i < len; i++) {
+          const k = (a[i] + b[i]) % 4;
+          const want = conv(k === 0 ? a[i] > b[i] : k === 1 ? undefined : k === 2 ? BigInt(a[i]) : a[i] * b[i]);
+          assert.equal(odd[i], want, `odd_result len ${len} grain ${grain} [${i}]`);
+        }
+        const five = await pool.mapColumns('col5', [as, bs, as, bs, as], { grain });
+        for (let i = 0; i < len; i++) assert.equal(five[i], a[i] + 2 * b[i] + 3 * a[i] + 4 * b[i] + 5 * a[i]);
+      }
+    }
+  });
+
+  test('an item that throws: the error names the chunk holding it, items before it in the chunk are stored', async () => {
+    const n = 23;
+    const a = Float64Array.from({ length: n }, (_, i) => i);
+    for (const bad of [0, 1, 2, 3, 4, 5, 6, 21, 22]) {
+      const out = new Float64Array(n).fill(-1);
+      await assert.rejects(pool.mapColumns('throws_item', [a, new Float64Array(n).fill(bad)], { out, grain: 100 }),
+        (e) => e instanceof RangeError && e.task === 'throws_item' && e.range[0] === 0 && e.range[1] === n &&
+          e.message.startsWith(`item ${bad}`));
+      const pout = pool.alloc(Float64Array, n);
+      pout.fill(-1);
+      await assert.rejects(pool.mapColumns('throws_item', [a, new Float64Array(n).fill(bad)], { out: pout, grain: 100 }));
+      for (let i = 0; i < bad; i++) assert.equal(pout[i], i + 1, `bad ${bad}: item ${i} stored`);
+      assert.equal(pout[bad], -1, `bad ${bad}: its own item not stored`);
+      pool.free(pout);
+    }
+  });
+
+  test('where eval is refused (CSP), map tasks share one loop: same results', () => {
+    const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings',
+      fileURLToPath(new URL('./no-eval-map.mjs', import.meta.url))], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'ok');
   });
 
   test('map over columns: errors', async () => {

@@ -148,3 +148,17 @@ export function sq(ctx, x) {
 export function lin3(ctx, a, b, c) {
   return a * 100 + b * 10 + c;
 }
+
+// Map tasks whose results are not numbers (converted as a task's result is)
+// and one that throws at a given item: mapColumns tests.
+export function odd_result(ctx, a, b) {
+  const k = (a + b) % 4;
+  return k === 0 ? a > b : k === 1 ? undefined : k === 2 ? BigInt(a) : a * b;
+}
+export function throws_item(ctx, a, bad) {
+  if (a === bad) throw new RangeError(`item ${a}`);
+  return a + 1;
+}
+export function col5(ctx, a, b, c, d, e) {
+  return a + 2 * b + 3 * c + 4 * d + 5 * e;
+}

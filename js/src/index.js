@@ -23,8 +23,9 @@ export { isNode, Graph, Task as TaskHandle, Event as EventHandle, TaskRef, Event
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
 
-const CONTROL_STACK = 64 * 1024;
-const LOOPS_PER_JOB = 64;        // loops queued before they are sent without waiting for the microtask // the control thread's stack (it only destroys)
+const CONTROL_STACK = 64 * 1024;  // the control thread's stack (it only destroys)
+const LOOPS_PER_JOB = 64;        // loops queued before they are sent without waiting for the microtask
+const COPY_BYTES_PER_JOB = 512 << 10; // or bytes of columns copied for them (the workers start while this thread copies on)
 const THREADS_HOST = 2;          // WEFT_THREADS_HOST
 const THREADS_CALLER = 1;        // WEFT_THREADS_CALLER
 
@@ -406,10 +407,13 @@ export class Pool {
     hold();
     return new Promise((resolve, reject) => {
       this._loops.push({ r, loop, read, resolve, reject });
-      if (this._loops.length === 1) queueMicrotask(() => this._flushLoops());
-      // Many at once: send these now, so that the workers start while this
-      // thread goes on.
-      else if (this._loops.length >= LOOPS_PER_JOB) this._flushLoops();
+      this._loopBytes += extra;
+      // Many loops at once, or loops whose columns this thread copies: send
+      // these now, so that the workers start on them while this thread goes
+      // on (copying the next batch's columns, say). Loops over the pool's
+      // memory cost this thread next to nothing: one job for all is best.
+      if (this._loops.length >= LOOPS_PER_JOB || this._loopBytes >= COPY_BYTES_PER_JOB) this._flushLoops();
+      else if (this._loops.length === 1) queueMicrotask(() => this._flushLoops());
     });
   }
 
@@ -421,6 +425,7 @@ export class Pool {
     const q = this._loops;
     if (q.length === 0) return;
     this._loops = [];
+    this._loopBytes = 0;
     const ex = this._ex;
     const L = this._rt.L;
     let job = 0, list = 0;
@@ -795,7 +800,7 @@ export async function createPool(options = {}) {
 
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: n, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
-    fallback: false, fallbackReason: null, _notices: new Map(), _broken: false, _loops: [],
+    fallback: false, fallbackReason: null, _notices: new Map(), _broken: false, _loops: [], _loopBytes: 0,
     _completion: completion === 'auto' ? (hasWaitAsync() ? 'waitAsync' : 'message') : completion });
   pool._failed = new Promise((_, reject) => (pool._failReject = reject));
   pool._failed.catch(() => {});
@@ -917,7 +922,7 @@ async function createSolo(options, reason) {
   const pool = Object.create(Pool.prototype);
   Object.assign(pool, { _n: 1, _memory: memory, _state: 'starting', _pending: 0, _idle: null, _hosts: [], _hp: 0,
     fallback: true, fallbackReason: reason || 'single thread requested', _completion: 'sync',
-    _notices: new Map(), _broken: false, _loops: [], _failed: new Promise(() => {}) });
+    _notices: new Map(), _broken: false, _loops: [], _loopBytes: 0, _failed: new Promise(() => {}) });
   const rt = new TaskRuntime(memory);
   pool._rt = rt;
   const inst = await WebAssembly.instantiate(module, {

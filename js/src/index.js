@@ -24,7 +24,7 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 const WASM_URL = new URL('../dist/weft.wasm', import.meta.url);
 
 const CONTROL_STACK = 64 * 1024;  // the control thread's stack (it only destroys)
-const LOOPS_PER_JOB = 64;        // loops queued before they are sent without waiting for the microtask
+const LOOPS_PER_JOB = 256;       // loops queued before they are sent without waiting for the microtask
 const COPY_BYTES_PER_JOB = 512 << 10; // or bytes of columns copied for them (the workers start while this thread copies on)
 const THREADS_HOST = 2;          // WEFT_THREADS_HOST
 const THREADS_CALLER = 1;        // WEFT_THREADS_CALLER

@@ -101,7 +101,11 @@ export class TaskRuntime {
   }
 
   isPoolBuffer(b) {
-    return b === this._buf || this.buffers.has(b) || b === this.buffer();
+    if (b === this._buf || this.buffers.has(b)) return true;
+    // A buffer of the memory made since _buf is longer (a shared memory
+    // only grows): anything else is not the pool's, without reading
+    // memory.buffer (slow on a shared memory; mapColumns asks per column).
+    return (!this._buf || b.byteLength > this._buf.byteLength) && b === this.buffer();
   }
 
   resolve(name) {

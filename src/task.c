@@ -257,10 +257,15 @@ static void flush_local(weft_worker *w) {
  * a plain load and store do what the read-modify-write would, at a fraction
  * of its cost (the last decrement of a chain, or of a task whose other
  * prerequisites finished first). The acquire load reads the value of the
- * last decrement (a release RMW), as the RMW would. */
+ * last decrement (a release RMW), as the RMW would. The store must be a
+ * release, as the RMW's write was: help() reads `pending` on another thread
+ * and, seeing 0, claims and runs the task, so the 0 must carry every
+ * prerequisite's completion (and a failure's origin) with it. A relaxed
+ * store let a waiter run a body with no edge from its last prerequisite
+ * (the spin model's UNPEND_RELAXED trails). On x86-64 both are a plain mov. */
 static inline int unpend(weft__trec *t, uint32_t k) {
   if (atomic_load_explicit(&t->pending, memory_order_acquire) == k) {
-    atomic_store_explicit(&t->pending, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->pending, 0, memory_order_release);
     return 1;
   }
   return atomic_fetch_sub_explicit(&t->pending, k, memory_order_acq_rel) == k;

@@ -89,6 +89,22 @@ WEFT_API int weft_mpi_isend(weft_mpi *m, const void *buf, int count, MPI_Datatyp
 WEFT_API int weft_mpi_irecv(weft_mpi *m, void *buf, int count, MPI_Datatype type, int source,
                             int tag, MPI_Comm comm, weft_task *ev);
 
+/* The same, completing an event the caller created (weft_event_create on
+ * the bound pool) instead of a new one: a program can launch the tasks that
+ * wait for a message before the task that posts it runs (the whole task
+ * graph up front, the request posted from a body at the right moment). The
+ * event completes as weft_mpi_watch's would; the caller keeps its handle
+ * and may release it at any time, and must not trigger the event itself.
+ * Errors: WEFT_EINVAL (ev.id 0, NULL pointers), WEFT_ESTALE (ev stale),
+ * WEFT_EALREADY (ev completed or canceled already), WEFT_MPI_EUNBOUND,
+ * WEFT_ENOMEM, WEFT_MPI_EMPI; on any error nothing is posted or watched and
+ * the event is left as it was (trigger or cancel it, or it never completes). */
+WEFT_API int weft_mpi_watch_event(weft_mpi *m, MPI_Request *req, weft_task ev);
+WEFT_API int weft_mpi_isend_event(weft_mpi *m, const void *buf, int count, MPI_Datatype type,
+                                  int dest, int tag, MPI_Comm comm, weft_task ev);
+WEFT_API int weft_mpi_irecv_event(weft_mpi *m, void *buf, int count, MPI_Datatype type,
+                                  int source, int tag, MPI_Comm comm, weft_task ev);
+
 /* Tests the outstanding requests now (what the workers do; a long task
  * body may call it) and triggers the events of those that completed.
  * Returns how many are still outstanding (>= 0), at once and without

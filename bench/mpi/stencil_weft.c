@@ -5,20 +5,26 @@
  * MPI at all: the baseline the np = 1 run is compared with).
  *
  * Iteration t reads buf[t % 2] and writes buf[(t + 1) % 2]. Tasks:
- *   tile(t, a, b)  after tile(t-1) of itself and its 4 neighbours (they
- *                  wrote what it reads and read what it overwrites); an
- *                  edge tile also after recv(t) of its side (the ghost row)
- *                  and copy(t-1) of its side (which read the row it writes);
- *   copy(t)        copies the edge row of buf[t % 2] into a send buffer
- *                  (two per side, by parity), after the edge tiles of t-1
- *                  wrote it and post(t-2) finished sending that buffer;
- *   post(t)        posts the send of that buffer (after copy(t));
- *   recv(t)        posts the receive of the ghost row into buf[t % 2],
- *                  after the edge tiles of t-2, its last readers.
- * A posting task attaches the request's event (weft_task_attach), so it
- * completes when the message has arrived (or gone). No tile waits for a
- * send (the copy decouples them); only the edge tiles wait for a receive,
- * while the tiles that need no halo run. No thread waits in MPI.
+ *   tile(t, a, b)  after the units of t-1 at itself and its 4 neighbours
+ *                  (they wrote what it reads and read what it overwrites);
+ *   edge(t, a)     a tile row next to a neighbour rank, one task: after
+ *                  the units of t-1 in rows a-1..a+1, the receive of halo t
+ *                  (its ghost row) and the send of halo t-1 (whose buffer
+ *                  it refills). Its body computes the row's tiles (the same
+ *                  kernel calls), copies its output row into a send buffer
+ *                  (two per side, by parity) and posts the send of halo
+ *                  t+1 and the receive of halo t+2 into the ghost row it
+ *                  has just read.
+ * The messages' events are created by the launcher, before the tasks that
+ * wait for them; the edge row's body posts the requests into them
+ * (weft_mpi_isend_event / weft_mpi_irecv_event). Why the edge row posts
+ * from its own body rather than from a posting task after it: a posting
+ * task is just one more ready task, and the workers' depth-first order
+ * (a completed task's successors run next) can leave it behind a whole
+ * chain of interior tiles of later iterations, while the neighbour rank
+ * waits idle for that halo (measured: a send posted 500 us after its row
+ * was done; docs/MPI.md). No thread waits in MPI; only the edge rows wait
+ * for a receive, and the interior tiles run while halos travel.
  */
 #include "mpi_common.h"
 
@@ -36,6 +42,9 @@ typedef struct ctx_t {
   weft_pool pool;
   weft_task join;        /* after the last iteration's tiles and sends */
   double *sendbuf[2][2]; /* [up/down][iteration parity] */
+  int erow[2];           /* the tile row next to the rank above / below, or -1 */
+  weft_task *sev[2], *rev[2]; /* [side][t]: the events of halo t's send and receive */
+  unsigned char isrow[4096]; /* tile row a is an edge row (one task) */
 } ctx_t;
 
 typedef struct targ {
@@ -54,52 +63,39 @@ static int tile_fn(weft_worker *w, void *p) {
 }
 
 #ifndef WEFT_NO_MPI
-enum { SEND_UP, SEND_DN, RECV_UP, RECV_DN };
-
 /* Tag of the row that travels in direction `up` (1: towards rank - 1) at
  * iteration t: unique per iteration (iters <= 16000). */
 static int tag_of(int t, int up) { return 2 * t + up; }
 
-static int post_fn(weft_worker *w, void *p) {
-  targ *g = p; /* a: what to post */
-  ctx_t *c = g->c;
+/* Side d (0: the rank above, 1: below): posts the send of halo t from
+ * sendbuf[d][t % 2], completing the event sev[d][t]. */
+static void post_send(ctx_t *c, int d, int t) {
   const strip_t *s = &c->s;
-  double *buf = s->buf[g->t % 2];
-  weft_task ev;
-  int rc;
-  switch (g->a) {
-    case SEND_UP:
-      rc = weft_mpi_isend(g_mpi, c->sendbuf[0][g->t % 2], s->n, MPI_DOUBLE, g_rank - 1,
-                          tag_of(g->t, 1), g_comm, &ev);
-      break;
-    case SEND_DN:
-      rc = weft_mpi_isend(g_mpi, c->sendbuf[1][g->t % 2], s->n, MPI_DOUBLE, g_rank + 1,
-                          tag_of(g->t, 0), g_comm, &ev);
-      break;
-    case RECV_UP:
-      rc = weft_mpi_irecv(g_mpi, buf, s->n, MPI_DOUBLE, g_rank - 1, tag_of(g->t, 0), g_comm, &ev);
-      break;
-    default:
-      rc = weft_mpi_irecv(g_mpi, buf + (size_t)(s->rows + 1) * s->n, s->n, MPI_DOUBLE,
-                          g_rank + 1, tag_of(g->t, 1), g_comm, &ev);
-      break;
-  }
-  if (rc) return rc;
-  rc = weft_task_attach(w, ev); /* this task completes when the message does */
-  weft_task_release(ev);
-  return rc;
+  int rc = weft_mpi_isend_event(g_mpi, c->sendbuf[d][t % 2], s->n, MPI_DOUBLE,
+                                d == 0 ? g_rank - 1 : g_rank + 1, tag_of(t, d == 0), g_comm,
+                                c->sev[d][t]);
+  if (rc) die(weft_mpi_strerror(rc)); /* its waiters would wait forever */
 }
 
-/* Copies the edge row of buf[t % 2] (a: 0 up, 1 down) into its send
- * buffer: the tiles of t + 1 may then overwrite the row while it travels. */
-static int copy_fn(weft_worker *w, void *p) {
-  (void)w;
-  targ *g = p;
-  ctx_t *c = g->c;
+/* Posts the receive of halo t into the ghost row of buf[t % 2] (rev[d][t]). */
+static void post_recv(ctx_t *c, int d, int t) {
   const strip_t *s = &c->s;
-  const double *row = s->buf[g->t % 2] + (size_t)(g->a == 0 ? 1 : s->rows) * s->n;
-  memcpy(c->sendbuf[g->a][g->t % 2], row, sizeof(double) * (size_t)s->n);
-  return 0;
+  double *ghost = s->buf[t % 2] + (d == 0 ? 0 : (size_t)(s->rows + 1) * s->n);
+  int rc = weft_mpi_irecv_event(g_mpi, ghost, s->n, MPI_DOUBLE, d == 0 ? g_rank - 1 : g_rank + 1,
+                                tag_of(t, d == 1), g_comm, c->rev[d][t]);
+  if (rc) die(weft_mpi_strerror(rc));
+}
+
+/* Copies the edge row of buf[t % 2] (side d) into the send buffer of halo t. */
+static void copy_row(ctx_t *c, int d, int t) {
+  const strip_t *s = &c->s;
+  const double *row = s->buf[t % 2] + (size_t)(d == 0 ? 1 : s->rows) * s->n;
+  memcpy(c->sendbuf[d][t % 2], row, sizeof(double) * (size_t)s->n);
+}
+
+static void new_event(ctx_t *c, weft_task *ev) {
+  int rc = weft_event_create(c->pool, ev);
+  if (rc) die(weft_strerror(rc));
 }
 #endif
 
@@ -123,91 +119,153 @@ static int join_noop(weft_worker *w, void *p) {
   return 0;
 }
 
+/* An edge row (the tile row next to a neighbour rank) is one task: its
+ * tiles (tile_fn's kernel calls, split over the workers), then, from its
+ * own body, the send of its output row (the halo of t + 1) and the receive
+ * of the halo of t + 2 into the ghost row it has just read. */
+typedef struct edge_arg {
+  ctx_t *c;
+  int t, a;
+} edge_arg;
+
+static void edge_cols(weft_worker *w, size_t b0, size_t b1, void *p) {
+  (void)w;
+  edge_arg *e = p;
+  ctx_t *c = e->c;
+  for (size_t b = b0; b < b1; b++) {
+    int li0, li1, j0, j1;
+      tile_bounds(&c->s, c->a.tr, c->a.tc, e->a, (int)b, &li0, &li1, &j0, &j1);
+    stencil_tile(&c->s, c->s.buf[e->t % 2], c->s.buf[(e->t + 1) % 2], li0, li1, j0, j1);
+  }
+}
+
+static int edge_fn(weft_worker *w, void *p) {
+  targ *g = p;
+  ctx_t *c = g->c;
+  edge_arg e = {c, g->t, g->a};
+  int rc = weft_parallel_for(w, 0, (size_t)c->ntc, 1, edge_cols, &e);
+  if (rc) return rc;
+#ifndef WEFT_NO_MPI
+  for (int d = 0; d < 2; d++) {
+    if (c->erow[d] != g->a) continue;
+    if (g->t + 1 < c->a.iters) {
+      copy_row(c, d, g->t + 1);
+      post_send(c, d, g->t + 1);
+    }
+    if (g->t + 2 < c->a.iters) post_recv(c, d, g->t + 2);
+  }
+#endif
+  return 0;
+}
+
+/* Handles of one iteration: u[a * ntc + b] for tile (a, b); an edge row's
+ * task is u[a * ntc]. Adds to dep what unit (a, b) of the next iteration
+ * must follow in this one: itself and its neighbours (a row task has every
+ * tile of a neighbour row as a neighbour). Returns the new count. */
+static size_t deps_prev(const ctx_t *c, const weft_task *u, int a, int b, weft_task *dep,
+                        size_t k) {
+  const int ntr = c->ntr, ntc = c->ntc;
+  const int row = c->isrow[a];
+  for (int da = -1; da <= 1; da++) {
+    int x = a + da;
+    if (x < 0 || x >= ntr) continue;
+    if (c->isrow[x]) {
+      dep[k++] = u[x * ntc];
+    } else if (row) {
+      for (int y = 0; y < ntc; y++) dep[k++] = u[x * ntc + y];
+    } else {
+      dep[k++] = u[x * ntc + b];
+      if (da == 0 && b > 0) dep[k++] = u[x * ntc + b - 1];
+      if (da == 0 && b < ntc - 1) dep[k++] = u[x * ntc + b + 1];
+    }
+  }
+  return k;
+}
+
 /* Runs as a root job: launches every iteration's tasks (from a worker, so
- * launches use the worker's own lists and throttle when far ahead). */
+ * launches use the worker's own lists and throttle when far ahead). The
+ * events of the messages are created here, before the tasks that wait for
+ * them; the edge row tasks post the requests (weft_mpi_*_event). */
 static void launch_all(weft_worker *w, void *p) {
   (void)w;
   ctx_t *c = p;
   const int ntr = c->ntr, ntc = c->ntc, nt = ntr * ntc, T = c->a.iters;
-  /* tile handles of iterations t-2, t-1, t */
-  weft_task *tl[3];
+  weft_task *tl[3]; /* unit handles of iterations t-2, t-1, t */
   for (int k = 0; k < 3; k++)
     if (!(tl[k] = calloc((size_t)nt, sizeof(weft_task)))) die("out of memory");
-  /* per direction (0 up, 1 down): copy and post tasks of t-2, t-1 (index
-   * t % 2 ... see below), receive of t */
-  weft_task copy[2][2] = {{{0}}}, post[2][2] = {{{0}}}, recv[2] = {{0}};
-  const int comm = g_nranks > 1 && !c->a.nocomm;
-  const int has[2] = {comm && g_rank > 0, comm && g_rank < g_nranks - 1};
-  weft_task dep[2 * 64 + 8];
-  if (ntc > 64) die("at most 64 tile columns");
-  for (int t = 0; t < T; t++) {
-    weft_task *pp = tl[(t + 1) % 3], *pr = tl[(t + 2) % 3], *cu = tl[t % 3]; /* t-2, t-1, t */
-    (void)pp;
+  weft_task *dep = malloc(sizeof *dep * (size_t)(3 * ntc + 8));
+  if (!dep) die("out of memory");
 #ifndef WEFT_NO_MPI
-    for (int d = 0; d < 2; d++) {
-      if (!has[d]) continue;
-      const int arow = d == 0 ? 0 : ntr - 1;
-      const int par = t % 2;
-      /* copy(t): the edge row of buf[t % 2] into send buffer [d][t % 2],
-       * after the tiles of t-1 wrote it and post(t-2) sent that buffer. */
-      size_t k = 0;
-      if (t > 0)
-        for (int b = 0; b < ntc; b++) dep[k++] = pr[arow * ntc + b];
-      if (post[d][par].id) dep[k++] = post[d][par];
-      weft_task cp;
-      launch(c, copy_fn, (targ){c, t, d, 0}, dep, k, &cp);
-      if (post[d][par].id) weft_task_release(post[d][par]);
-      if (copy[d][par].id) weft_task_release(copy[d][par]);
-      copy[d][par] = cp;
-      launch(c, post_fn, (targ){c, t, d == 0 ? SEND_UP : SEND_DN, 0}, &cp, 1, &post[d][par]);
-      /* recv(t): the ghost row of buf[t % 2], once the tiles of t-2 (its
-       * last readers) are done. */
-      k = 0;
-      if (t > 1)
-        for (int b = 0; b < ntc; b++) dep[k++] = pp[arow * ntc + b];
-      launch(c, post_fn, (targ){c, t, d == 0 ? RECV_UP : RECV_DN, 0}, dep, k, &recv[d]);
-    }
+  /* Halo 0 (the initial edge rows) is sent from here; the receives of
+   * halos 0 and 1 are posted here, the later ones by the edge rows. */
+  for (int d = 0; d < 2; d++) {
+    if (c->erow[d] < 0) continue;
+    for (int t = 0; t < 2 && t < T; t++) new_event(c, &c->rev[d][t]);
+    new_event(c, &c->sev[d][0]);
+    copy_row(c, d, 0);
+    post_send(c, d, 0);
+    for (int t = 0; t < 2 && t < T; t++) post_recv(c, d, t);
+  }
 #endif
-    for (int a = 0; a < ntr; a++)
+  for (int t = 0; t < T; t++) {
+    weft_task *pr = tl[(t + 2) % 3], *cu = tl[t % 3]; /* t-1, t */
+    /* Edge rows first (launch order is the order their successors are
+     * linked, nothing more; what keeps the halo moving is that the edge
+     * row posts its messages from its own body). */
+    for (int a = 0; a < ntr; a++) {
+      if (!c->isrow[a]) continue;
+      size_t k = t > 0 ? deps_prev(c, pr, a, 0, dep, 0) : 0;
+#ifndef WEFT_NO_MPI
+      for (int d = 0; d < 2; d++) {
+        if (c->erow[d] != a) continue;
+        dep[k++] = c->rev[d][t];                        /* its ghost row */
+        if (t > 0) dep[k++] = c->sev[d][t - 1];         /* its send buffer is free */
+        if (t + 1 < T) new_event(c, &c->sev[d][t + 1]); /* what its body posts */
+        if (t + 2 < T) new_event(c, &c->rev[d][t + 2]);
+      }
+#endif
+      if (cu[a * ntc].id) weft_task_release(cu[a * ntc]); /* t-3's */
+      launch(c, edge_fn, (targ){c, t, a, 0}, dep, k, &cu[a * ntc]);
+#ifndef WEFT_NO_MPI
+      for (int d = 0; d < 2; d++) {
+        if (c->erow[d] != a) continue;
+        weft_task_release(c->rev[d][t]);
+        if (t > 0) weft_task_release(c->sev[d][t - 1]);
+      }
+#endif
+    }
+    for (int a = 0; a < ntr; a++) {
+      if (c->isrow[a]) continue;
       for (int b = 0; b < ntc; b++) {
-        size_t k = 0;
-        if (t > 0) {
-          dep[k++] = pr[a * ntc + b];
-          if (a > 0) dep[k++] = pr[(a - 1) * ntc + b];
-          if (a < ntr - 1) dep[k++] = pr[(a + 1) * ntc + b];
-          if (b > 0) dep[k++] = pr[a * ntc + b - 1];
-          if (b < ntc - 1) dep[k++] = pr[a * ntc + b + 1];
-        }
-        for (int d = 0; d < 2; d++)
-          if (has[d] && a == (d == 0 ? 0 : ntr - 1)) {
-            dep[k++] = recv[d];                                         /* its ghost row */
-            if (copy[d][(t + 1) % 2].id) dep[k++] = copy[d][(t + 1) % 2]; /* copy(t-1) read
-                                                                            what it writes */
-          }
+        size_t k = t > 0 ? deps_prev(c, pr, a, b, dep, 0) : 0;
         if (cu[a * ntc + b].id) weft_task_release(cu[a * ntc + b]); /* t-3's */
         launch(c, tile_fn, (targ){c, t, a, b}, dep, k, &cu[a * ntc + b]);
       }
-    release_all(recv, 2);
+    }
   }
-  /* The join: the last tiles and the last two sends of each direction. */
+  /* The join: the last iteration's units and the last send of each side
+   * (the earlier ones come before edge rows of the last iteration). */
   weft_task *last = tl[(T - 1) % 3];
   size_t k = 0;
-  weft_task *fin = malloc(sizeof *fin * (size_t)(nt + 4));
+  weft_task *fin = malloc(sizeof *fin * (size_t)(nt + 2));
   if (!fin) die("out of memory");
-  for (int i = 0; i < nt; i++) fin[k++] = last[i];
+  for (int i = 0; i < nt; i++)
+    if (last[i].id) fin[k++] = last[i];
+#ifndef WEFT_NO_MPI
   for (int d = 0; d < 2; d++)
-    for (int q = 0; q < 2; q++)
-      if (post[d][q].id) fin[k++] = post[d][q];
+    if (c->erow[d] >= 0) fin[k++] = c->sev[d][T - 1];
+#endif
   int rc = weft_launch(c->pool, join_noop, NULL, 0, fin, k, &c->join);
   if (rc) die(weft_strerror(rc));
+#ifndef WEFT_NO_MPI
+  for (int d = 0; d < 2; d++)
+    if (c->erow[d] >= 0) weft_task_release(c->sev[d][T - 1]);
+#endif
   free(fin);
+  free(dep);
   for (int q = 0; q < 3; q++) {
     release_all(tl[q], (size_t)nt);
     free(tl[q]);
-  }
-  for (int d = 0; d < 2; d++) {
-    release_all(copy[d], 2);
-    release_all(post[d], 2);
   }
 }
 
@@ -246,9 +304,22 @@ int main(int argc, char **argv) {
     c.s = strip_new(a.n, g_rank, g_nranks);
     c.ntr = tiles_r(&c.s, a.tr);
     c.ntc = tiles_c(&c.s, a.tc);
+    if (c.ntr > (int)sizeof c.isrow) die("too many tile rows");
+    memset(c.isrow, 0, sizeof c.isrow);
+    {
+      const int comm = g_nranks > 1 && !a.nocomm;
+      c.erow[0] = comm && g_rank > 0 ? 0 : -1;
+      c.erow[1] = comm && g_rank < g_nranks - 1 ? c.ntr - 1 : -1;
+      for (int d = 0; d < 2; d++)
+        if (c.erow[d] >= 0) c.isrow[c.erow[d]] = 1;
+    }
     for (int d = 0; d < 2; d++)
       for (int q = 0; q < 2; q++)
         if (!(c.sendbuf[d][q] = malloc(sizeof(double) * (size_t)a.n))) die("out of memory");
+    for (int d = 0; d < 2; d++)
+      if (!(c.sev[d] = calloc((size_t)a.iters, sizeof(weft_task))) ||
+          !(c.rev[d] = calloc((size_t)a.iters, sizeof(weft_task))))
+        die("out of memory");
 #ifndef WEFT_NO_MPI
     MPI_Barrier(MPI_COMM_WORLD);
 #endif
@@ -265,6 +336,10 @@ int main(int argc, char **argv) {
     strip_free(&c.s);
     for (int d = 0; d < 2; d++)
       for (int q = 0; q < 2; q++) free(c.sendbuf[d][q]);
+    for (int d = 0; d < 2; d++) {
+      free(c.sev[d]);
+      free(c.rev[d]);
+    }
   }
   char extra[160];
 #ifndef WEFT_NO_MPI

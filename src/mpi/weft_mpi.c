@@ -186,34 +186,57 @@ static int track(weft_mpi *m, MPI_Request req, weft_task ev, int owned) {
  * the caller wants no handle (ev NULL), the module owns it and releases it
  * after the trigger. */
 
-int weft_mpi_watch(weft_mpi *m, MPI_Request *req, weft_task *ev) {
-  if (!m || !req || !ev || *req == MPI_REQUEST_NULL) return WEFT_EINVAL;
-  ev->id = 0;
+/* The event a request will complete: a new one (given.id == 0), or the
+ * caller's, which must be a pending event of the bound pool. */
+static int event_for(weft_mpi *m, weft_task given, weft_task *e) {
+  if (!given.id) return weft_event_create(m->pool, e);
+  int st = weft_task_status(given);
+  if (st == WEFT_ESTALE) return WEFT_ESTALE;
+  if (st != WEFT_EPENDING) return WEFT_EALREADY;
+  *e = given;
+  return WEFT_OK;
+}
+
+static int watch(weft_mpi *m, MPI_Request *req, weft_task given, weft_task *ev) {
+  if (!m || !req || *req == MPI_REQUEST_NULL) return WEFT_EINVAL;
   if (!m->bound) return WEFT_MPI_EUNBOUND;
   weft_task e;
-  int rc = weft_event_create(m->pool, &e);
+  int rc = event_for(m, given, &e);
   if (rc) return rc;
   pthread_mutex_lock(&m->lock);
   int was_idle = m->n == 0;
   rc = track(m, *req, e, 0);
   pthread_mutex_unlock(&m->lock);
   if (rc) {
-    weft_task_release(e);
+    if (!given.id) weft_task_release(e);
     return rc;
   }
   wake_pool(m, was_idle);
   *req = MPI_REQUEST_NULL;
-  *ev = e;
+  if (ev) *ev = e;
   return WEFT_OK;
 }
 
+int weft_mpi_watch(weft_mpi *m, MPI_Request *req, weft_task *ev) {
+  if (!ev) return WEFT_EINVAL;
+  ev->id = 0;
+  weft_task none = {0};
+  return watch(m, req, none, ev);
+}
+
+int weft_mpi_watch_event(weft_mpi *m, MPI_Request *req, weft_task ev) {
+  if (!ev.id) return WEFT_EINVAL;
+  return watch(m, req, ev, NULL);
+}
+
+/* given.id != 0: complete the caller's event (ev is then NULL). */
 static int post(weft_mpi *m, int send, void *buf, int count, MPI_Datatype type, int peer, int tag,
-                MPI_Comm comm, weft_task *ev) {
+                MPI_Comm comm, weft_task given, weft_task *ev) {
   if (!m) return WEFT_EINVAL;
   if (ev) ev->id = 0;
   if (!m->bound) return WEFT_MPI_EUNBOUND;
   weft_task e;
-  int rc = weft_event_create(m->pool, &e);
+  int rc = event_for(m, given, &e);
   if (rc) return rc;
   MPI_Request req;
   pthread_mutex_lock(&m->lock);
@@ -225,12 +248,14 @@ static int post(weft_mpi *m, int send, void *buf, int count, MPI_Datatype type, 
                : MPI_Irecv(buf, count, type, peer, tag, comm, &req);
     if (mrc != MPI_SUCCESS) rc = WEFT_MPI_EMPI;
     else {
-      track(m, req, e, ev == NULL); /* cannot fail: grown above */
+      /* cannot fail: grown above. The module releases a new event nobody
+       * asked a handle for; never the caller's. */
+      track(m, req, e, !given.id && ev == NULL);
     }
   }
   pthread_mutex_unlock(&m->lock);
   if (rc) {
-    weft_task_release(e);
+    if (!given.id) weft_task_release(e);
     return rc;
   }
   wake_pool(m, was_idle);
@@ -240,12 +265,26 @@ static int post(weft_mpi *m, int send, void *buf, int count, MPI_Datatype type, 
 
 int weft_mpi_isend(weft_mpi *m, const void *buf, int count, MPI_Datatype type, int dest, int tag,
                    MPI_Comm comm, weft_task *ev) {
-  return post(m, 1, (void *)buf, count, type, dest, tag, comm, ev);
+  weft_task none = {0};
+  return post(m, 1, (void *)buf, count, type, dest, tag, comm, none, ev);
 }
 
 int weft_mpi_irecv(weft_mpi *m, void *buf, int count, MPI_Datatype type, int source, int tag,
                    MPI_Comm comm, weft_task *ev) {
-  return post(m, 0, buf, count, type, source, tag, comm, ev);
+  weft_task none = {0};
+  return post(m, 0, buf, count, type, source, tag, comm, none, ev);
+}
+
+int weft_mpi_isend_event(weft_mpi *m, const void *buf, int count, MPI_Datatype type, int dest,
+                         int tag, MPI_Comm comm, weft_task ev) {
+  if (!ev.id) return WEFT_EINVAL;
+  return post(m, 1, (void *)buf, count, type, dest, tag, comm, ev, NULL);
+}
+
+int weft_mpi_irecv_event(weft_mpi *m, void *buf, int count, MPI_Datatype type, int source, int tag,
+                         MPI_Comm comm, weft_task ev) {
+  if (!ev.id) return WEFT_EINVAL;
+  return post(m, 0, buf, count, type, source, tag, comm, ev, NULL);
 }
 
 /* Completions found by one test, triggered after the lock is dropped. */

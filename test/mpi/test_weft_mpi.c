@@ -1,7 +1,8 @@
 /*
  * test_weft_mpi.c - the weft_mpi module under mpirun (any -np):
  *   test_weft_mpi WORKERS      ring of messages as events, a truncated
- *                              receive fails its event, a request nobody
+ *                              receive fails its event, events made before
+ *                              their requests (weft_mpi_*_event), a request nobody
  *                              matches blocks finalize until canceled, and
  *                              pool destroy with one outstanding returns
  *   test_weft_mpi level        MPI initialized at MPI_THREAD_FUNNELED:
@@ -142,24 +143,111 @@ static void test_error(weft_mpi *m, weft_pool pool) {
     CHECK_OK(weft_task_release(sev));
   }
   /* A generalized request has no communicator: Open MPI raises its error
-   * on MPI_COMM_WORLD's handler, which must return errors too. */
+   * on MPI_COMM_WORLD's handler, which must return errors too. Twice:
+   * weft_mpi_watch's own event, then an event made first (watch_event). */
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Request gr, keep;
-  CHECK(MPI_Grequest_start(gq_query, gq_free, gq_cancel, NULL, &gr) == MPI_SUCCESS, "grequest");
-  keep = gr;
-  weft_task gev;
-  CHECK_OK(weft_mpi_watch(m, &gr, &gev));
-  CHECK(gr == MPI_REQUEST_NULL, "watch did not take the request");
-  CHECK_OK(weft_launch(pool, never_runs, &rp, sizeof rp, &gev, 1, &t));
-  CHECK(weft_task_status(t) == WEFT_EPENDING, "ran before the request completed");
-  weft_mpi_lock(m);
-  MPI_Grequest_complete(keep);
-  weft_mpi_unlock(m);
-  expect_failed(gev, t, &ran, MPI_ERR_OTHER);
-  CHECK_OK(weft_task_release(t));
-  CHECK_OK(weft_task_release(gev));
+  for (int own = 0; own < 2; own++) {
+    MPI_Request gr, keep;
+    CHECK(MPI_Grequest_start(gq_query, gq_free, gq_cancel, NULL, &gr) == MPI_SUCCESS, "grequest");
+    keep = gr;
+    weft_task gev;
+    if (own) {
+      CHECK_OK(weft_event_create(pool, &gev));
+      CHECK_OK(weft_launch(pool, never_runs, &rp, sizeof rp, &gev, 1, &t));
+      CHECK_OK(weft_mpi_watch_event(m, &gr, gev));
+    } else {
+      CHECK_OK(weft_mpi_watch(m, &gr, &gev));
+      CHECK_OK(weft_launch(pool, never_runs, &rp, sizeof rp, &gev, 1, &t));
+    }
+    CHECK(gr == MPI_REQUEST_NULL, "watch did not take the request");
+    CHECK(weft_task_status(t) == WEFT_EPENDING, "ran before the request completed");
+    weft_mpi_lock(m);
+    MPI_Grequest_complete(keep);
+    weft_mpi_unlock(m);
+    expect_failed(gev, t, &ran, MPI_ERR_OTHER);
+    CHECK_OK(weft_task_release(t));
+    CHECK_OK(weft_task_release(gev));
+  }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
   MPI_Comm_free(&comm);
+}
+
+/* ---- events created before their requests (weft_mpi_*_event): round
+ * k's check task is launched after an event nobody has posted anything
+ * for yet; a task launched after it posts the receive and the send from its
+ * body. Also: the arguments these refuse, with nothing posted. */
+typedef struct poster_arg {
+  weft_mpi *m;
+  long *in;
+  const long *out;
+  int k, left, right;
+  weft_task rev, sev;
+} poster_arg;
+
+static int poster(weft_worker *w, void *a) {
+  (void)w;
+  poster_arg *p = *(poster_arg **)a;
+  int rc = weft_mpi_irecv_event(p->m, p->in, 1, MPI_LONG, p->left, 500 + p->k, MPI_COMM_WORLD,
+                                p->rev);
+  if (rc) return rc;
+  return weft_mpi_isend_event(p->m, p->out, 1, MPI_LONG, p->right, 500 + p->k, MPI_COMM_WORLD,
+                              p->sev);
+}
+
+static void test_events(weft_mpi *m, weft_pool pool) {
+  enum { K = 64 };
+  int right = (rank + 1) % nranks, left = (rank + nranks - 1) % nranks;
+  static long out[K], in[K], seen[K];
+  static poster_arg pa[K];
+  weft_task rev[K], sev[K], chk[K], post[K];
+  for (int k = 0; k < K; k++) {
+    out[k] = (long)k * 1000 + rank;
+    in[k] = -1;
+    seen[k] = 0;
+    CHECK_OK(weft_event_create(pool, &rev[k]));
+    CHECK_OK(weft_event_create(pool, &sev[k]));
+    ring_arg a = {&in[k], (long)k * 1000 + left, &seen[k]};
+    CHECK_OK(weft_launch(pool, check_msg, &a, sizeof a, &rev[k], 1, &chk[k]));
+  }
+  /* Posters in reverse order, each after the previous one launched. */
+  for (int k = K - 1; k >= 0; k--) {
+    pa[k] = (poster_arg){m, &in[k], &out[k], k, left, right, rev[k], sev[k]};
+    poster_arg *pp = &pa[k];
+    CHECK_OK(weft_launch(pool, poster, &pp, sizeof pp, k < K - 1 ? &post[k + 1] : NULL,
+                         k < K - 1, &post[k]));
+  }
+  for (int k = 0; k < K; k++) {
+    CHECK_OK(weft_task_wait(chk[k]));
+    CHECK(seen[k] == 1, "event round %d: got %ld, expected %ld", k, in[k],
+          (long)k * 1000 + left);
+    CHECK_OK(weft_task_wait(post[k]));
+    CHECK_OK(weft_task_wait(sev[k]));
+    CHECK_OK(weft_task_status(rev[k]));
+    CHECK_OK(weft_task_release(chk[k]));
+    CHECK_OK(weft_task_release(post[k]));
+    CHECK_OK(weft_task_release(rev[k]));
+    CHECK_OK(weft_task_release(sev[k]));
+  }
+  /* Refused, nothing posted: no event, an event completed already (by its
+   * own trigger), an event canceled. */
+  long x = 0;
+  weft_task none = {0}, done, gone;
+  int before = weft_mpi_outstanding(m);
+  CHECK(weft_mpi_isend_event(m, &x, 1, MPI_LONG, rank, 9, MPI_COMM_WORLD, none) == WEFT_EINVAL,
+        "no event");
+  CHECK_OK(weft_event_create(pool, &done));
+  CHECK_OK(weft_event_trigger(done, 0));
+  int rc = weft_mpi_irecv_event(m, &x, 1, MPI_LONG, rank, 9, MPI_COMM_WORLD, done);
+  CHECK(rc == WEFT_EALREADY, "completed event: %d (%s)", rc, weft_mpi_strerror(rc));
+  CHECK_OK(weft_event_create(pool, &gone));
+  CHECK(weft_task_cancel(gone) == 1, "cancel");
+  MPI_Request r = MPI_REQUEST_NULL;
+  CHECK(weft_mpi_watch_event(m, &r, gone) == WEFT_EINVAL, "null request");
+  rc = weft_mpi_isend_event(m, &x, 1, MPI_LONG, rank, 9, MPI_COMM_WORLD, gone);
+  CHECK(rc == WEFT_EALREADY, "canceled event: %d (%s)", rc, weft_mpi_strerror(rc));
+  CHECK(weft_mpi_outstanding(m) == before, "posted anyway: %d", weft_mpi_outstanding(m));
+  CHECK_OK(weft_task_release(done));
+  CHECK_OK(weft_task_release(gone));
 }
 
 /* ---- a receive nobody matches: finalize refuses, cancel propagates. */
@@ -232,10 +320,11 @@ int main(int argc, char **argv) {
   CHECK_OK(weft_mpi_bind(m, pool));
   test_ring(m, pool);
   test_error(m, pool);
+  test_events(m, pool);
   test_outstanding(m, pool);
   weft_mpi_stats s;
   CHECK_OK(weft_mpi_stats_get(m, &s));
-  CHECK(s.completed >= (uint64_t)2 * ROUNDS + 2 && s.failed >= 1 && s.canceled == 1,
+  CHECK(s.completed >= (uint64_t)2 * ROUNDS + 2 * 64 + 3 && s.failed >= 2 && s.canceled == 1,
         "stats: completed %llu failed %llu canceled %llu", (unsigned long long)s.completed,
         (unsigned long long)s.failed, (unsigned long long)s.canceled);
   /* Destroy with a request outstanding and a task waiting on it: destroy
@@ -257,7 +346,8 @@ int main(int argc, char **argv) {
   MPI_Barrier(MPI_COMM_WORLD);
   CHECK_OK(weft_mpi_finalize(m));
   if (rank == 0)
-    printf("test_weft_mpi: %d ranks x %u workers: ring, error, outstanding ok (%llu polls)\n",
+    printf("test_weft_mpi: %d ranks x %u workers: ring, error, events, outstanding ok "
+           "(%llu polls)\n",
            nranks, workers, (unsigned long long)s.polls);
   return 0;
 }

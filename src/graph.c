@@ -4,9 +4,9 @@
  *
  * Build: nodes (function, successor range, argument block of up to 16
  * bytes) are 32-byte records in chunks of 4096, edges (from, to) pairs in
- * one growing array, names and bigger argument blocks in an arena: all of
- * it is kept by weft_graph_clear, and a destroyed graph is kept whole for
- * the next weft_graph_create.
+ * chunks of 16384, names and bigger argument blocks in an arena: all of it
+ * is kept by weft_graph_clear, and a destroyed graph is kept whole for the
+ * next weft_graph_create.
  *
  * Validate ("compile"): adding counts the edges that go from a later node
  * to an earlier one; with none, the order of addition is a topological
@@ -117,9 +117,8 @@ static weft_graph *kept;
 static size_t kept_bytes;
 
 static size_t graph_bytes(const weft_graph *g) {
-  size_t b = g->nchunks_len * NODE_CHUNK * sizeof(node_rec) +
-             g->edges_cap * sizeof(edge_rec) + g->rsucc_cap + g->ord_node_cap +
-             g->indeg_cap + g->join_cap + g->link_cap + g->ran_cap;
+  size_t b = (g->nchunks_len + g->echunks_len) * CHUNK_BYTES + g->rsucc_cap +
+             g->ord_node_cap + g->indeg_cap + g->join_cap + g->link_cap + g->ran_cap;
   for (arena_chunk *c = g->arena; c; c = c->next) b += c->cap;
   return b;
 }
@@ -131,7 +130,8 @@ static void free_graph(weft_graph *g) {
   }
   free(g->nchunks);
   free((void *)g->names);
-  free(g->edges);
+  for (size_t i = 0; i < g->echunks_len; i++) weft__aligned_free(g->echunks[i]);
+  free(g->echunks);
   for (arena_chunk *c = g->arena, *next; c; c = next) {
     next = c->next;
     free(c);
@@ -198,8 +198,7 @@ int weft_graph_clear(weft_graph *g) {
   g->nedges = g->nback = 0;
   for (arena_chunk *c = g->arena; c; c = c->next) c->used = 0;
   g->arena_cur = g->arena;
-  g->broken = 0;
-  g->nbad = 0;
+  g->broken = 0; /* (bad[] and nbad describe a broken graph only) */
   g->checked = 0;
   g->serial = new_serial();
   return 0;
@@ -216,6 +215,14 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem) {
   *arr = p;
   *cap = ncap;
   return 0;
+}
+
+/* Node and edge chunks: fixed blocks, so that a graph grows without moving
+ * what it holds (a growing array would be copied wherever malloc cannot
+ * extend it in place). */
+static void *new_chunk(void) {
+  atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
+  return weft__aligned_alloc(WEFT__CACHE_LINE, CHUNK_BYTES);
 }
 
 /* `len` bytes (16-aligned) from the arena. Chunks are kept in a list;
@@ -263,10 +270,8 @@ int weft_graph_add(weft_graph *g, weft_node_fn fn, const void *args, size_t size
      * two arrays grow alike: nchunks_cap is theirs once both have grown. */
     size_t len = g->nchunks_len, cap = g->nchunks_cap;
     if (grow((void **)&g->nchunks, &cap, len + 1, sizeof *g->nchunks) ||
-        grow((void **)&g->names, &g->nchunks_cap, len + 1, sizeof *g->names))
-      return broke(g, WEFT_ENOMEM, NULL, 0);
-    atomic_fetch_add_explicit(&weft__graph_alloc_count, 1, memory_order_relaxed);
-    if (!(g->nchunks[len] = weft__aligned_alloc(WEFT__CACHE_LINE, NODE_CHUNK * sizeof(node_rec))))
+        grow((void **)&g->names, &g->nchunks_cap, len + 1, sizeof *g->names) ||
+        !(g->nchunks[len] = new_chunk()))
       return broke(g, WEFT_ENOMEM, NULL, 0);
     g->names[len] = NULL;
     g->nchunks_len = len + 1;
@@ -348,13 +353,16 @@ static inline int add_edges(weft_graph *g, const weft_node *from, const weft_nod
     if (!okf || !okt) return broke(g, WEFT_EFOREIGN, pair, 2);
     if (f == t) return broke(g, WEFT_ECYCLE, pair, 1);
   }
-  if (n > MAX_SLOTS || g->nedges + g->nnodes + n > MAX_SLOTS ||
-      grow((void **)&g->edges, &g->edges_cap, g->nedges + n, sizeof *g->edges))
+  if (n > MAX_SLOTS || g->nedges + g->nnodes + n > MAX_SLOTS)
     return broke(g, WEFT_ENOMEM, NULL, 0);
+  for (; g->echunks_len <= (g->nedges + n - 1) >> EDGE_CHUNK_SHIFT; g->echunks_len++)
+    if (grow((void **)&g->echunks, &g->echunks_cap, g->echunks_len + 1, sizeof *g->echunks) ||
+        !(g->echunks[g->echunks_len] = new_chunk()))
+      return broke(g, WEFT_ENOMEM, NULL, 0);
   for (size_t k = 0; k < n; k++) {
     node_index(g, from[k], &f);
     node_index(g, to[k], &t);
-    g->edges[g->nedges++] = (edge_rec){f, t};
+    *edge_at(g, g->nedges++) = (edge_rec){f, t};
     g->nback += f > t; /* (validation: no backward edge, no cycle) */
   }
   g->checked = 0;
@@ -429,7 +437,7 @@ static void extract_cycle(weft_graph *g, const _Atomic uint32_t *rem, weft_graph
   uint32_t *pred = g->ord_node, *mark = (uint32_t *)(void *)g->link; /* both free now */
 #define LEFT(i) (atomic_load_explicit(&rem[i], memory_order_relaxed) > 0)
   for (uint64_t k = g->nedges; k-- > 0;) {
-    edge_rec *ed = &g->edges[k];
+    edge_rec *ed = edge_at(g, k);
     if (LEFT(ed->from) && LEFT(ed->to)) pred[ed->to] = ed->from;
   }
   while (!LEFT(v)) v++;
@@ -492,7 +500,7 @@ int weft__graph_build_csr(weft_graph *g) {
   memset(indeg, 0, (size_t)n * sizeof *indeg);
   memset(cur, 0, (size_t)n * sizeof *cur);
   for (uint64_t k = 0; k < ne; k++) {
-    const edge_rec *ed = &g->edges[k];
+    const edge_rec *ed = edge_at(g, k);
     cur[ed->from]++;
     indeg[ed->to]++;
   }
@@ -508,7 +516,7 @@ int weft__graph_build_csr(weft_graph *g) {
     if (indeg[i] == 0) rs[ne + nroots++] = (succ_rec){i | SINGLE, r->begin, at};
   }
   for (uint64_t k = 0; k < ne; k++) {
-    const edge_rec *ed = &g->edges[k];
+    const edge_rec *ed = edge_at(g, k);
     const node_rec *t = node_at(g, ed->to);
     rs[cur[ed->from]++] =
         (succ_rec){ed->to | (indeg[ed->to] == 1 ? SINGLE : 0), t->begin, t->end & ~BIG_ARGS};
@@ -635,7 +643,7 @@ int weft_graph_dot(const weft_graph *g, char *buf, size_t cap, size_t *needed) {
     put(&o, ";\n");
   }
   for (uint64_t k = 0; k < g->nedges; k++) {
-    const edge_rec *e = &g->edges[k];
+    const edge_rec *e = edge_at(g, k);
     put(&o, "  n%u -> n%u;\n", (unsigned)e->from, (unsigned)e->to);
   }
   put(&o, "}\n");

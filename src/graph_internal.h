@@ -13,13 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#ifndef WEFT__UNLIKELY /* weft.h defines them for GNU C only */
-#define WEFT__LIKELY(x) (x)
-#define WEFT__UNLIKELY(x) (x)
-#endif
-
+#define CHUNK_BYTES ((size_t)128 * 1024) /* node records or edges, cache-line aligned */
 #define NODE_CHUNK_SHIFT 12
 #define NODE_CHUNK ((uint32_t)1 << NODE_CHUNK_SHIFT)
+#define EDGE_CHUNK_SHIFT 14
+#define EDGE_CHUNK ((uint64_t)1 << EDGE_CHUNK_SHIFT)
 #define ARENA_CHUNK ((size_t)64 * 1024)
 
 #define NONE 0xffffffffu
@@ -32,11 +30,6 @@
 /* Successors whose node line is prefetched while a node runs. */
 #define PREFETCH_SUCC 4u
 #define PREFETCH_MIN_SUCC 3u
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch((p), 1, 3)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 /* A range of successor slots longer than this is split in halves. */
 #define SPLIT_MIN 32u
 
@@ -78,6 +71,9 @@ typedef struct edge_rec {
   uint32_t from, to;
 } edge_rec;
 
+_Static_assert(NODE_CHUNK * sizeof(node_rec) == CHUNK_BYTES &&
+                   EDGE_CHUNK * sizeof(edge_rec) == CHUNK_BYTES, "one chunk size");
+
 /* One worker's count of node functions called in the current run, written
  * by that worker only; a line apart from the others'. */
 typedef struct ran_slot {
@@ -96,11 +92,11 @@ struct weft_graph {
   /* Memory: kept by weft_graph_clear, and with the whole graph when a
    * destroyed graph is kept for the next weft_graph_create (graph.c). */
   struct weft_graph *prev, *next; /* the registry of live graphs, or the kept ones */
-  node_rec **nchunks;   /* chunks of NODE_CHUNK nodes, cache-line aligned */
-  const char ***names;  /* per node chunk: NULL until a node in it is named */
+  node_rec **nchunks;  /* chunks of NODE_CHUNK nodes */
+  const char ***names; /* per node chunk: NULL until a node in it is named */
   size_t nchunks_len, nchunks_cap;
-  edge_rec *edges; /* in insertion order (validation compiles them) */
-  size_t edges_cap;
+  edge_rec **echunks; /* chunks of EDGE_CHUNK edges, in insertion order */
+  size_t echunks_len, echunks_cap;
   arena_chunk *arena;     /* list of chunks */
   arena_chunk *arena_cur; /* the chunk being filled; the ones after it are empty */
   succ_rec *rsucc;        /* CSR successor slots as shared runs read them (build_csr) */
@@ -152,8 +148,7 @@ struct weft_graph {
 /* ------------------------------------------------------------ shared helpers */
 
 static inline weft_node make_node(const weft_graph *g, uint32_t idx) {
-  weft_node n = {((uint64_t)g->serial << 32) | idx};
-  return n;
+  return (weft_node){((uint64_t)g->serial << 32) | idx};
 }
 
 static inline int node_index(const weft_graph *g, weft_node n, uint32_t *idx) {
@@ -170,6 +165,10 @@ static inline node_rec *rec_in(node_rec *const *chunks, uint32_t i) {
 static inline node_rec *node_at(const weft_graph *g, uint32_t i) { return rec_in(g->nchunks, i); }
 
 static inline void *args_of(node_rec *r) { return (r->end & BIG_ARGS) ? r->args.p : r->args.b; }
+
+static inline edge_rec *edge_at(const weft_graph *g, uint64_t k) {
+  return &g->echunks[k >> EDGE_CHUNK_SHIFT][k & (EDGE_CHUNK - 1)];
+}
 
 static inline const char *name_of(const weft_graph *g, uint32_t i) {
   const char **c = g->names[i >> NODE_CHUNK_SHIFT];

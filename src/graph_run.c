@@ -145,8 +145,8 @@ process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint3
       if (end - begin >= PREFETCH_MIN_SUCC) {
         for (uint32_t k = begin; k < begin + PREFETCH_SUCC && k < end; k++) {
           uint32_t s = succ[k].s & ~SINGLE;
-          PREFETCH(rec_in(chunks, s));
-          PREFETCH(&join[s]);
+          __builtin_prefetch(rec_in(chunks, s), 1, 3);
+          __builtin_prefetch(&join[s], 1, 3);
         }
       }
       node_begin(ntb, r, node, g);

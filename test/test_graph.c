@@ -341,6 +341,12 @@ static int mark_fn(weft_worker *w, void *p) {
   return 0;
 }
 
+/* run_until's done(): cancels its own graph before the third run. */
+static int cancel_at_2(void *ctx, uint64_t k) {
+  if (k == 2) weft_graph_cancel((weft_graph *)ctx);
+  return 0;
+}
+
 TEST(graph_build_errors) {
   weft_pool pool = test_pool_new(2);
   weft_graph *g = NULL;
@@ -361,12 +367,22 @@ TEST(graph_build_errors) {
   ASSERT_ERR(weft_graph_dot(NULL, NULL, 0, NULL), WEFT_EINVAL);
   ASSERT_ERR(weft_graph_run_until(pool, g, NULL, NULL, NULL), WEFT_EINVAL);
 
-  /* An empty graph is valid and runs. */
+  /* An empty graph is valid and runs, whatever the way; a cancel from the
+   * series' own done() stops it. */
   weft_graph_result res;
   ASSERT_OK(weft_graph_validate(g, NULL));
   ASSERT_OK(weft_graph_run(pool, g, &res));
   ASSERT_UEQ(res.iterations, 1);
   ASSERT_UEQ(res.nodes_run, 0);
+  for (int st = 0; st <= 3; st++) {
+    weft__graph_force_strategy(st);
+    ASSERT_OK(weft_graph_run_n(pool, g, 3, &res));
+    ASSERT_UEQ(res.iterations, 3);
+    ASSERT_UEQ(res.nodes_run + res.nodes_skipped, 0);
+    ASSERT_ERR(weft_graph_run_until(pool, g, cancel_at_2, g, &res), WEFT_ECANCELED);
+    ASSERT_UEQ(res.iterations, 2);
+  }
+  weft__graph_force_strategy(0);
 
   /* Adds: a good one, then NULL fn (broken: EINVAL). */
   ASSERT_OK(weft_graph_add(g, mark_fn, NULL, 0, &a));

@@ -219,8 +219,36 @@ byte ntid = 1;
 byte nfinished = 0;               /* processes (other than the dispatcher)
                                      that reached their end                 */
 
+/* Happens-before, as a ghost (the model is sequentially consistent, but
+ * whether an edge exists does not depend on that): kn[p] is the set of
+ * tasks (bit per task id) whose completion happens before what process p
+ * does now; each shared word carries the set its last write published.
+ * A release store publishes the writer's set, a relaxed store publishes
+ * nothing (it ends a release sequence), a release read-modify-write adds
+ * the writer's set to what the word carried (the release sequence goes
+ * on), a relaxed one keeps it; an acquire read adds the word's set to the
+ * reader's. In an SC run every read reads the newest write, so this is
+ * the C11 happens-before of that run, along the orders src/task.c uses. */
+byte kn[8];                       /* per process (_pid)                     */
+byte hmsg[NR];                    /* what head carries                      */
+byte smsg[NR];                    /* state                                  */
+byte pmsg[NR];                    /* pending                                */
+byte fmsg[NR];                    /* refs                                   */
+byte rdmsg = 0;                   /* the shared ready stack (all RMWs)      */
+byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
+#define BIT(t)    (1 << (t))
+#define HBTRACK   (BIT(1) | BIT(2))  /* the tasks that are prerequisites:
+                                     ids 1 and 2 in every scenario; the
+                                     others' completions are not tracked   */
+#define ACQ(m)    kn[_pid] = kn[_pid] | (m)
+#define RELST(m)  m = kn[_pid]
+#define RLXST(m)  m = 0
+#define RELRMW(m) m = (m) | kn[_pid]
+#define PREBITS(tt) ((tpre[(tt) * SLOTS] != 0 -> BIT(tpre[(tt) * SLOTS]) : 0) | \
+                     (tpre[(tt) * SLOTS + 1] != 0 -> BIT(tpre[(tt) * SLOTS + 1]) : 0))
+
 #define LOCALS \
-  byte i, j, k, v, st, done, T, T2, all, cur, lkrec, wt, wj, wl, hi; \
+  byte i, j, k, v, pv, st, live, owe, mask, T, T2, all, cur, lkrec, wt, wj, wl, hi, rc; \
   int h, old, g; \
   bool z, won, lk, ok, rdok; \
   byte pr[SLOTS], ptid[SLOTS]; int pg[SLOTS]
@@ -231,15 +259,21 @@ byte nfinished = 0;               /* processes (other than the dispatcher)
 
 /* ------------------------------------------------------------- records */
 
-/* A free record (alloc_rec): the worker's list or the pool's, one step. */
+/* lookup: the generation in head still matches the handle's (an acquire
+ * load: callers that need its edge add ACQ(hmsg[i]) in the same step). */
+#define LOOKUP(i, gg) (GEN(head[i]) == (gg))
+
+/* A free record (alloc_rec): the worker's list or the pool's (under its
+ * lock: acquire), one step. */
 inline alloc(i)
 {
-  atomic { freel != 0 -> i = freel; freel = nxt[i * SLOTS]; nxt[i * SLOTS] = 0 }
+  atomic { freel != 0 -> i = freel; freel = nxt[i * SLOTS]; nxt[i * SLOTS] = 0; ACQ(flmsg) }
 }
 
-/* free_rec: the generation moves first (state (gen+1)|FREE, then head),
- * then the record goes onto the free list through next[0]. refs keeps what
- * the last drop left (the old generation) until create stores it. */
+/* free_rec: the generation moves first (state (gen+1)|FREE, a relaxed
+ * store, then head, a release store), then the record goes onto the free
+ * list through next[0]. refs keeps what the last drop left (the old
+ * generation) until create stores it. */
 inline free_rec(i)
 {
   d_step {
@@ -255,23 +289,25 @@ inline free_rec(i)
 #else
     state[i] = (GEN(head[i]) + 1) * SG + T_FREE;
 #endif
+    RLXST(smsg[i]);
     T2 = 0
   };
 #ifdef MUT_NOBUMP
-  head[i] = GEN(head[i]) * HG;    /* WRONG: stale handles still match       */
+  atomic { head[i] = GEN(head[i]) * HG; RELST(hmsg[i]) }  /* WRONG: stale
+                                     handles still match                    */
 #else
-  head[i] = (GEN(head[i]) + 1) * HG;
+  atomic { head[i] = (GEN(head[i]) + 1) * HG; RELST(hmsg[i]) };
 #endif
-  atomic { nxt[i * SLOTS] = freel; freel = i }
+  atomic { nxt[i * SLOTS] = freel; freel = i; RELRMW(flmsg) }
 }
 
 /* drop: the last holder bit recycles the record. If the bits are all ours
  * (v == bits) nobody else can drop anything: no RMW. The fetch_and keeps
- * the generation in refs. */
+ * the generation in refs. Load acquire, fetch_and acq_rel. */
 inline drop(i, bits)
 {
   atomic {
-    v = refs[i];
+    v = refs[i]; ACQ(fmsg[i]);
     if
     :: RBITS(v) == (bits) -> assert(gref[i] == (bits)); gref[i] = 0
     :: else -> skip
@@ -284,6 +320,7 @@ inline drop(i, bits)
        v = refs[i];
        assert((v & (bits)) == (bits));  /* each bit dropped once          */
        refs[i] = v & ~(bits);
+       ACQ(fmsg[i]); RELRMW(fmsg[i]);
        gref[i] = gref[i] & ~(bits)
      };
      if
@@ -308,24 +345,58 @@ inline became_ready(t)
 }
 
 /* make_ready: push onto the shared ready stack through next[0] (a CAS loop
- * in C; its retries only rewrite next[0] of a record nobody else reads). */
+ * in C, seq_cst; its retries only rewrite next[0] of a record nobody else
+ * reads). A worker's own list (make_ready with a worker) is read by the
+ * same thread: the same happens-before. */
 inline make_ready(t)
 {
-  atomic { nxt[t * SLOTS] = ready; ready = t; inq[t] = 1 }
+  atomic { nxt[t * SLOTS] = ready; ready = t; inq[t] = 1; RELRMW(rdmsg) }
 }
 
-/* fetch_sub(&t->pending, amt); the thread that reaches 0 readies t. */
-inline dec(t, amt)
+/* unpend(t, k): drop k units of t's pending count; z = 1 if that brought
+ * it to 0 (and then this thread readies t). An acquire load; if it reads
+ * k, a plain store of 0 (no read-modify-write), else fetch_sub(k) acq_rel.
+ * The plain store is sound only if the word still holds k when it lands
+ * (asserted: no unit lost) and, as it is the write that a helper's acquire
+ * load of 0 reads, only if it is a release store (happens-before checked
+ * where a body runs). */
+inline unpend(t, amt)
 {
   atomic {
-    assert(pending[t] >= amt);    /* never underflows                       */
-    pending[t] = pending[t] - amt;
-    z = (pending[t] == 0);
-    if
-    :: z -> became_ready(t)
-    :: else -> skip
-    fi
+    pv = pending[t];
+#ifndef MUT_UNPENDRLXLOAD
+    ACQ(pmsg[t])
+#endif
   };
+  if
+#ifdef MUT_UNPENDPLUS1
+  :: pv == (amt) || pv == (amt) + 1 ->  /* WRONG: another holder's unit   */
+#else
+  :: pv == (amt) ->
+#endif
+     atomic {
+       assert(pending[t] == (amt));  /* nobody touched it: no unit lost     */
+       pending[t] = 0;
+#ifdef UNPEND_RELAXED
+       RLXST(pmsg[t]);            /* the store as in 0fc3c04: relaxed       */
+#else
+       RELST(pmsg[t]);            /* release                                */
+#endif
+       z = 1; became_ready(t)
+     }
+  :: else ->
+     atomic {
+       assert(pending[t] >= (amt));  /* never underflows                    */
+       pending[t] = pending[t] - (amt);
+       ACQ(pmsg[t]); RELRMW(pmsg[t]);
+       z = (pending[t] == 0);
+       if
+       :: z -> became_ready(t)
+       :: else -> skip
+       fi
+     }
+  fi;
+  pv = 0;
   if
   :: z -> make_ready(t)
   :: else -> skip
@@ -334,20 +405,24 @@ inline dec(t, amt)
 
 /* ------------------------------------------------------------ completion */
 
-/* finish(i, st, also): store the final state (the generation kept; only
- * the claimer writes state now), swap the waiter list for gen|SEALED, walk
- * it (next link read before each decrement), drop completion's bit (and
- * `also`). */
+/* finish(i, st, also): store the final state (release; the generation
+ * kept; only the claimer writes state now), swap the waiter list for
+ * gen|SEALED (acq_rel), walk it (next link read before each unpend), drop
+ * completion's bit (and `also`). The completion the ghost names is the
+ * body's end: it happens before all of this. */
 inline finish(i, st, also)
 {
-  state[i] = SGEN(state[i]) * SG + (st);
+  atomic { ACQ(BIT(rtid[i]) & HBTRACK); state[i] = SGEN(state[i]) * SG + (st); RELST(smsg[i]) };
 #if defined(MUT_SEALSTORE)
-  old = head[i];                  /* WRONG: load, then a plain store        */
-  atomic { head[i] = GEN(old) * HG + SEALED; tdone[rtid[i]] = 1 };
+  atomic { old = head[i]; ACQ(hmsg[i]) };  /* WRONG: load, then a plain store */
+  atomic { head[i] = GEN(old) * HG + SEALED; RELST(hmsg[i]); tdone[rtid[i]] = 1 };
 #elif defined(MUT_SEALAFTER)
-  old = head[i];                  /* WRONG: walk first, seal after          */
+  atomic { old = head[i]; ACQ(hmsg[i]) };  /* WRONG: walk first, seal after */
 #else
-  atomic { old = head[i]; head[i] = GEN(old) * HG + SEALED; tdone[rtid[i]] = 1 };
+  atomic {
+    old = head[i]; head[i] = GEN(old) * HG + SEALED;
+    ACQ(hmsg[i]); RELRMW(hmsg[i]); tdone[rtid[i]] = 1
+  };
 #endif
   wl = LINKS(old);
   do
@@ -358,14 +433,16 @@ inline finish(i, st, also)
      wl = nxt[wt * SLOTS + wj];      /* before the decrement                   */
 #endif
      d_step { assert(inlist[wt] > 0); inlist[wt]-- };
-     dec(wt, 1);
+     unpend(wt, 1);
 #ifdef MUT_LATENEXT
      wl = nxt[wt * SLOTS + wj];      /* WRONG: wt may be ready, run, recycled   */
 #endif
-     wt = 0; wj = 0
+     wt = 0; wj = 0; z = 0
   od;
 #ifdef MUT_SEALAFTER
-  atomic { head[i] = GEN(head[i]) * HG + SEALED; tdone[rtid[i]] = 1 };
+  atomic {
+    head[i] = GEN(head[i]) * HG + SEALED; RELRMW(hmsg[i]); tdone[rtid[i]] = 1
+  };
 #endif
 #ifdef WAIT_MODEL
   atomic {                        /* WAITER was set: wake the state word    */
@@ -379,9 +456,10 @@ inline finish(i, st, also)
   drop(i, (R_DONE | (also)))
 }
 
-/* The claim: CAS state gen|NEW -> gen|RUNNING, `gg' the generation of the
- * incarnation the caller means. `asready': the claimer runs the body, so
- * the task must be ready. */
+/* The claim: CAS state gen|NEW -> gen|RUNNING (acquire), `gg' the
+ * generation of the incarnation the caller means. `asready': the claimer
+ * runs the body, so the task must be ready, and every prerequisite's
+ * completion must happen before it (the body reads their results). */
 inline claim(i, asready, won, gg)
 {
   atomic {
@@ -393,10 +471,13 @@ inline claim(i, asready, won, gg)
     :: state[i] == (gg) * SG + T_NEW ->
        state[i] = (gg) * SG + T_RUNNING;
 #endif
+       ACQ(smsg[i]);
        won = 1;
        assert(!tclaim[rtid[i]]);  /* exactly one winner                     */
        tclaim[rtid[i]] = 1;
-       assert(!asready || tready[rtid[i]])  /* runs only once ready         */
+       assert(!asready || tready[rtid[i]]);  /* runs only once ready        */
+       assert(!asready ||         /* ... and after its prerequisites        */
+              (kn[_pid] & PREBITS(rtid[i])) == PREBITS(rtid[i]))
     :: else -> won = 0
     fi
   }
@@ -415,7 +496,7 @@ inline exec(i, sched, gg)
      :: else -> skip
      fi
   :: else ->
-     pending[i] = 1;              /* the body                               */
+     atomic { pending[i] = 1; RLXST(pmsg[i]) }  /* the body (relaxed)     */
      d_step { assert(!trun[rtid[i]]); trun[rtid[i]] = 1 };
      finish(i, T_DONE, sched)
   fi;
@@ -424,42 +505,53 @@ inline exec(i, sched, gg)
 
 /* ---------------------------------------------------------------- launch */
 
+/* take_outcome(prerequisite record pi, generation pgg, ghost task ptt):
+ * the launcher read pi's head SEALED (acquire). Read its state (acquire);
+ * DONE passes nothing on; otherwise read origin and origin_status, check
+ * the generation in `state' again, and only then take that outcome
+ * (set_origin; failures are not modelled, the outcome taken is what STRICT
+ * checks). */
+inline take_outcome(pi, pgg, ptt)
+{
+  atomic { st = state[pi]; ACQ(smsg[pi]); rdok = OWNS(pi, ptt) };
+  if
+  :: SV(st) == T_DONE -> skip     /* nothing to pass on                     */
+  :: else ->
+     /* origin, origin_status */
+     atomic { rdok = rdok && OWNS(pi, ptt) };
+#ifndef MUT_LINKNORECHECK
+     if
+     :: SGEN(state[pi]) != (pgg) -> rdok = 1  /* recycled meanwhile: as if
+                                     found recycled, nothing taken          */
+     :: else -> skip
+     fi;
+#endif
+#ifdef STRICT
+     assert(rdok);                /* the outcome taken is the prereq's      */
+#endif
+     skip
+  fi;
+  rdok = 0; st = 0
+}
+
 /* link_after(i, j, pr[j] with generation pg[j], ghost ptid[j]): lk = 1 if
- * linked, 0 if the prerequisite completed (SEALED) or was recycled. After
- * SEALED: read its state; DONE passes nothing on; otherwise read origin
- * and origin_status, check the generation in `state' again, and only then
- * take that outcome (set_origin; failures are not modelled, the outcome
- * taken is what STRICT checks). */
+ * linked (pr[j]'s completer now holds the slot's unit of i's pending), 0
+ * if the prerequisite completed (SEALED: take_outcome) or was recycled;
+ * then the launcher still holds the unit. Load acquire; CAS acq_rel,
+ * acquire on failure. */
 inline link_after(i, j)
 {
   lkrec = pr[j];
-  h = head[lkrec];
+  atomic { h = head[lkrec]; ACQ(hmsg[lkrec]) };
   do
   :: GEN(h) != pg[j] -> lk = 0; break   /* recycled: it completed          */
   :: GEN(h) == pg[j] && ISSEALED(h) ->
-     atomic { st = state[lkrec]; rdok = OWNS(lkrec, ptid[j]) };
-     if
-     :: SV(st) == T_DONE -> skip  /* nothing to pass on                     */
-     :: else ->
-        /* origin, origin_status */
-        atomic { rdok = rdok && OWNS(lkrec, ptid[j]) };
-#ifndef MUT_LINKNORECHECK
-        if
-        :: SGEN(state[lkrec]) != pg[j] -> rdok = 1  /* recycled meanwhile:
-                                     as if found recycled, nothing taken   */
-        :: else -> skip
-        fi;
-#endif
-#ifdef STRICT
-        assert(rdok);             /* the outcome taken is the prereq's      */
-#endif
-        skip
-     fi;
-     rdok = 0;
+     take_outcome(lkrec, pg[j], ptid[j]);
      lk = 0; break
   :: GEN(h) == pg[j] && !ISSEALED(h) ->
      nxt[i * SLOTS + j] = LINKS(h);
      atomic {
+       ACQ(hmsg[lkrec]);
        if
 #ifdef MUT_LINKNOGEN
        :: head[lkrec] % HG == h % HG ->  /* WRONG: generation not compared */
@@ -468,6 +560,7 @@ inline link_after(i, j)
        :: head[lkrec] == h ->
           head[lkrec] = h - LINKS(h) + LINK(i, j);
 #endif
+          RELRMW(hmsg[lkrec]);
           lk = 1;
           assert(rtid[lkrec] == ptid[j] && !tdone[ptid[j]]);
           inlist[i]++
@@ -479,77 +572,120 @@ inline link_after(i, j)
      :: else -> skip
      fi
   od;
-  h = 0; lkrec = 0; st = 0
+  h = 0; lkrec = 0
 }
 
 /* create: a task after pr[0..n-1] (handles pr/pg, ghost ptid), with holder
- * bits R_SCHED | R_DONE | hold. Sets i and T (the new task's id) and g
- * (its generation: the handle is (i, g)). The initial stores (kind,
- * prereq, origin, refs with the generation, the argument block, pending)
- * are one step; then the release store of g | NEW. */
-inline create(n, hold, own)
+ * bits R_SCHED | R_DONE | hold, as src/task.c since 0fc3c04 (no launch
+ * guard). First each prerequisite: lookup (acquire; another generation:
+ * rc = RC_STALE, nothing created), then the first look at its head
+ * (acquire): SEALED: not counted, not linked, its outcome taken now;
+ * otherwise counted (`live'). Then the record: the initial stores (kind,
+ * prereq, origin, refs with the generation, the argument block, pending =
+ * live) are one step, then the release store of g | NEW. Nothing counted:
+ * ready at once. Otherwise link each counted slot; one whose prerequisite
+ * completed (or was recycled) meanwhile leaves its unit with the launcher
+ * (`owe'), and only if owe > 0 does the launcher touch the record again:
+ * unpend(owe). Sets rc, and i, T (the new task's id) and g (its
+ * generation: the handle is (i, g)). */
+inline create(n, hold, own, rc)
 {
-  if
-  :: own != 0 -> i = own          /* a record from the worker's own list    */
-  :: else -> alloc(i)
-  fi;
-  d_step {
-    T = ntid; ntid++;
-    rtid[i] = T; tlaunched[T] = 1;
-    tpre[T * SLOTS] = (n > 0 -> ptid[0] : 0);
-    tpre[T * SLOTS + 1] = (n > 1 -> ptid[1] : 0);
-    prereq[i * SLOTS] = (n > 0 -> pr[0] : 0);
-    prereq[i * SLOTS + 1] = (n > 1 -> pr[1] : 0);
-    g = GEN(head[i]);
-    kind[i] = K_TASK;
-    refs[i] = g * RG + (R_SCHED | R_DONE | (hold)); gref[i] = RBITS(refs[i]);
-    targ[i] = T;
-#if defined(MUT_NOGUARD) || defined(MUT_NOGUARD_SUB)
-    pending[i] = n                /* WRONG: no guard                        */
-#elif !defined(MUT_STATEFIRST)
-    pending[i] = (n == 0 -> 0 : n + 1)
+  rc = RC_OK; live = 0; mask = 0;
+  k = 0;
+  do
+  :: k < n ->
+#ifdef MUT_LOOKRLX
+     atomic { ok = LOOKUP(pr[k], pg[k]); ACQ(hmsg[pr[k]]) };
+     h = head[pr[k]];             /* WRONG: relaxed (its own step: the
+                                     lookup's acquire may read before the
+                                     seal that this load reads)             */
+#else
+     atomic { ok = LOOKUP(pr[k], pg[k]); h = head[pr[k]]; ACQ(hmsg[pr[k]]) };
 #endif
-  };
-  state[i] = g * SG + T_NEW;      /* release: publishes the fields above    */
-#ifdef MUT_STATEFIRST
-  pending[i] = (n == 0 -> 0 : n + 1);  /* WRONG: after state               */
-#endif
-  if
-  :: n == 0 -> d_step { z = 1; became_ready(i) }; make_ready(i)
-  :: else ->
-     done = 1;                    /* the guard                              */
-     k = 0;
-     do
-     :: k < n ->
-        link_after(i, k);
+     if
+     :: !ok -> rc = RC_STALE; break
+     :: else ->
         if
-        :: !lk -> done++
+        :: ISSEALED(h) ->
+           take_outcome(pr[k], pg[k], ptid[k]);
+#ifdef MUT_COUNTSEALED
+           live++                 /* WRONG: counted, never linked           */
+#endif
+        :: else ->
+           mask = mask | (1 << k);
+#ifndef MUT_SKIPLIVE
+           live++
+#endif
+        fi;
+        h = 0
+     fi;
+     k++
+  :: else -> break
+  od;
+  k = 0; ok = 0;
+  if
+  :: rc != RC_OK -> skip
+  :: else ->
+     if
+     :: own != 0 -> i = own       /* a record from the worker's own list    */
+     :: else -> alloc(i)
+     fi;
+     d_step {
+       T = ntid; ntid++;
+       rtid[i] = T; tlaunched[T] = 1;
+       tpre[T * SLOTS] = (n > 0 -> ptid[0] : 0);
+       tpre[T * SLOTS + 1] = (n > 1 -> ptid[1] : 0);
+       prereq[i * SLOTS] = (n > 0 -> pr[0] : 0);
+       prereq[i * SLOTS + 1] = (n > 1 -> pr[1] : 0);
+       g = GEN(head[i]);
+       kind[i] = K_TASK;
+       refs[i] = g * RG + (R_SCHED | R_DONE | (hold)); gref[i] = RBITS(refs[i]);
+       RLXST(fmsg[i]);
+       targ[i] = T;
+#ifndef MUT_STATEFIRST
+       pending[i] = live; RLXST(pmsg[i])
+#endif
+     };
+     atomic { state[i] = g * SG + T_NEW; RELST(smsg[i]) }  /* release:
+                                     publishes the fields above             */
+#ifdef MUT_STATEFIRST
+     atomic { pending[i] = live; RLXST(pmsg[i]) }  /* WRONG: after state    */
+#endif
+     if
+     :: live == 0 -> d_step { z = 1; became_ready(i) }; make_ready(i)
+     :: else ->
+        owe = 0;
+        k = 0;
+        do
+        :: k < n ->
+           if
+           :: (mask & (1 << k)) != 0 ->
+              link_after(i, k);
+              if
+              :: !lk -> owe++
+              :: else -> skip
+              fi
+           :: else -> skip
+           fi;
+           k++
+        :: else -> break
+        od;
+#ifdef MUT_LATETOUCH
+        if                        /* WRONG: unpend(owe) even with owe == 0  */
+        :: true ->
+#else
+        if
+        :: owe > 0 ->             /* we still hold units: it is ours        */
+#endif
+           assert(OWNS(i, T) && !tready[T]);  /* the launcher touches it
+                                     only while it holds a unit             */
+           unpend(i, owe)
         :: else -> skip
         fi;
-        k++
-     :: else -> break
-     od;
-#if defined(MUT_NOGUARD_SUB)
-     done--;                      /* WRONG: subtracts only what it found    */
-     atomic {                     /* completed; fetch_sub(done) == done     */
-       assert(pending[i] >= done);
-       pending[i] = pending[i] - done;
-       z = (pending[i] == 0);
-       if
-       :: z -> became_ready(i)
-       :: else -> skip
-       fi
-     };
-     if
-     :: z -> make_ready(i)
-     :: else -> skip
-     fi;
-#elif !defined(MUT_NOGUARD)
-     dec(i, done);
-#endif
-     k = 0; done = 0
+        k = 0; owe = 0
+     fi
   fi;
-  lk = 0; z = 0
+  lk = 0; z = 0; live = 0; mask = 0
 }
 
 /* An event of generation 1 (set up before the processes start): pending 1,
@@ -578,8 +714,6 @@ inline trigger(i, gg)
 
 /* --------------------------------------------------------------- handles */
 
-/* lookup: the generation in head still matches the handle's. */
-#define LOOKUP(i, gg) (GEN(head[i]) == (gg))
 
 /* weft_task_release(handle (i, gg), ghost task tt): rc. The C code loads
  * refs and CASes in a loop while the generation matches and R_USER is
@@ -598,6 +732,7 @@ inline release(i, gg, tt, rc)
        :: RGEN(v) == (gg) && (v & R_USER) != 0 ->
 #endif
           refs[i] = v & ~R_USER; gref[i] = gref[i] & ~R_USER;
+          ACQ(fmsg[i]); RELRMW(fmsg[i]);  /* acq_rel                       */
 #ifdef STRICT
           assert(OWNS(i, tt));    /* the handle's own bit                   */
 #endif
@@ -761,16 +896,17 @@ inline cancel(i, gg, rc)
  * claims by index with the generation of the state word it read). */
 inline help_one(i)
 {
-  st = state[i];
+  atomic { st = state[i]; ACQ(smsg[i]) };
   if
   :: SV(st) == T_NEW && kind[i] != K_EVENT ->
+     atomic { pv = pending[i]; ACQ(pmsg[i]) };
      if
-     :: pending[i] == 0 -> exec(i, 0, SGEN(st))
+     :: pv == 0 -> pv = 0; exec(i, 0, SGEN(st))
      :: else -> skip
      fi
   :: else -> skip
   fi;
-  st = 0
+  st = 0; pv = 0
 }
 
 /* ------------------------------------------------------------ processes */
@@ -784,7 +920,7 @@ active proctype dispatcher()
   LOCALS;
 end:
   do
-  :: atomic { ready != 0 -> all = ready; ready = 0 };
+  :: atomic { ready != 0 -> all = ready; ready = 0; ACQ(rdmsg) };
      do
      :: all == 0 -> break
      :: else ->
@@ -835,7 +971,7 @@ proctype trig(byte p; int gp; byte tp)
   trigger(p, gp);
   release(p, gp, tp, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* Launches a task after P1 (and P2 if np == 2), no handle kept. */
@@ -849,8 +985,11 @@ proctype launcher(byte np)
     :: else -> skip
     fi
   };
-  create(np, 0, 0);
-  nfinished++
+  create(np, 0, 0, rc);
+  /* The trigger threads release the events' handles: a launch after a
+   * released (recycled) one fails with WEFT_ESTALE, nothing created. */
+  assert(rc == RC_OK || tfreed[ptid[0]] || (np == 2 && tfreed[ptid[1]]));
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 init
@@ -895,7 +1034,7 @@ proctype owner()
   release(1, gX, tX, st);
   assert(st == RC_OK);
   released = 1;
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* Launches Y after E (keeping a handle), triggers E, releases E, checks
@@ -904,7 +1043,8 @@ proctype reuser()
 {
   LOCALS;
   d_step { pr[0] = 2; pg[0] = gE; ptid[0] = tE };
-  create(1, R_USER, 0);
+  create(1, R_USER, 0, rc);
+  assert(rc == RC_OK);
   trigger(2, gE);
   release(2, gE, tE, st);
   assert(st == RC_OK);
@@ -916,7 +1056,7 @@ proctype reuser()
 #ifdef STRICT
   assert(st == RC_OK);            /* nobody else dropped our hold           */
 #endif
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* Uses a copy of H after the owner released it: status, a second
@@ -933,19 +1073,19 @@ proctype stale()
      assert(st == RC_STALE)       /* released once already                  */
 #endif
   :: STALE_OP == 0 || STALE_OP == 3 ->
+     d_step { pr[0] = 1; pg[0] = gX; ptid[0] = tX };
+     create(1, 0, 3, rc);         /* create's lookup validates it           */
      if
-     :: LOOKUP(1, gX) ->          /* validate_after                         */
-        d_step { pr[0] = 1; pg[0] = gX; ptid[0] = tX };
-        create(1, 0, 3)
-     :: else ->                   /* WEFT_ESTALE: nothing launched          */
+     :: rc == RC_STALE ->         /* WEFT_ESTALE: nothing launched          */
         d_step { head[3] = HG; state[3] = SG + T_FREE; nxt[3 * SLOTS] = freel; freel = 3 }
+     :: else -> skip
      fi
   :: STALE_OP == 0 || STALE_OP == 4 -> result(1, gX, tX, st)
 #ifdef WAIT_MODEL
   :: STALE_OP == 5 -> wait_final(1, gX, tX, st)
 #endif
   fi;
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 init
@@ -980,27 +1120,34 @@ active proctype checker()
 #define NPROC 4
 int gP, gS;
 byte tP, tS, iS;
-bool launched = 0, cancel_done = 0;
+bool launched = 0, launched2 = 0, cancel_done = 0;
 
 /* Launches S after P (keeping a handle), then S2 after S. */
 proctype launcher()
 {
   LOCALS;
   d_step { pr[0] = 1; pg[0] = gP; ptid[0] = tP };
-  create(1, R_USER, 0);
+  create(1, R_USER, 0, rc);
+  assert(rc == RC_OK);
   d_step { iS = i; gS = g; tS = T; pr[0] = i; pg[0] = g; ptid[0] = T };
   launched = 1;
-  create(1, 0, 0);
-  nfinished++
+  create(1, 0, 0, rc);
+  assert(rc == RC_OK);
+  launched2 = 1;
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 proctype trig()
 {
   LOCALS;
   trigger(1, gP);
+  launched;                       /* the launch after P has used P's handle
+                                     (create looks it up): a program that
+                                     releases a handle while launching after
+                                     it is SCEN_LINK's and SCEN_STALE's     */
   release(1, gP, tP, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* weft_task_cancel(S) with the owner's handle. */
@@ -1015,7 +1162,7 @@ proctype canceller()
   :: else -> skip
   fi;
   cancel_done = 1;
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* weft_task_wait(S) on a worker: help S inline until it is final; then,
@@ -1028,10 +1175,10 @@ proctype waiter()
   :: FINAL(SV(state[iS])) -> break
   :: else -> help_one(iS)
   od;
-  cancel_done;
+  cancel_done && launched2;       /* S2's launch has used S's handle too    */
   release(iS, gS, tS, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 init
@@ -1076,7 +1223,7 @@ proctype canceller()
   cancel(1, 1, st);
   release(1, 1, tS, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 #endif
 
@@ -1098,7 +1245,7 @@ proctype waiter()
   od;
   release(2, gW, tW, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 /* Launches Y after E into a recycled record, triggers E, releases both. */
@@ -1106,13 +1253,14 @@ proctype reuser()
 {
   LOCALS;
   d_step { pr[0] = 3; pg[0] = gE; ptid[0] = tE };
-  create(1, R_USER, 0);
+  create(1, R_USER, 0, rc);
+  assert(rc == RC_OK);
   trigger(3, gE);
   release(3, gE, tE, st);
   assert(st == RC_OK);
   release(i, g, T, st);
   assert(st == RC_OK);
-  nfinished++
+  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
 }
 
 init

@@ -179,7 +179,7 @@
 #define K_EVENT 1
 
 /* ---------------------------------------------------------- shared state */
-int  head[NR];
+short head[NR];                   /* up to gen 4: < 2^10              */
 byte pending[NR];
 byte state[NR];
 byte refs[NR];
@@ -249,9 +249,9 @@ byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
 
 #define LOCALS \
   byte i, j, k, v, pv, st, live, owe, mask, T, T2, all, cur, lkrec, wt, wj, wl, hi, rc; \
-  int h, old, g; \
+  short h, old; byte g; \
   bool z, won, lk, ok, rdok; \
-  byte pr[SLOTS], ptid[SLOTS]; int pg[SLOTS]
+  byte pr[SLOTS], ptid[SLOTS], pg[SLOTS]
 
 /* The value a read of state[i] or refs[i] gets belongs to incarnation tt
  * (ghost: tt is the record's task and was not freed yet). */
@@ -263,20 +263,12 @@ byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
  * load: callers that need its edge add ACQ(hmsg[i]) in the same step). */
 #define LOOKUP(i, gg) (GEN(head[i]) == (gg))
 
-/* A free record (alloc_rec): the worker's list or the pool's (under its
- * lock: acquire), one step. */
-inline alloc(i)
-{
-  atomic { freel != 0 -> i = freel; freel = nxt[i * SLOTS]; nxt[i * SLOTS] = 0; ACQ(flmsg) }
-}
-
 /* free_rec: the generation moves first (state (gen+1)|FREE, a relaxed
  * store, then head, a release store), then the record goes onto the free
  * list through next[0]. refs keeps what the last drop left (the old
  * generation) until create stores it. */
-inline free_rec(i)
+inline free_state(i)
 {
-  d_step {
     T2 = rtid[i];
     assert(gref[i] == 0);         /* no holder bit left                     */
     assert(tdone[T2]);            /* completed                              */
@@ -291,14 +283,28 @@ inline free_rec(i)
 #endif
     RLXST(smsg[i]);
     T2 = 0
-  };
+}
+
+/* The head store and the push onto a free list (the worker's own, or the
+ * pool's under its lock: nobody else reads the record's next[0] there) are
+ * one step: the push only commutes with what others do meanwhile. */
+inline free_head(i)
+{
+  atomic {
 #ifdef MUT_NOBUMP
-  atomic { head[i] = GEN(head[i]) * HG; RELST(hmsg[i]) }  /* WRONG: stale
-                                     handles still match                    */
+    head[i] = GEN(head[i]) * HG;  /* WRONG: stale handles still match      */
 #else
-  atomic { head[i] = (GEN(head[i]) + 1) * HG; RELST(hmsg[i]) };
+    head[i] = (GEN(head[i]) + 1) * HG;
 #endif
-  atomic { nxt[i * SLOTS] = freel; freel = i; RELRMW(flmsg) }
+    RELST(hmsg[i]);
+    nxt[i * SLOTS] = freel; freel = i; RELRMW(flmsg)
+  }
+}
+
+inline free_rec(i)
+{
+  d_step { free_state(i) };
+  free_head(i)
 }
 
 /* drop: the last holder bit recycles the record. If the bits are all ours
@@ -309,12 +315,16 @@ inline drop(i, bits)
   atomic {
     v = refs[i]; ACQ(fmsg[i]);
     if
-    :: RBITS(v) == (bits) -> assert(gref[i] == (bits)); gref[i] = 0
+    :: RBITS(v) == (bits) ->      /* nobody else can change refs now: the
+                                     load and free_rec's store of state are
+                                     one step                               */
+       assert(gref[i] == (bits)); gref[i] = 0;
+       free_state(i)
     :: else -> skip
     fi
   };
   if
-  :: RBITS(v) == (bits) -> free_rec(i)
+  :: RBITS(v) == (bits) -> free_head(i)
   :: else ->
      atomic {
        v = refs[i];
@@ -428,11 +438,13 @@ inline finish(i, st, also)
   do
   :: wl == 0 -> break
   :: else ->
-     wt = (wl - 1) / SLOTS; wj = (wl - 1) % SLOTS;
+     atomic {
+       wt = (wl - 1) / SLOTS; wj = (wl - 1) % SLOTS;
 #ifndef MUT_LATENEXT
-     wl = nxt[wt * SLOTS + wj];      /* before the decrement                   */
+       wl = nxt[wt * SLOTS + wj];    /* before the decrement                   */
 #endif
-     d_step { assert(inlist[wt] > 0); inlist[wt]-- };
+       assert(inlist[wt] > 0); inlist[wt]--
+     };
      unpend(wt, 1);
 #ifdef MUT_LATENEXT
      wl = nxt[wt * SLOTS + wj];      /* WRONG: wt may be ready, run, recycled   */
@@ -496,8 +508,10 @@ inline exec(i, sched, gg)
      :: else -> skip
      fi
   :: else ->
-     atomic { pending[i] = 1; RLXST(pmsg[i]) }  /* the body (relaxed)     */
-     d_step { assert(!trun[rtid[i]]); trun[rtid[i]] = 1 };
+     atomic {                     /* the body: pending = 1 (relaxed)       */
+       pending[i] = 1; RLXST(pmsg[i]);
+       assert(!trun[rtid[i]]); trun[rtid[i]] = 1
+     };
      finish(i, T_DONE, sched)
   fi;
   won = 0
@@ -549,8 +563,9 @@ inline link_after(i, j)
      take_outcome(lkrec, pg[j], ptid[j]);
      lk = 0; break
   :: GEN(h) == pg[j] && !ISSEALED(h) ->
-     nxt[i * SLOTS + j] = LINKS(h);
      atomic {
+       nxt[i * SLOTS + j] = LINKS(h);  /* i's own field, read only once the
+                                     CAS has published the link: one step  */
        ACQ(hmsg[lkrec]);
        if
 #ifdef MUT_LINKNOGEN
@@ -626,11 +641,16 @@ inline create(n, hold, own, rc)
   if
   :: rc != RC_OK -> skip
   :: else ->
-     if
-     :: own != 0 -> i = own       /* a record from the worker's own list    */
-     :: else -> alloc(i)
-     fi;
-     d_step {
+     /* alloc_rec, the initial stores and the release store of state: one
+      * step (the pop is under a lock, or of the worker's own list; the
+      * stores are to a record nobody else may write: a reader of its
+      * state in between reads what it read before the pop). */
+     atomic {
+       if
+       :: own != 0 -> i = own     /* a record from the worker's own list    */
+       :: own == 0 && freel != 0 ->
+          i = freel; freel = nxt[i * SLOTS]; nxt[i * SLOTS] = 0; ACQ(flmsg)
+       fi;
        T = ntid; ntid++;
        rtid[i] = T; tlaunched[T] = 1;
        tpre[T * SLOTS] = (n > 0 -> ptid[0] : 0);
@@ -643,16 +663,16 @@ inline create(n, hold, own, rc)
        RLXST(fmsg[i]);
        targ[i] = T;
 #ifndef MUT_STATEFIRST
-       pending[i] = live; RLXST(pmsg[i])
+       pending[i] = live; RLXST(pmsg[i]);
 #endif
+       state[i] = g * SG + T_NEW; RELST(smsg[i])  /* release: publishes the
+                                     fields above                           */
      };
-     atomic { state[i] = g * SG + T_NEW; RELST(smsg[i]) }  /* release:
-                                     publishes the fields above             */
 #ifdef MUT_STATEFIRST
      atomic { pending[i] = live; RLXST(pmsg[i]) }  /* WRONG: after state    */
 #endif
      if
-     :: live == 0 -> d_step { z = 1; became_ready(i) }; make_ready(i)
+     :: live == 0 -> atomic { z = 1; became_ready(i); make_ready(i) }
      :: else ->
         owe = 0;
         k = 0;
@@ -914,20 +934,23 @@ inline help_one(i)
 /* Takes the whole ready stack and execs each record (reading next[0]
  * before exec: a completed record's next[0] links the free list). The
  * generation comes from the state word (dispatch_one): the scheduler's bit
- * keeps the incarnation, so it is the current one. */
+ * keeps the incarnation, so it is the current one. A taken record's
+ * next[0] and generation no longer change: reading them is one step with
+ * the take (or the previous exec's end). */
+#define DPOP cur = all; all = nxt[cur * SLOTS]; inq[cur] = 0; g = SGEN(state[cur])
 active proctype dispatcher()
 {
   LOCALS;
 end:
   do
-  :: atomic { ready != 0 -> all = ready; ready = 0; ACQ(rdmsg) };
+  :: atomic { ready != 0 -> all = ready; ready = 0; ACQ(rdmsg); DPOP };
      do
-     :: all == 0 -> break
-     :: else ->
-        d_step { cur = all; all = nxt[cur * SLOTS]; inq[cur] = 0 };
-        g = SGEN(state[cur]);
-        exec(cur, R_SCHED, g);
-        cur = 0; g = 0
+     :: exec(cur, R_SCHED, g);
+        cur = 0; g = 0;
+        if
+        :: all == 0 -> break
+        :: else -> d_step { DPOP }
+        fi
      od
   od
 }
@@ -961,7 +984,7 @@ inline final_checks(nproc)
 #ifdef SCEN_LINK
 /* records 1, 2: events P1, P2; 3, 4: free */
 #define NPROC 4
-int gP1, gP2;
+byte gP1, gP2;
 byte tP1, tP2;
 
 /* Triggers event p, then releases the handle. */
@@ -1023,7 +1046,7 @@ active proctype checker()
 #define STALE_OP 0                /* 1 status, 2 release, 3 launch, 4 result;
                                      0 any of those; 5 wait (only alone)    */
 #endif
-int gX, gE;
+byte gX, gE;
 byte tX, tE;
 bool released = 0;
 
@@ -1118,7 +1141,7 @@ active proctype checker()
 #ifdef SCEN_CLAIM
 /* record 1: event P (held by its trigger); 2, 3: free. */
 #define NPROC 4
-int gP, gS;
+byte gP, gS;
 byte tP, tS, iS;
 bool launched = 0, launched2 = 0, cancel_done = 0;
 
@@ -1211,7 +1234,7 @@ active proctype checker()
 #else
 #define NPROC 2
 #endif
-int gW, gE;
+byte gW, gE;
 byte tS, tW, tE;
 
 #ifdef HELP_CANCEL

@@ -397,11 +397,6 @@ static inline int spawn_rec(weft_worker *w, uint32_t i) {
   return weft__dispatch_push(w, lt_frame, &i, sizeof i);
 }
 
-static inline uint32_t pop_rec(weft_worker *w) {
-  uint32_t i;
-  return weft__dispatch_pop(w, &i, sizeof i) ? i : 0;
-}
-
 /* The dispatch loop: runs `cur` (if any), then whatever became ready on
  * this worker. One ready task continues in the loop; the others are pushed
  * as frames that thieves can take, or, too deep or with the deque nearly
@@ -435,12 +430,8 @@ static void lt_loop(weft_worker *w, uint32_t cur) {
       }
       continue;
     }
-    while (spawned > 0) {
-      spawned--;
-      if ((cur = pop_rec(w)) != 0) break;
-      weft__dispatch_join(w); /* stolen, or shared: joined the slow way */
-    }
-    if (cur) continue;
+    /* Our own newest frame back, or (stolen) joined the slow way. */
+    if (weft__dispatch_take(w, &spawned, &cur, sizeof cur)) continue;
     if (atomic_load_explicit(&p->lt_ready, memory_order_relaxed)) {
       uint32_t all = atomic_exchange_explicit(&p->lt_ready, 0, memory_order_acquire);
       if (all) {

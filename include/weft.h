@@ -405,8 +405,13 @@ WEFT_API int weft_pool_stats_total(weft_pool pool, weft_worker_stats *out);
  * below 16 or above 2^26), WEFT_EBUSY (already tracing), WEFT_ENOMEM. */
 WEFT_API int weft_trace_start(weft_pool pool, unsigned level, size_t events);
 
-/* Stops recording; the events stay for weft_trace_write. Stopping a pool
- * that is not tracing does nothing. Errors: WEFT_EBADPOOL. */
+/* Stops recording; the events stay for weft_trace_write. The stop copies
+ * every ring (up to `events` x 32 bytes per worker, freed at the next start
+ * or at destroy), so that every read after it, weft_trace_write and
+ * weft_trace_counts alike, sees the same recording, even though a worker
+ * still inside a task that began before the stop writes into its ring once
+ * more. Stopping a pool that is not tracing does nothing. Errors:
+ * WEFT_EBADPOOL (without memory for the copy, reads fall back to the rings). */
 WEFT_API int weft_trace_stop(weft_pool pool);
 
 /* Names the tasks whose function is fn (a weft_fn, a graph node function, a

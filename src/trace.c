@@ -15,8 +15,15 @@ typedef struct tname {
   char *name;
 } tname;
 
+struct snap;
+
 struct weft__trace {
   struct weft__trace *older; /* rings of an earlier size, kept until destroy */
+  /* The rings as weft_trace_stop found them (n + 1 snapshots), or NULL while
+   * recording: every read after a stop sees this one recording, even though
+   * a worker still inside a hook at the stop (a task body that began before
+   * it) may write one more event into its ring, over the oldest ones. */
+  struct snap *frozen;
   unsigned n;                /* workers; bufs[n] is the shared ring */
   uint64_t cap;
   weft__tbuf *bufs;
@@ -46,7 +53,11 @@ static void api_unlock(weft__pool *p) {
   atomic_store_explicit(&p->trace_lock, 0, memory_order_release);
 }
 
+static void free_frozen(struct weft__trace *t);
+static void freeze(struct weft__trace *t);
+
 static void free_rings(struct weft__trace *t) {
+  free_frozen(t);
   for (unsigned i = 0; t->bufs && i <= t->n; i++) free(t->bufs[i].ev);
   weft__aligned_free(t->bufs);
 }
@@ -114,6 +125,7 @@ int weft_trace_start(weft_pool pool, unsigned level, size_t events) {
     t = nt;
     atomic_store_explicit(&p->trace, t, memory_order_release);
   }
+  free_frozen(t);
   /* Forget the old events without writing the owners' words: the reader
    * starts at base. */
   for (unsigned i = 0; i <= t->n; i++) {
@@ -146,6 +158,7 @@ int weft_trace_stop(weft_pool pool) {
     /* The recording ends here: reads after the stop all see the same one. */
     for (unsigned i = 0; i <= t->n; i++)
       t->bufs[i].end = atomic_load_explicit(&t->bufs[i].head, memory_order_acquire) + 1;
+    freeze(t); /* without memory, reads fall back to the rings */
   }
   api_unlock(p);
   weft__pool_unpin(pool);
@@ -317,6 +330,29 @@ static int snapshot(weft__tbuf *b, uint64_t cap, snap *s) {
   return 0;
 }
 
+static void free_frozen(struct weft__trace *t) {
+  if (!t->frozen) return;
+  for (unsigned i = 0; i <= t->n; i++) free(t->frozen[i].ev);
+  free(t->frozen);
+  t->frozen = NULL;
+}
+
+/* Copies every ring at the stop (the reads' snapshot, taken once). */
+static void freeze(struct weft__trace *t) {
+  free_frozen(t);
+  if (!t->bufs) return;
+  snap *f = calloc(t->n + 1, sizeof *f);
+  if (!f) return;
+  for (unsigned i = 0; i <= t->n; i++) {
+    if (snapshot(&t->bufs[i], t->cap, &f[i]) != 0) {
+      for (unsigned k = 0; k <= i; k++) free(f[k].ev);
+      free(f);
+      return;
+    }
+  }
+  t->frozen = f;
+}
+
 int weft_trace_counts(weft_pool pool, unsigned index, uint64_t *recorded, uint64_t *dropped) {
   weft__pool *p = weft__pool_pin(pool);
   if (!p) return WEFT_EBADPOOL;
@@ -324,12 +360,17 @@ int weft_trace_counts(weft_pool pool, unsigned index, uint64_t *recorded, uint64
   api_lock(p);
   struct weft__trace *t = atomic_load_explicit(&p->trace, memory_order_relaxed);
   if (t && t->last_level && index <= t->n) {
-    weft__tbuf *b = &t->bufs[index];
-    uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
-    if (b->end && h > b->end - 1) h = b->end - 1;
-    uint64_t rec = h - b->base;
-    if (recorded) *recorded = rec;
-    if (dropped) *dropped = rec > t->cap ? rec - t->cap : 0;
+    if (t->frozen) {
+      if (recorded) *recorded = t->frozen[index].recorded;
+      if (dropped) *dropped = t->frozen[index].dropped;
+    } else {
+      weft__tbuf *b = &t->bufs[index];
+      uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+      if (b->end && h > b->end - 1) h = b->end - 1;
+      uint64_t rec = h - b->base;
+      if (recorded) *recorded = rec;
+      if (dropped) *dropped = rec > t->cap ? rec - t->cap : 0;
+    }
     rc = 0;
   }
   api_unlock(p);
@@ -614,7 +655,14 @@ int weft_trace_write(weft_pool pool, weft_trace_sink sink, void *user) {
     rc = WEFT_EINVAL;
     goto done;
   }
-  s = calloc(t->n + 1, sizeof *s);
+  if (t->frozen) {
+    s = t->frozen; /* stopped: the recording as it was at the stop */
+  } else {
+    s = calloc(t->n + 1, sizeof *s);
+    if (s)
+      for (unsigned i = 0; i <= t->n; i++)
+        if ((rc = snapshot(&t->bufs[i], t->cap, &s[i])) != 0) goto done;
+  }
   if (!o || !s) {
     rc = WEFT_ENOMEM;
     goto done;
@@ -623,8 +671,6 @@ int weft_trace_write(weft_pool pool, weft_trace_sink sink, void *user) {
   o->user = user;
   o->rc = 0;
   o->len = 0;
-  for (unsigned i = 0; i <= t->n; i++)
-    if ((rc = snapshot(&t->bufs[i], t->cap, &s[i])) != 0) goto done;
 
   puts_(o, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":\"weft trace 1\",\"level\":\"");
   puts_(o, t->last_level == WEFT_TRACE_FINE ? "fine" : "coarse");
@@ -669,9 +715,10 @@ int weft_trace_write(weft_pool pool, weft_trace_sink sink, void *user) {
   rc = o->rc;
 done:
   api_unlock(p);
-  if (s)
-    for (unsigned i = 0; t && i <= t->n; i++) free(s[i].ev);
-  free(s);
+  if (s && s != t->frozen) {
+    for (unsigned i = 0; i <= t->n; i++) free(s[i].ev);
+    free(s);
+  }
   free(o);
   weft__pool_unpin(pool);
   return rc;

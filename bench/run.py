@@ -30,7 +30,8 @@ Suites (--suite, default all of them, in this order):
             native bench_weft of the same build directory) and
             bench/js/throughput.mjs (tiny tasks: weft vs a postMessage pool and
             piscina; `npm ci` in bench/js first if needed), chain.mjs,
-            loops.mjs and launch.mjs (launched tasks: a wavefront of C tasks
+            loops.mjs, ceiling.mjs (the loop targets beside raw workers over a
+            SharedArrayBuffer) and launch.mjs (launched tasks: a wavefront of C tasks
             from a JavaScript task, a chain of JavaScript tasks from the main
             thread vs piscina, at each worker count) and prints the JSON
             lines they emit as tables; then, if Debian's chromium and
@@ -915,6 +916,12 @@ def js_suite(args, cfg):
         if args.reps or args.quick:
             loop_args.append(str(args.reps or 3))
         scripts.append(("loops.mjs", loop_args))
+    # the same loops and tiny items beside their ceiling (raw workers over a
+    # SharedArrayBuffer) and the message pool's configurations, interleaved:
+    # `ceiling.mjs [workers] [n] [rounds]`
+    if os.path.exists(os.path.join(jsdir, "ceiling.mjs")):
+        scripts.append(("ceiling.mjs", [str(max(workers)), str(10**6 if args.quick else 10**7),
+                                        str(2 if args.quick else 7)]))
     for script, sargs in scripts:
         srows = js_script_rows(script, ["node", os.path.join(jsdir, script)] + sargs,
                                cfg["timeout"])
@@ -1116,6 +1123,10 @@ def summary(workers, fj, gr, js, dy=None, mp=None):
                 continue
             tpr = [r for r in srows if {"name", "tasks_per_s"} <= r.keys()
                    and isinstance(r["tasks_per_s"], (int, float))]
+            if script == "ceiling.mjs":  # weft, the message pool over shared memory, the ceilings
+                tpr = [r for r in tpr if r.get("role") in
+                       ("weft-pool", "weft-copy", "pm-shared", "raw-pool", "seq", "weft-js", "weft-c",
+                        "raw-const", "raw-args")]
             base = next((r["tasks_per_s"] for r in tpr
                          if str(r["name"]).startswith("piscina")), None)
             for r in tpr:

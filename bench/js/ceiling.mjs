@@ -17,7 +17,8 @@
 //    function of its arrays; 1 raw worker and `workers` of them.
 //
 //   node bench/js/ceiling.mjs [workers] [n] [rounds]
-// One JSON line per row, then a markdown table.
+// One JSON line per row, then a markdown table and the targets as ratios of
+// this run's medians.
 import { Worker } from 'node:worker_threads';
 import { createPool } from '../../js/src/index.js';
 import { TEST_WASM, median } from './browser/stats.js';
@@ -190,36 +191,40 @@ const seqSum = () => {
 };
 
 // ------------------------------------------------------------ the table
+// role: what the verdict below compares.
 const configs = [];
-const add = (bench, name, fn, items) => configs.push({ bench, name, fn, items, ts: [] });
+const add = (bench, role, name, fn, items) => configs.push({ bench, role, name, fn, items, ts: [] });
 for (const b of BATCHES) {
   const bench = `tiny items, batches of ${b}`;
   const items = nbOf(b) * b;
-  add(bench, 'weft mapColumns, columns copied in/out', weftColumns(b, false), items);
-  add(bench, 'weft mapColumns, columns in the pool\'s memory', weftColumns(b, true), items);
-  add(bench, 'postMessage pool, pairs built and transferred', pmPairs(b), items);
-  add(bench, 'postMessage pool, column copies transferred', pmColumns(b), items);
-  add(bench, 'postMessage pool, columns on a SharedArrayBuffer, {lo, hi} per message', pmShared(b), items);
-  add(bench, 'raw workers over a SharedArrayBuffer, columns copied in/out (ceiling)', rawItemsRun(b, true), items);
-  add(bench, 'raw workers over a SharedArrayBuffer, columns in place (ceiling)', rawItemsRun(b, false), items);
+  add(bench, 'weft-copy', 'weft mapColumns, columns copied in/out', weftColumns(b, false), items);
+  add(bench, 'weft-pool', 'weft mapColumns, columns in the pool\'s memory', weftColumns(b, true), items);
+  add(bench, 'pm-copy', 'postMessage pool, pairs built and transferred', pmPairs(b), items);
+  add(bench, 'pm-copy', 'postMessage pool, column copies transferred', pmColumns(b), items);
+  add(bench, 'pm-shared', 'postMessage pool, columns on a SharedArrayBuffer, {lo, hi} per message', pmShared(b), items);
+  add(bench, 'raw-copy', 'raw workers, columns copied in/out (ceiling with copies)', rawItemsRun(b, true), items);
+  add(bench, 'raw-pool', 'raw workers, columns in place on the SharedArrayBuffer (ceiling)', rawItemsRun(b, false), items);
 }
-add('axpy', 'sequential loop on the main thread (constant arrays)', seqAxpy, N);
-add('axpy', 'weft pool.for (JavaScript chunk task)', () => pool.for('axpy', 0, N, undefined, 0.5, px, py), N);
-add('axpy', 'weft pool.for (C chunk task)', () => pool.for('caxpy', 0, N, undefined, 0.5, px, py), N);
-add('axpy', `postMessage pool, shared buffers, ${workers} chunks`, pmLoop('axpy', workers), N);
-add('axpy', 'raw: 1 worker, constant arrays', rawLoop(C.AXPY_CONST, 1), N);
-add('axpy', `raw: ${workers} workers, constant arrays (ceiling)`, rawLoop(C.AXPY_CONST, workers), N);
-add('axpy', 'raw: 1 worker, arrays as arguments', rawLoop(C.AXPY_ARGS, 1), N);
-add('axpy', `raw: ${workers} workers, arrays as arguments`, rawLoop(C.AXPY_ARGS, workers), N);
-add('sum', 'sequential loop on the main thread (constant arrays)', seqSum, N);
-add('sum', 'weft pool.reduce (JavaScript chunk task)', async () => {
-  if ((await pool.reduce('sum', 0, N, undefined, px)) !== want) throw new Error('weft sum');
-}, N);
-add('sum', `postMessage pool, shared buffers, ${workers} chunks`, pmLoop('sum', workers), N);
-add('sum', 'raw: 1 worker, constant arrays', rawLoop(C.SUM_CONST, 1), N);
-add('sum', `raw: ${workers} workers, constant arrays (ceiling)`, rawLoop(C.SUM_CONST, workers), N);
-add('sum', 'raw: 1 worker, arrays as arguments', rawLoop(C.SUM_ARGS, 1), N);
-add('sum', `raw: ${workers} workers, arrays as arguments`, rawLoop(C.SUM_ARGS, workers), N);
+const CHUNKS = [workers, 4 * workers, 16 * workers];
+for (const [bench, ops] of [['axpy', [C.AXPY_CONST, C.AXPY_ARGS]], ['sum', [C.SUM_CONST, C.SUM_ARGS]]]) {
+  add(bench, 'seq', 'sequential loop on the main thread (constant arrays)', bench === 'axpy' ? seqAxpy : seqSum, N);
+  if (bench === 'axpy') {
+    add(bench, 'weft-js', 'weft pool.for (JavaScript chunk task)', () => pool.for('axpy', 0, N, undefined, 0.5, px, py), N);
+    add(bench, 'weft-c', 'weft pool.for (C chunk task)', () => pool.for('caxpy', 0, N, undefined, 0.5, px, py), N);
+  } else {
+    add(bench, 'weft-js', 'weft pool.reduce (JavaScript chunk task)', async () => {
+      if ((await pool.reduce('sum', 0, N, undefined, px)) !== want) throw new Error('weft sum');
+    }, N);
+    add(bench, 'weft-c', 'weft pool.reduce (C chunk task)', async () => {
+      if ((await pool.reduce('csum', 0, N, undefined, px)) !== want) throw new Error('weft csum');
+    }, N);
+  }
+  for (const c of CHUNKS) add(bench, 'pm', `postMessage pool, shared buffers, ${c} chunks`, pmLoop(bench, c), N);
+  add(bench, 'raw-const-1', 'raw: 1 worker, constant arrays', rawLoop(ops[0], 1), N);
+  add(bench, 'raw-const', `raw: ${workers} workers, constant arrays (ceiling)`, rawLoop(ops[0], workers), N);
+  add(bench, 'raw-args-1', 'raw: 1 worker, arrays as arguments', rawLoop(ops[1], 1), N);
+  add(bench, 'raw-args', `raw: ${workers} workers, arrays as arguments (ceiling for a function of its arrays)`, rawLoop(ops[1], workers), N);
+}
 
 const only = process.env.CEILING_ONLY ? new RegExp(process.env.CEILING_ONLY) : null;
 const run = only ? configs.filter((c) => only.test(c.bench)) : configs;
@@ -239,14 +244,40 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const rows = run.map((c) => {
   const ms = median(c.ts);
-  return { bench: c.bench, name: c.name, workers, items: c.items, median_ms: +ms.toFixed(3),
-    m_items_per_s: +(c.items / ms / 1000).toFixed(1) };
+  return { bench: c.bench, role: c.role, name: c.name, workers, items: c.items, median_ms: +ms.toFixed(3),
+    tasks_per_s: Math.round(c.items / (ms / 1000)) };
 });
 for (const r of rows) console.log(JSON.stringify(r));
-console.log(`\n${workers} workers, n = ${N}, ${ITEMS} tiny items, medians over ${ROUNDS} interleaved rounds`);
+console.log(`\n${workers} workers, n = ${N}, about ${ITEMS} tiny items per run, medians over ${ROUNDS} interleaved rounds`);
 console.log('| bench | implementation | median ms | M items/s |');
 console.log('| --- | --- | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.bench} | ${r.name} | ${r.median_ms} | ${r.m_items_per_s} |`);
+for (const r of rows) console.log(`| ${r.bench} | ${r.name} | ${r.median_ms} | ${(r.tasks_per_s / 1e6).toFixed(1)} |`);
+// The targets of issue 11, as ratios of this run's medians (time ratios).
+const best = (bench, role) => {
+  const rs = rows.filter((r) => r.bench === bench && r.role === role);
+  return rs.length ? Math.min(...rs.map((r) => r.median_ms)) : NaN;
+};
+const x = (a, b) => `${(a / b).toFixed(2)}x`;
+console.log('\n| bench | comparison | ratio |');
+console.log('| --- | --- | ---: |');
+for (const bench of [...new Set(rows.map((r) => r.bench))]) {
+  const lines = bench.startsWith('tiny') ? [
+    ['weft (columns in the pool\'s memory) vs message pool over a SharedArrayBuffer', best(bench, 'pm-shared'), best(bench, 'weft-pool')],
+    ['weft (columns copied) vs the best copying message pool', best(bench, 'pm-copy'), best(bench, 'weft-copy')],
+    ['weft (columns copied) vs message pool over a SharedArrayBuffer', best(bench, 'pm-shared'), best(bench, 'weft-copy')],
+    ['raw ceiling (in place) vs message pool over a SharedArrayBuffer', best(bench, 'pm-shared'), best(bench, 'raw-pool')],
+    ['weft (in the pool\'s memory) / raw ceiling (in place), speed', best(bench, 'raw-pool'), best(bench, 'weft-pool')],
+    ['weft (copied) / raw ceiling with copies, speed', best(bench, 'raw-copy'), best(bench, 'weft-copy')],
+  ] : [
+    ['weft, JavaScript chunk task, vs the sequential loop', best(bench, 'seq'), best(bench, 'weft-js')],
+    ['weft, C chunk task, vs the sequential loop', best(bench, 'seq'), best(bench, 'weft-c')],
+    ['weft, JavaScript chunk task, vs the best message pool', best(bench, 'pm'), best(bench, 'weft-js')],
+    [`ceiling: ${workers} raw workers, constant arrays, vs the sequential loop`, best(bench, 'seq'), best(bench, 'raw-const')],
+    [`ceiling: ${workers} raw workers, arrays as arguments, vs the sequential loop`, best(bench, 'seq'), best(bench, 'raw-args')],
+    [`${workers} raw workers vs 1, constant arrays (what a second thread adds)`, best(bench, 'raw-const-1'), best(bench, 'raw-const')],
+  ];
+  for (const [what, base, t] of lines) if (!Number.isNaN(base / t)) console.log(`| ${bench} | ${what} | ${x(base, t)} |`);
+}
 
 Atomics.store(ctl, C.OP, C.EXIT);
 ring();

@@ -54,18 +54,37 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
   const pm = await messagePool(workers);
   try {
     if (pool.fallback || pool.workers !== workers) throw new Error(`pool of ${pool.workers} workers (fallback ${pool.fallback})`);
-    // ---- tiny items: a + b, in batches
+    // ---- tiny items: a + b, in batches. weft's columns copied in (ordinary
+    // arrays) or read in place (views of the pool's memory); the message
+    // pool's pairs built and transferred, or its columns on a
+    // SharedArrayBuffer with {lo, hi} per message (its best configuration).
+    const ca = new SharedArrayBuffer(8 * items + 8 * 10000), cb = new SharedArrayBuffer(8 * items + 8 * 10000);
+    const cout = new SharedArrayBuffer(8 * items + 8 * 10000);
+    await Promise.all(pm.ws.map((w) => pm.send({ op: 'init', xs: ca, ys: cb, ca, cb, cout }, null, w)));
     for (const batch of [256, 10000]) {
+      const nb = Math.ceil(items / batch);
       const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
-      const outs = Array.from({ length: Math.ceil(items / batch) }, () => new Float64Array(batch));
+      const outs = Array.from({ length: nb }, () => new Float64Array(batch));
       const check = await pool.mapColumns('jadd', [a, one]);
       for (let i = 0; i < batch; i++) if (check[i] !== i + 1) throw new Error(`jadd[${i}] = ${check[i]}`);
-      row('tiny items', `weft: batches of ${batch} as typed-array columns (mapColumns, JavaScript task)`, items,
+      row('tiny items', `weft: batches of ${batch} as typed-array columns (mapColumns, JavaScript task), columns copied`, items,
         await time(async () => {
           const ps = [];
           for (let k = 0, done = 0; done < items; done += batch, k++) ps.push(pool.mapColumns('jadd', [a, one], { out: outs[k] }));
           await Promise.all(ps);
         }, reps));
+      const pa = pool.alloc(Float64Array, batch), pb = pool.alloc(Float64Array, batch);
+      pa.set(a);
+      pb.set(one);
+      const pouts = outs.map(() => pool.alloc(Float64Array, batch));
+      row('tiny items', `weft: batches of ${batch} as typed-array columns, columns in the pool's memory`, items,
+        await time(async () => {
+          const ps = [];
+          for (let k = 0; k < nb; k++) ps.push(pool.mapColumns('jadd', [pa, pb], { out: pouts[k] }));
+          await Promise.all(ps);
+          if (pouts[nb - 1][batch - 1] !== batch) throw new Error('weft in-pool columns');
+        }, reps));
+      for (const v of [pa, pb, ...pouts]) pool.free(v);
       row('tiny items', `postMessage pool: ${batch} items per message`, items, await time(async () => {
         const ps = [];
         for (let i = 0; i < items; i += batch) {
@@ -74,6 +93,14 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
           ps.push(pm.send({ op: 'pairs', batch: b }, [b.buffer]));
         }
         await Promise.all(ps);
+      }, reps));
+      const A = new Float64Array(ca), B = new Float64Array(cb), OUT = new Float64Array(cout);
+      for (let i = 0; i < nb * batch; i += batch) { A.set(a, i); B.set(one, i); }
+      row('tiny items', `postMessage pool: ${batch} items per message, columns on a SharedArrayBuffer`, items, await time(async () => {
+        const ps = [];
+        for (let i = 0; i < nb * batch; i += batch) ps.push(pm.send({ op: 'cols', lo: i, hi: i + batch }));
+        await Promise.all(ps);
+        if (OUT[nb * batch - 1] !== batch) throw new Error('pm shared columns');
       }, reps));
     }
     // ---- loops over n doubles

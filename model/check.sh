@@ -145,42 +145,44 @@ fi
 
 if [ "$MODE" != --quick ]; then
   echo "== task.pml: launched tasks (src/task.c): lost successors, stale handles, the claim"
-  # Small state spaces compile pan at -O0: the compile dominates there.
+  # Small state spaces compile pan at -O0 (the compile dominates there)
+  # with a smaller hash table (its allocation does too).
   FAST="$SAFE -O0"
+  SARGS="-m1000000 -w20"
   check "task lost successor (SCEN_LINK, STRICT)" pass task.pml "-DSTRICT" "$SAFE" "$PARGS"
-  check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$SAFE" "$PARGS"
-  check "task help by a stale index (SCEN_HELP)" pass task.pml "-DSCEN_HELP" "$FAST" "$PARGS"
-  check "task help, S canceled (HELP_CANCEL)" pass task.pml "-DSCEN_HELP -DHELP_CANCEL" "$FAST" "$PARGS"
-  check "task handle reuse (any stale op)" pass task.pml "-DSCEN_STALE" "$FAST" "$PARGS"
-  check "task handle reuse, STRICT (any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT" "$FAST" "$PARGS"
-  check "task stale wait (returns)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5" "$FAST" "$PARGS"
-  check "task stale wait, STRICT (own outcome)" pass task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5" "$FAST" "$PARGS"
+  check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$FAST" "$PARGS"
+  check "task help by a stale index (SCEN_HELP)" pass task.pml "-DSCEN_HELP" "$FAST" "$SARGS"
+  check "task help, S canceled (HELP_CANCEL)" pass task.pml "-DSCEN_HELP -DHELP_CANCEL" "$FAST" "$SARGS"
+  check "task handle reuse (any stale op)" pass task.pml "-DSCEN_STALE" "$FAST" "$SARGS"
+  check "task handle reuse, STRICT (any stale op)" pass task.pml "-DSCEN_STALE -DSTRICT" "$FAST" "$SARGS"
+  check "task stale wait (returns)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5" "$FAST" "$SARGS"
+  check "task stale wait, STRICT (own outcome)" pass task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5" "$FAST" "$SARGS"
   # Safety blind: with the generation in every read, the WAITER CAS alone
   # brings the waiter back; the 100 ms timeout is a second line.
-  check "task mutant MUT_WAITUNTIMED (not needed)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED" "$FAST" "$PARGS"
-  check "task mutant MUT_WAITUNTIMED+NOWAITER" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED -DMUT_WAITNOWAITER" "$FAST" "$PARGS"
+  check "task mutant MUT_WAITUNTIMED (not needed)" pass task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED" "$FAST" "$SARGS"
+  check "task mutant MUT_WAITUNTIMED+NOWAITER" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITUNTIMED -DMUT_WAITNOWAITER" "$FAST" "$SARGS"
   for m in MUT_SEALSTORE MUT_SEALAFTER MUT_LATENEXT MUT_UNPENDPLUS1 MUT_UNPENDRLXLOAD \
     MUT_LATETOUCH MUT_COUNTSEALED MUT_SKIPLIVE MUT_LOOKRLX; do
-    check "task mutant $m" fail task.pml "-D$m" "$FAST" "$PARGS"
+    check "task mutant $m" fail task.pml "-D$m" "$FAST" "$SARGS"
   done
   for m in MUT_LINKNOGEN MUT_NOBUMP; do
-    check "task mutant $m" fail task.pml "-DSCEN_STALE -D$m" "$FAST" "$PARGS"
+    check "task mutant $m" fail task.pml "-DSCEN_STALE -D$m" "$FAST" "$SARGS"
   done
-  check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$PARGS"
-  check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$PARGS"
+  check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$SARGS"
+  check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$SARGS"
   echo "== task.pml: src/task.c at 0fc3c04 (unpend's store of 0 relaxed: a helper runs a task its prerequisites do not happen before)"
-  check "issue UNPEND_RELAXED (claim: launcher's owe)" issue task.pml "-DSCEN_CLAIM -DUNPEND_RELAXED" "$FAST" "$PARGS"
-  check "issue UNPEND_RELAXED (help: completer's walk)" issue task.pml "-DSCEN_HELP -DUNPEND_RELAXED" "$FAST" "$PARGS"
+  check "issue UNPEND_RELAXED (claim: launcher's owe)" issue task.pml "-DSCEN_CLAIM -DUNPEND_RELAXED" "$FAST" "$SARGS"
+  check "issue UNPEND_RELAXED (help: completer's walk)" issue task.pml "-DSCEN_HELP -DUNPEND_RELAXED" "$FAST" "$SARGS"
   echo "== task.pml: src/task.c before 63dcdc6 (no generation in state, refs: must fail)"
-  check "task mutant MUT_CLAIMNOGEN (help)" fail task.pml "-DSCEN_HELP -DMUT_CLAIMNOGEN" "$FAST" "$PARGS"
-  check "task mutant MUT_RELEASENOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2 -DMUT_RELEASENOGEN" "$FAST" "$PARGS"
-  check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$PARGS"
-  check "task mutant MUT_LINKNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3 -DMUT_LINKNORECHECK" "$FAST" "$PARGS"
-  check "task mutant MUT_RESULTNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=4 -DMUT_RESULTNORECHECK" "$FAST" "$PARGS"
+  check "task mutant MUT_CLAIMNOGEN (help)" fail task.pml "-DSCEN_HELP -DMUT_CLAIMNOGEN" "$FAST" "$SARGS"
+  check "task mutant MUT_RELEASENOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2 -DMUT_RELEASENOGEN" "$FAST" "$SARGS"
+  check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$SARGS"
+  check "task mutant MUT_LINKNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3 -DMUT_LINKNORECHECK" "$FAST" "$SARGS"
+  check "task mutant MUT_RESULTNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=4 -DMUT_RESULTNORECHECK" "$FAST" "$SARGS"
   echo "== task.pml: weft_task_wait before bb3c535 (no generation in its reads: must fail)"
-  check "task mutant MUT_WAITNOGEN (never returns)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$PARGS"
-  check "task mutant MUT_WAITNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$PARGS"
-  check "task mutant MUT_WAITNOGEN+UNTIMED (old)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN -DMUT_WAITUNTIMED" "$FAST" "$PARGS"
+  check "task mutant MUT_WAITNOGEN (never returns)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$SARGS"
+  check "task mutant MUT_WAITNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$SARGS"
+  check "task mutant MUT_WAITNOGEN+UNTIMED (old)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN -DMUT_WAITUNTIMED" "$FAST" "$SARGS"
 fi
 
 if [ "$MODE" = --deep ]; then

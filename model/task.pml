@@ -244,6 +244,33 @@ byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
 #define RELST(m)  m = kn[_pid]
 #define RLXST(m)  m = 0
 #define RELRMW(m) m = (m) | kn[_pid]
+/* The ghost is dead once no launch is to come (nlaunch: processes that
+ * may still launch) and every task after a tracked one has been claimed:
+ * then every set is reset to 0 for good (hb_gc), and completions are no
+ * longer added, so runs that differ only in what is known merge. */
+byte nlaunch = 0;
+#define HBWAIT(t) (tpre[(t) * SLOTS] != 0 && !tclaim[t])
+#define HBDEAD    (nlaunch == 0 && !HBWAIT(3) && !HBWAIT(4) && !HBWAIT(5))
+inline hb_gc()
+{
+  if
+  :: HBDEAD ->
+     kn[0] = 0; kn[1] = 0; kn[2] = 0; kn[3] = 0; kn[4] = 0; kn[5] = 0;
+     kn[6] = 0; kn[7] = 0;
+     hmsg[1] = 0; hmsg[2] = 0; hmsg[3] = 0; hmsg[4] = 0;
+     smsg[1] = 0; smsg[2] = 0; smsg[3] = 0; smsg[4] = 0;
+     pmsg[1] = 0; pmsg[2] = 0; pmsg[3] = 0; pmsg[4] = 0;
+     fmsg[1] = 0; fmsg[2] = 0; fmsg[3] = 0; fmsg[4] = 0;
+     rdmsg = 0; flmsg = 0
+  :: else -> skip
+  fi
+}
+/* A process is done launching: nlaunch--, and the ghost may be dead
+ * (ghost only: folded into a step of the process's own). */
+inline launched_all()
+{
+  nlaunch--; hb_gc()
+}
 #define PREBITS(tt) ((tpre[(tt) * SLOTS] != 0 -> BIT(tpre[(tt) * SLOTS]) : 0) | \
                      (tpre[(tt) * SLOTS + 1] != 0 -> BIT(tpre[(tt) * SLOTS + 1]) : 0))
 
@@ -369,7 +396,9 @@ inline make_ready(t)
  * The plain store is sound only if the word still holds k when it lands
  * (asserted: no unit lost) and, as it is the write that a helper's acquire
  * load of 0 reads, only if it is a release store (happens-before checked
- * where a body runs). */
+ * where a body runs). The write that reaches 0 and make_ready's push are
+ * one step: a helper that reads the 0 may claim t before or after the
+ * push, and the dispatcher's take only reads the stack. */
 inline unpend(t, amt)
 {
   atomic {
@@ -392,7 +421,7 @@ inline unpend(t, amt)
 #else
        RELST(pmsg[t]);            /* release                                */
 #endif
-       z = 1; became_ready(t)
+       z = 1; became_ready(t); make_ready(t)
      }
   :: else ->
      atomic {
@@ -401,16 +430,12 @@ inline unpend(t, amt)
        ACQ(pmsg[t]); RELRMW(pmsg[t]);
        z = (pending[t] == 0);
        if
-       :: z -> became_ready(t)
+       :: z -> became_ready(t); make_ready(t)
        :: else -> skip
        fi
      }
   fi;
-  pv = 0;
-  if
-  :: z -> make_ready(t)
-  :: else -> skip
-  fi
+  pv = 0
 }
 
 /* ------------------------------------------------------------ completion */
@@ -420,9 +445,19 @@ inline unpend(t, amt)
  * gen|SEALED (acq_rel), walk it (next link read before each unpend), drop
  * completion's bit (and `also`). The completion the ghost names is the
  * body's end: it happens before all of this. */
+#define FINISH_STATE(i, st) \
+  ACQ(HBDEAD -> 0 : BIT(rtid[i]) & HBTRACK); \
+  state[i] = SGEN(state[i]) * SG + (st); RELST(smsg[i])
+
 inline finish(i, st, also)
 {
-  atomic { ACQ(BIT(rtid[i]) & HBTRACK); state[i] = SGEN(state[i]) * SG + (st); RELST(smsg[i]) };
+  atomic { FINISH_STATE(i, st) };
+  finish_seal(i, also)
+}
+
+/* finish after the store of the final state. */
+inline finish_seal(i, also)
+{
 #if defined(MUT_SEALSTORE)
   atomic { old = head[i]; ACQ(hmsg[i]) };  /* WRONG: load, then a plain store */
   atomic { head[i] = GEN(old) * HG + SEALED; RELST(hmsg[i]); tdone[rtid[i]] = 1 };
@@ -489,7 +524,8 @@ inline claim(i, asready, won, gg)
        tclaim[rtid[i]] = 1;
        assert(!asready || tready[rtid[i]]);  /* runs only once ready        */
        assert(!asready ||         /* ... and after its prerequisites        */
-              (kn[_pid] & PREBITS(rtid[i])) == PREBITS(rtid[i]))
+              (kn[_pid] & PREBITS(rtid[i])) == PREBITS(rtid[i]));
+       hb_gc()
     :: else -> won = 0
     fi
   }
@@ -528,6 +564,9 @@ inline exec(i, sched, gg)
 inline take_outcome(pi, pgg, ptt)
 {
   atomic { st = state[pi]; ACQ(smsg[pi]); rdok = OWNS(pi, ptt) };
+#ifndef STRICT
+  st = T_DONE;                    /* what is read matters only to STRICT    */
+#endif
   if
   :: SV(st) == T_DONE -> skip     /* nothing to pass on                     */
   :: else ->
@@ -726,9 +765,8 @@ inline make_event(i)
 /* weft_event_trigger (handle (i, gg), held by the caller). */
 inline trigger(i, gg)
 {
-  claim(i, 0, won, gg);
-  assert(won);
-  finish(i, T_DONE, 0);
+  atomic { claim(i, 0, won, gg); assert(won); FINISH_STATE(i, T_DONE) };
+  finish_seal(i, 0);
   won = 0
 }
 
@@ -897,14 +935,19 @@ inline wait_final(i, gg, tt, st)
 /* cancel_rec (handle (i, gg) looked up): rc 1 if this call canceled. */
 inline cancel(i, gg, rc)
 {
-  claim(i, 0, won, gg);
+  atomic {
+    claim(i, 0, won, gg);
+    if
+    :: won -> tcanceled[rtid[i]] = 1; FINISH_STATE(i, T_CANCELED)
+    :: else -> skip
+    fi
+  };
   if
   :: won ->
-     tcanceled[rtid[i]] = 1;
 #ifdef MUT_EARLYSCHED
-     finish(i, T_CANCELED, R_SCHED);  /* WRONG: still queued or linked     */
+     finish_seal(i, R_SCHED);     /* WRONG: still queued or linked          */
 #else
-     finish(i, T_CANCELED, 0);    /* the scheduler's bit stays              */
+     finish_seal(i, 0);           /* the scheduler's bit stays              */
 #endif
      rc = 1
   :: else -> rc = 0
@@ -988,7 +1031,7 @@ byte gP1, gP2;
 byte tP1, tP2;
 
 /* Triggers event p, then releases the handle. */
-proctype trig(byte p; int gp; byte tp)
+proctype trig(byte p; byte gp; byte tp)
 {
   LOCALS;
   trigger(p, gp);
@@ -1012,13 +1055,14 @@ proctype launcher(byte np)
   /* The trigger threads release the events' handles: a launch after a
    * released (recycled) one fails with WEFT_ESTALE, nothing created. */
   assert(rc == RC_OK || tfreed[ptid[0]] || (np == 2 && tfreed[ptid[1]]));
-  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
+  d_step { launched_all(); kn[_pid] = 0; nfinished++ }  /* kn is dead    */
 }
 
 init
 {
   LOCALS;
   atomic {
+    nlaunch = 2;
     make_event(1); tP1 = T; gP1 = 1;
     make_event(2); tP2 = T; gP2 = 1;
     head[3] = HG; head[4] = HG;
@@ -1067,6 +1111,7 @@ proctype reuser()
   LOCALS;
   d_step { pr[0] = 2; pg[0] = gE; ptid[0] = tE };
   create(1, R_USER, 0, rc);
+  d_step { launched_all() };
   assert(rc == RC_OK);
   trigger(2, gE);
   release(2, gE, tE, st);
@@ -1108,13 +1153,14 @@ proctype stale()
   :: STALE_OP == 5 -> wait_final(1, gX, tX, st)
 #endif
   fi;
-  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
+  d_step { launched_all(); kn[_pid] = 0; nfinished++ }  /* kn is dead    */
 }
 
 init
 {
   LOCALS;
   atomic {
+    nlaunch = 2;
     make_event(2); tE = T; gE = 1;
     d_step {
       /* X: launched with no prerequisite, so it is ready at once */
@@ -1156,8 +1202,7 @@ proctype launcher()
   launched = 1;
   create(1, 0, 0, rc);
   assert(rc == RC_OK);
-  launched2 = 1;
-  d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
+  d_step { launched2 = 1; launched_all(); kn[_pid] = 0; nfinished++ }
 }
 
 proctype trig()
@@ -1208,6 +1253,7 @@ init
 {
   LOCALS;
   atomic {
+    nlaunch = 1;
     make_event(1); tP = T; gP = 1;
     head[2] = HG; head[3] = HG; state[2] = SG + T_FREE; state[3] = SG + T_FREE;
     nxt[2 * SLOTS] = 3; freel = 2;
@@ -1277,6 +1323,7 @@ proctype reuser()
   LOCALS;
   d_step { pr[0] = 3; pg[0] = gE; ptid[0] = tE };
   create(1, R_USER, 0, rc);
+  d_step { launched_all() };
   assert(rc == RC_OK);
   trigger(3, gE);
   release(3, gE, tE, st);
@@ -1290,6 +1337,7 @@ init
 {
   LOCALS;
   atomic {
+    nlaunch = 1;
     make_event(3); tE = T; gE = 1;
     d_step {
       /* S: no prerequisite, no handle, ready at once */

@@ -11,7 +11,9 @@
  *
  * which runs weft worker `index` on that thread (root jobs, stealing,
  * sleeping on wait-on-address when idle) until the pool is destroyed, and
- * then returns WEFT_OK so the thread goes back to the host.
+ * then returns WEFT_OK so the thread goes back to the host. A thread that
+ * comes to enter only after destroy began gets WEFT_EBADPOOL at once: it
+ * gets its thread back too, and the pool never needed it.
  *
  * What creation waits for: nothing. weft_pool_create returns at once, so the
  * host may start (or hand over) its threads whenever it likes, before or
@@ -165,13 +167,23 @@ int main(int argc, char **argv) {
   printf("(the sum ran on %u of %u host threads)\n", used, nthreads);
   free(v);
 
-  /* Destroy stops the workers: every weft_worker_enter returns WEFT_OK. */
+  /* Destroy stops the workers: every weft_worker_enter returns, WEFT_OK
+   * for the threads that entered, WEFT_EBADPOOL for one that came late (a
+   * loaded machine may not have scheduled it yet: the work above needed
+   * only one). */
   rc = weft_pool_destroy(pool);
   bad |= check("weft_pool_destroy", rc == 0);
+  int back = 1;
+  unsigned entered = 0;
   for (unsigned i = 0; i < nthreads; i++) {
     pthread_join(tid[i], NULL);
-    bad |= th[i].rc != WEFT_OK;
+    back &= th[i].rc == WEFT_OK || th[i].rc == WEFT_EBADPOOL;
+    entered += th[i].rc == WEFT_OK;
   }
-  bad |= check("every host thread got its thread back", !bad);
+  bad |= check("every host thread got its thread back", back && entered >= 1);
+  if (!back)
+    for (unsigned i = 0; i < nthreads; i++)
+      printf("  host thread %u: weft_worker_enter returned %s\n", i, weft_strerror(th[i].rc));
+  printf("(%u of %u host threads had entered before the destroy)\n", entered, nthreads);
   return bad ? 1 : 0;
 }

@@ -16,6 +16,9 @@
 #
 # Needs spin (Debian: apt-get install spin) and a C compiler ($CC, default
 # gcc). Works in a temporary directory; the source tree is not touched.
+# Runs up to $MODEL_JOBS checks at once (default: the number of CPUs, at
+# most 4; the --deep configurations one at a time, they need GBs); the
+# results print in order.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +43,37 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/weft-model.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 
 failures=0
-n=0
+n=0     # results (checks and headings) started
+shown=0 # results printed
+JOBS=${MODEL_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case "$JOBS" in '' | *[!0-9]* | 0) JOBS=1 ;; esac
+if [ -z "${MODEL_JOBS:-}" ] && [ "$JOBS" -gt 4 ]; then JOBS=4; fi
+
+# Prints the finished results in order, up to the first unfinished one.
+flush() {
+  while [ "$shown" -lt "$n" ] && [ -e "$WORK/$((shown + 1))/done" ]; do
+    shown=$((shown + 1))
+    cat "$WORK/$shown/out"
+    if [ -e "$WORK/$shown/failed" ]; then failures=$((failures + 1)); fi
+  done
+}
+
+# Waits until fewer than $1 checks run.
+throttle() {
+  while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
+    wait -n
+    flush
+  done
+}
+
+# A heading, printed in order with the results.
+heading() {
+  local dir="$WORK/$((n += 1))"
+  mkdir -p "$dir"
+  echo "$1" >"$dir/out"
+  touch "$dir/done"
+  flush
+}
 
 # check NAME EXPECT MODEL "SPIN_DEFINES" "PAN_CFLAGS" "PAN_ARGS"
 #   EXPECT: pass (0 errors, complete search), fail (a mutant: spin must
@@ -48,9 +81,15 @@ n=0
 #           as first written, or of src/ as it stands: spin must still find
 #           it, see docs/DESIGN.md and docs/TASKS.md)
 check() {
-  local name=$1 expect=$2 model=$3 defs=$4 cflags=$5 args=$6
   local dir="$WORK/$((n += 1))"
   mkdir -p "$dir"
+  throttle "$JOBS"
+  run_check "$dir" "$@" >"$dir/out" 2>&1 &
+  flush
+}
+
+run_check() {
+  local dir=$1 name=$2 expect=$3 model=$4 defs=$5 cflags=$6 args=$7
   cp "$HERE/$model" "$dir/"
   local log="$dir/log" t0 t1 verdict detail
   t0=$(date +%s.%N)
@@ -98,12 +137,13 @@ check() {
       printf 'ok    %-44s caught: %s (%ss)\n' "$name" "$detail" "$secs"
     fi
   else
-    failures=$((failures + 1))
+    touch "$dir/failed"
     printf 'FAIL  %-44s expected %s, got %s %s\n' "$name" "$expect" "$verdict" "$detail"
     for f in "$dir/spin.out" "$dir/cc.out" "$log"; do
       [ -s "$f" ] && { echo "  --- ${f##*/}"; tail -20 "$f" | sed 's/^/  | /'; }
     done
   fi
+  touch "$dir/done"
 }
 
 SAFE="-DSAFETY -DNOCLAIM -DCOLLAPSE"
@@ -111,7 +151,7 @@ LIVE="-DCOLLAPSE -DNFAIR=3"
 PARGS="-m1000000 -w24"
 
 if [ "$MODE" != --task ]; then
-  echo "== deque.pml: 1 owner, 2 thieves, every fork-join program with <= 4 spawns, depth <= 3"
+  heading "== deque.pml: 1 owner, 2 thieves, every fork-join program with <= 4 spawns, depth <= 3"
   check "deque safety (NT=2)" pass deque.pml "" "$SAFE" "$PARGS"
   check "deque termination, weak fairness (NT=2, P=3)" pass deque.pml "-DP=3" "$LIVE" "$PARGS -a -f"
   for m in MUT_NOCAS MUT_LOADSTORE MUT_GROWSTORE MUT_EARLYREAD MUT_NODONE; do
@@ -121,11 +161,11 @@ if [ "$MODE" != --task ]; then
   check "deque mutant MUT_THIEFSTALL (termination)" fail deque.pml "-DP=3 -DMUT_THIEFSTALL" "$LIVE" "$PARGS -a -f"
 
   if [ "$MODE" != --quick ]; then
-    echo "== deque.pml: 1 owner, 3 thieves, every fork-join program with <= 3 spawns"
+    heading "== deque.pml: 1 owner, 3 thieves, every fork-join program with <= 3 spawns"
     check "deque safety (NT=3, P=3)" pass deque.pml "-DNT=3 -DP=3" "$SAFE" "$PARGS"
     check "deque mutant MUT_NOCAS (NT=3)" fail deque.pml "-DNT=3 -DP=3 -DMUT_NOCAS" "$SAFE" "$PARGS"
 
-    echo "== sleep.pml: no worker sleeps while stealable work exists"
+    heading "== sleep.pml: no worker sleeps while stealable work exists"
     check "sleep join: spawn(a); long b (W=3)" pass sleep.pml "" "$SAFE" "$PARGS"
     check "sleep injector: 2 root jobs (W=3)" pass sleep.pml "-DSCEN_INJECT" "$SAFE" "$PARGS"
     check "sleep injector, 1 job, protocol as first written" pass sleep.pml \
@@ -135,7 +175,7 @@ if [ "$MODE" != --task ]; then
       check "sleep mutant $m (injector)" fail sleep.pml "-DSCEN_INJECT -D$m" "$SAFE" "$PARGS"
     done
     check "sleep mutant MUT_LOADFIRST (injector)" fail sleep.pml "-DSCEN_INJECT -DMUT_LOADFIRST" "$SAFE" "$PARGS"
-    echo "== sleep.pml: weaknesses of the protocol as first written (must reproduce)"
+    heading "== sleep.pml: weaknesses of the protocol as first written (must reproduce)"
     check "issue RELEASE_RESET (join, x86-TSO)" issue sleep.pml "-DRELEASE_RESET" "$SAFE" "$PARGS"
     check "issue BRIEF_ONSIGNAL (join)" issue sleep.pml "-DBRIEF_ONSIGNAL" "$SAFE" "$PARGS"
     check "issue RELEASE_RESET (injector batch)" issue sleep.pml "-DSCEN_INJECT -DRELEASE_RESET" "$SAFE" "$PARGS"
@@ -144,12 +184,13 @@ if [ "$MODE" != --task ]; then
 fi
 
 if [ "$MODE" != --quick ]; then
-  echo "== task.pml: launched tasks (src/task.c): lost successors, stale handles, the claim"
+  heading "== task.pml: launched tasks (src/task.c): lost successors, stale handles, the claim"
   # Small state spaces compile pan at -O0 (the compile dominates there)
   # with a smaller hash table (its allocation does too).
   FAST="$SAFE -O0"
   SARGS="-m1000000 -w20"
-  check "task lost successor (SCEN_LINK, STRICT)" pass task.pml "-DSTRICT" "$SAFE" "$PARGS"
+  check "task lost successor (SCEN_LINK, STRICT)" pass task.pml "-DSTRICT" "$FAST" "$PARGS"
+  check "task lost successor, one launcher (LINK_ONE)" pass task.pml "-DSTRICT -DLINK_ONE" "$FAST" "$SARGS"
   check "task claim (dispatcher, waiter, cancel)" pass task.pml "-DSCEN_CLAIM" "$FAST" "$PARGS"
   check "task help by a stale index (SCEN_HELP)" pass task.pml "-DSCEN_HELP" "$FAST" "$SARGS"
   check "task help, S canceled (HELP_CANCEL)" pass task.pml "-DSCEN_HELP -DHELP_CANCEL" "$FAST" "$SARGS"
@@ -170,28 +211,33 @@ if [ "$MODE" != --quick ]; then
   done
   check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$SARGS"
   check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$SARGS"
-  echo "== task.pml: src/task.c at 0fc3c04 (unpend's store of 0 relaxed: a helper runs a task its prerequisites do not happen before)"
+  heading "== task.pml: src/task.c at 0fc3c04 (unpend's store of 0 relaxed: a helper runs a task its prerequisites do not happen before)"
   check "issue UNPEND_RELAXED (claim: launcher's owe)" issue task.pml "-DSCEN_CLAIM -DUNPEND_RELAXED" "$FAST" "$SARGS"
   check "issue UNPEND_RELAXED (help: completer's walk)" issue task.pml "-DSCEN_HELP -DUNPEND_RELAXED" "$FAST" "$SARGS"
-  echo "== task.pml: src/task.c before 63dcdc6 (no generation in state, refs: must fail)"
+  heading "== task.pml: src/task.c before 63dcdc6 (no generation in state, refs: must fail)"
   check "task mutant MUT_CLAIMNOGEN (help)" fail task.pml "-DSCEN_HELP -DMUT_CLAIMNOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_RELEASENOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2 -DMUT_RELEASENOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_LINKNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=3 -DMUT_LINKNORECHECK" "$FAST" "$SARGS"
   check "task mutant MUT_RESULTNORECHECK (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=4 -DMUT_RESULTNORECHECK" "$FAST" "$SARGS"
-  echo "== task.pml: weft_task_wait before bb3c535 (no generation in its reads: must fail)"
+  heading "== task.pml: weft_task_wait before bb3c535 (no generation in its reads: must fail)"
   check "task mutant MUT_WAITNOGEN (never returns)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_WAITNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=5 -DMUT_WAITNOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_WAITNOGEN+UNTIMED (old)" fail task.pml "-DSCEN_STALE -DSTALE_OP=5 -DMUT_WAITNOGEN -DMUT_WAITUNTIMED" "$FAST" "$SARGS"
 fi
 
 if [ "$MODE" = --deep ]; then
-  echo "== deep configurations"
+  JOBS=1 # GBs each
+  throttle 1
+  heading "== deep configurations"
   check "deque safety (NT=3, P=4)" pass deque.pml "-DNT=3" "$SAFE" "-m2000000 -w28"
   check "deque safety (NT=2, P=5, D=4, LEAP=2)" pass deque.pml "-DP=5 -DD=4 -DLEAP=2" "$SAFE" "-m2000000 -w28"
   check "sleep flat spawns (W=4, NP=4)" pass sleep.pml "-DSCEN_FLAT" "$SAFE" "-m2000000 -w27"
+  check "task lost successor, both released (LINK_ALL)" pass task.pml "-DSTRICT -DLINK_ALL" "$SAFE" "$PARGS"
 fi
 
+wait
+flush
 if [ "$failures" -ne 0 ]; then
   echo "check.sh: FAILED: $failures expectation(s) not met" >&2
   exit 1

@@ -1025,16 +1025,29 @@ inline final_checks(nproc)
 #endif
 
 #ifdef SCEN_LINK
-/* records 1, 2: events P1, P2; 3, 4: free */
+/* records 1, 2: events P1, P2; 3, 4: free.
+ *   (default)  L1 after P1, P2 and L2 after P1; P1's handle released at
+ *              any time, P2's once both launches returned
+ *   LINK_ALL   the same, both handles released at any time (--deep: the
+ *              product of the two is 2.5 times the default's states)
+ *   LINK_ONE   L1 alone, both handles released at any time */
+#ifdef LINK_ONE
+#define NPROC 3
+#else
 #define NPROC 4
+#endif
 byte gP1, gP2;
 byte tP1, tP2;
 
-/* Triggers event p, then releases the handle. */
-proctype trig(byte p; byte gp; byte tp)
+/* Triggers event p, then releases the handle (if `late', once no launch
+ * is to come: the program releases it after both launches returned). */
+proctype trig(byte p; byte gp; byte tp; bool late)
 {
   LOCALS;
   trigger(p, gp);
+#if !defined(LINK_ALL) && !defined(LINK_ONE)
+  !late || nlaunch == 0;
+#endif
   release(p, gp, tp, st);
   assert(st == RC_OK);
   d_step { kn[_pid] = 0; nfinished++ }  /* kn is dead from here         */
@@ -1062,16 +1075,21 @@ init
 {
   LOCALS;
   atomic {
-    nlaunch = 2;
     make_event(1); tP1 = T; gP1 = 1;
     make_event(2); tP2 = T; gP2 = 1;
     head[3] = HG; head[4] = HG;
     state[3] = SG + T_FREE; state[4] = SG + T_FREE;
     nxt[3 * SLOTS] = 4; freel = 3;
-    run trig(1, 1, 1);
-    run trig(2, 1, 2);
+    run trig(1, 1, 1, 0);
+    run trig(2, 1, 2, 1);
+#ifdef LINK_ONE
+    nlaunch = 1;
+    run launcher(2)
+#else
+    nlaunch = 2;
     run launcher(2);
-    run launcher(1);
+    run launcher(1)
+#endif
   }
 }
 

@@ -1,9 +1,10 @@
 /*
- * task.pml - Promela model of weft's launched-task protocol (src/task.c).
+ * task.pml - Promela model of weft's launched-task protocol (src/task.c as
+ * of 0fc3c04, the launch without a guard, and 37c541b, unpend's store of 0
+ * with release; the generation checks of 63dcdc6; weft_task_wait as of
+ * bb3c535). docs/TASKS.md, "The spin model", has the tables and results.
  *
- * What is modelled, at the granularity of the C code's atomic operations
- * (one Promela step per atomic access; plain accesses to a record's own
- * private fields are folded into the neighbouring step):
+ * What is modelled:
  *   - head   = gen * HG + SEALED + WAITER + links: the generation, the
  *              seal, the outside-waiter bit and the waiter list of a
  *              record, one word as in the C code (only weft_task_wait,
@@ -14,28 +15,57 @@
  *              gen | NEW to gen | RUNNING) names an incarnation
  *   - refs   = gen * RG + bits (R_SCHED | R_DONE | R_USER): the generation
  *              is in refs too; release clears R_USER by a CAS that names it
- *   - pending, next[slot]
- *   - create() with the launch guard (pending stored before the release
- *     store of gen | NEW), link_after() (CAS that carries the generation;
- *     SEALED or another generation: counted as completed; after SEALED it
- *     reads the outcome and checks the generation in `state' again),
- *     finish() (exchange of the head for gen|SEALED, then the walk that
- *     reads each successor's next link before its decrement), exec() (the
- *     claim gen|NEW -> gen|RUNNING with the generation the caller means),
- *     cancel_rec() and weft_event_trigger() (the handle's generation),
- *     weft_task_release() (the CAS on refs), weft_task_status() and
- *     weft_task_result() (the generation in the state word they read, and
- *     for result again after the copy), help() (claims with the generation
- *     of the state word it read), drop() (with its no-RMW fast path),
- *     free_rec() (state (gen+1)|FREE, head (gen+1), then the free list
- *     through next[0]), make_ready() (the shared ready stack through
- *     next[0]) and the dispatcher's loop (take the whole stack, read
- *     next[0], read the generation from `state', exec); weft_task_wait
- *     from outside the pool (STALE_OP=5: the WAITER CAS, state_of, the
- *     futex sleep on `state' with its timeout, the completer's wake).
- *   - Memory model: sequentially consistent (every shared access is one
- *     step). The acquire/release pairs that make SC sound for this protocol
- *     are argued in docs/TASKS.md.
+ *   - pending, next[slot], prereq[slot], kind
+ *   - create(): lookup and a first look (acquire) at each prerequisite's
+ *     head: SEALED ones are neither counted nor linked (their outcome is
+ *     read now), the others are counted (`live'); pending = live before
+ *     the release store of gen | NEW; each counted slot linked
+ *     (link_after: a CAS that carries the generation; SEALED or another
+ *     generation by then: the launcher keeps that unit, `owe'); and only
+ *     if owe > 0 does the launcher touch the record again, unpend(owe).
+ *     unpend(t, k): an acquire load; if it reads k, a release store of 0,
+ *     else fetch_sub(k) acq_rel. finish() (store of the final state,
+ *     exchange of the head for gen|SEALED, the walk that reads each
+ *     successor's next link before its unpend), exec() (the claim gen|NEW
+ *     -> gen|RUNNING with the generation the caller means), cancel_rec()
+ *     and weft_event_trigger() (the handle's generation), release, status,
+ *     result (the generation in the state word they read, and for result
+ *     again after the copy), help() (claims with the generation of the
+ *     state word it read), drop() (with its no-RMW fast path), free_rec()
+ *     (state (gen+1)|FREE, head (gen+1), then the free list through
+ *     next[0]), make_ready() (the shared ready stack through next[0]), the
+ *     dispatcher (take the whole stack, read next[0], read the generation
+ *     from `state', exec), weft_task_wait from outside the pool
+ *     (STALE_OP=5: the WAITER CAS, state_of, the futex sleep on `state'
+ *     with its timeout, the completer's wake).
+ *   - Steps: one Promela step per atomic access of the C code, with plain
+ *     accesses to a record's private fields folded into a neighbouring
+ *     step, and these pairs of one thread's consecutive accesses merged
+ *     because whatever another thread does between them commutes with one
+ *     of the two (so every run of the split version has a run of the merged
+ *     one that ends in the same state): alloc_rec's pop, the initial
+ *     stores and the release store of gen | NEW (the record is nobody
+ *     else's yet; a stale reader of its state reads what it read before
+ *     the pop); link_after's write of next[j] and its CAS (next[j] is read
+ *     only through the link the CAS publishes); the walk's read of next[j]
+ *     and its ghost bookkeeping; unpend's write that reaches 0 and
+ *     make_ready's push (a helper that reads the 0 claims before or after
+ *     the push alike); a trigger's or cancel's claim and its store of the
+ *     final state (RUNNING in between is read by nobody as anything but
+ *     "not NEW, not final"); drop's load that finds only its own bits and
+ *     free_rec's store of state (nobody else can write refs then);
+ *     free_rec's head store and the push onto a free list (the worker's
+ *     own, or the pool's under its lock); the dispatcher's take and its
+ *     read of the first record's next[0] and generation (a record it holds
+ *     the scheduler's bit of: neither changes). Mutants that need the
+ *     split keep it (MUT_STATEFIRST, MUT_SEALSTORE, MUT_SEALAFTER,
+ *     MUT_LATENEXT).
+ *   - Memory model: every run is sequentially consistent, and a ghost
+ *     happens-before relation (below) checks that the acquire/release
+ *     orders of src/task.c give each body an edge from its prerequisites'
+ *     completions. Runs that only weak memory allows (a load that reads an
+ *     older value than the newest) are not explored; the protocol section
+ *     of docs/TASKS.md argues the acquire/release pairs.
  *
  * Ghost state names each incarnation of a record (a task id T): its
  * prerequisites, whether it completed (set at the seal), became ready,
@@ -43,20 +73,37 @@
  * (inlist), whether it sits on a ready queue (inq), and whose argument
  * block the record holds (targ).
  *
+ * Happens-before (ghost): kn[p], the set of tracked tasks whose completion
+ * happens before what process p does now, and for each shared word the
+ * set its last write published (hmsg, smsg, pmsg, fmsg: head, state,
+ * pending, refs; rdmsg, flmsg: the ready stack, the free lists). A release
+ * store publishes the writer's set, a relaxed store nothing, a release RMW
+ * adds the writer's set to the word's (a relaxed RMW keeps it: release
+ * sequences), an acquire read adds the word's set to the reader's. The
+ * completion of a body is added to its completer's set where finish
+ * begins. Tracked: task ids 1 and 2, the prerequisites in every scenario.
+ * Once no launch is to come and every task after a tracked one has been
+ * claimed, the ghost is dead and reset to 0 for good (hb_gc), so that runs
+ * that differ only in it merge.
+ *
  * Properties (assertions; plus a `timeout' checker for the final state):
  *   P1 a task becomes ready exactly once, and only after every prerequisite
- *      completed (asserted at the decrement that reaches 0); pending never
- *      underflows; a task is claimed to run only once it is ready, and is
+ *      completed (asserted where pending reaches 0); pending never
+ *      underflows, and unpend's store of 0 loses no unit (the word still
+ *      holds k); a task is claimed to run only once it is ready, and is
  *      claimed at most once (dispatcher, inline waiter and cancel race);
  *      at the end every launched task was readied (or canceled), ran at
  *      most once, and every record was freed with no holder bit left.
  *   P2 a link CAS only lands in the incarnation it names, before it
  *      completed; a record is freed only after it completed, never twice,
  *      never while a holder bit is set, a link to it is unwalked or it is
- *      on a ready queue.
+ *      on a ready queue; the launcher touches its record after the links
+ *      only while it still holds a unit of it (OWNS, not ready).
  *   P3 the claim is won once; cancel of a task that is not ready completes
  *      it at once (its successor is readied) and the scheduler's bit stays
  *      until the record leaves the ready queue.
+ *   P4 every prerequisite's completion happens before the claim that runs
+ *      a body (dispatcher or help), by the ghost above.
  *   STRICT (-DSTRICT; SCEN_STALE, and SCEN_LINK, where a launcher may use
  *      an event's handle while its trigger thread releases it) a handle
  *      used while its owner releases it never reaches the record's next
@@ -67,13 +114,21 @@
  *      handle is never stale, its release never WEFT_ESTALE. (The C code
  *      meets these since 63dcdc6, the wait since bb3c535. A switch: they
  *      concern only programs that race a use of a handle with its release;
- *      without it P1-P3 are checked alone.)
+ *      without it P1-P4 are checked alone, and take_outcome reads only
+ *      the state word.)
  *
  * Scenarios (-D):
  *   SCEN_LINK  (default) events P1, P2 triggered by two threads (which then
  *              release their handles); launcher L1 launches S1 after P1, P2
  *              and launcher L2 launches S2 after P1, concurrently; one
- *              dispatcher. The lost-successor race.
+ *              dispatcher. P1's handle is released at any time, P2's once
+ *              both launches returned. The lost-successor race: two links
+ *              into P1's list against its seal, a two-prerequisite launch
+ *              (first look, links, owe), and a launch after P1 while P1's
+ *              record is recycled and reused by the other launch.
+ *              LINK_ONE: L1 alone, both handles released at any time (both
+ *              of L1's prerequisites recycled during its launch). LINK_ALL
+ *              (--deep): two launchers, both handles released at any time.
  *   SCEN_STALE task X (handle H, released by its owner at any time) runs
  *              and is recycled; a reuser launches Y after event E into the
  *              freed record; a stale thread uses a copy of H (status,
@@ -84,7 +139,8 @@
  *              checker's "no process stuck" is its "the wait returns").
  *   SCEN_CLAIM S after event P (handle held by its owner), S2 after S; the
  *              dispatcher, an inline waiter (help at the waited record) and
- *              weft_task_cancel race for S. The claim.
+ *              weft_task_cancel race for S. The claim; with UNPEND_RELAXED,
+ *              the waiter runs S on the launcher's relaxed 0 (owe).
  *   SCEN_HELP  a waiter waits on W (after S) and helps S by the index in
  *              W's prereq slot, as help() recurses; S runs, is recycled and
  *              reused by Y (after event E) meanwhile. With HELP_CANCEL, S's
@@ -98,20 +154,30 @@
  * that covers "may return at any time").
  *
  * Mutants (each must make spin report an error; check.sh enforces it):
- *   MUT_SEALSTORE  the completer seals with load + plain store, not exchange
- *   MUT_SEALAFTER  the completer walks the list it loaded, then seals
- *   MUT_NOGUARD    pending = n, no final subtraction by the launcher
- *   MUT_NOGUARD_SUB pending = n, and the final subtraction is only of the
- *                  prerequisites found completed (the guard's 1 left out)
- *   MUT_LINKNOGEN  the link CAS compares the seal and links, not the
- *                  generation
- *   MUT_LATENEXT   the completer reads the successor's next link after its
- *                  decrement
- *   MUT_NOBUMP     free_rec does not bump the generation
- *   MUT_EARLYSCHED cancel drops the scheduler's bit with completion's
- *   MUT_STATEFIRST create stores gen|NEW before pending (SCEN_HELP with
- *                  HELP_CANCEL: help reads the new generation with the old
- *                  incarnation's pending 0 and runs a task that is not ready)
+ *   MUT_SEALSTORE   the completer seals with load + plain store, not exchange
+ *   MUT_SEALAFTER   the completer walks the list it loaded, then seals
+ *   MUT_LATENEXT    the completer reads the successor's next link after its
+ *                   unpend
+ *   MUT_UNPENDPLUS1 unpend stores 0 also when it reads k + 1 (a unit that
+ *                   another holder still has is lost)
+ *   MUT_UNPENDRLXLOAD unpend's load is relaxed (P4)
+ *   MUT_LATETOUCH   the launcher calls unpend(owe) even with owe == 0, after
+ *                   its last unit was handed out
+ *   MUT_COUNTSEALED a prerequisite found SEALED at the first look is
+ *                   counted but not linked
+ *   MUT_SKIPLIVE    a running prerequisite is linked but not counted
+ *   MUT_LOOKRLX     the first look at a prerequisite's head is relaxed (P4)
+ *   MUT_LINKNOGEN   the link CAS compares the seal and links, not the
+ *                   generation
+ *   MUT_NOBUMP      free_rec does not bump the generation
+ *   MUT_EARLYSCHED  cancel drops the scheduler's bit with completion's
+ *   MUT_STATEFIRST  create stores gen|NEW before pending (SCEN_HELP with
+ *                   HELP_CANCEL: help reads the new generation with the old
+ *                   incarnation's pending 0 and runs a task that is not ready)
+ *   src/task.c at 0fc3c04 (an `issue' check: must fail):
+ *   UNPEND_RELAXED  unpend's store of 0 is relaxed: a helper that reads the
+ *                   0 runs the body with no edge from the last
+ *                   prerequisite's completion (P4; SCEN_CLAIM, SCEN_HELP)
  *   The code before 63dcdc6 (no generation in state and refs):
  *   MUT_CLAIMNOGEN  the claim CASes NEW -> RUNNING whatever the generation
  *                   (SCEN_HELP: help runs a reused record's task early)
@@ -136,6 +202,14 @@
  *                   (a process stuck) together with MUT_WAITNOGEN (the code
  *                   before bb3c535) or MUT_WAITNOWAITER.
  *   MUT_WAITNOWAITER the waiter does not set WAITER (so nothing wakes it)
+ *
+ * Not modelled: pipes (R_PIPE, the pipe's unit linked last, CANCEL_REQ),
+ * children and parents (weft_task_attach, has_children, finish's loop over
+ * parents), joins (more than four prerequisites), failure and origin
+ * propagation (an outcome is read, not passed on), worker-local ready and
+ * free lists and their batches (one shared stack and one shared free list
+ * stand for them), more than one waiter on a record, weak-memory runs
+ * beyond the happens-before ghost, generation wrap-around.
  */
 
 #ifndef SLOTS
@@ -250,7 +324,8 @@ byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
  * longer added, so runs that differ only in what is known merge. */
 byte nlaunch = 0;
 #define HBWAIT(t) (tpre[(t) * SLOTS] != 0 && !tclaim[t])
-#define HBDEAD    (nlaunch == 0 && !HBWAIT(3) && !HBWAIT(4) && !HBWAIT(5))
+#define HBDEAD    (nlaunch == 0 && !HBWAIT(1) && !HBWAIT(2) && !HBWAIT(3) && \
+                   !HBWAIT(4) && !HBWAIT(5))
 inline hb_gc()
 {
   if

@@ -202,6 +202,29 @@ for (const mode of ['waitAsync', 'message', 'single thread']) {
   });
 }
 
+describe('loops and sleeping workers', () => {
+  test('a loop started while the workers sleep runs on both (its halves are offered and a sleeper woken)', async () => {
+    const pool = await createPool({ wasm: WASM, workers: 2, tasks: TASKS });
+    try {
+      const seen = pool.alloc(Int32Array, 64);
+      for (const [what, run] of [['reduce', () => pool.reduce('mark_worker', 0, 64, { grain: 1 }, seen, 2)],
+        ['for', () => pool.for('mark_worker', 0, 64, undefined, seen, 2)]]) {
+        for (let round = 0; round < 3; round++) {
+          await new Promise((r) => setTimeout(r, 30)); // both workers asleep by now
+          seen.fill(0);
+          const r = await run();
+          if (what === 'reduce') assert.equal(r, 64);
+          const ran = new Set(seen);
+          assert.ok(!ran.has(0), `${what}: every item ran`);
+          assert.deepEqual([...ran].sort(), [1, 2], `${what} round ${round}: chunks ran on workers ${[...ran]}`);
+        }
+      }
+    } finally {
+      await pool.destroy();
+    }
+  });
+});
+
 describe('map over typed-array columns', () => {
   let pool;
   before(async () => {

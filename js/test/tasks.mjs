@@ -162,3 +162,12 @@ export function throws_item(ctx, a, bad) {
 export function col5(ctx, a, b, c, d, e) {
   return a + 2 * b + 3 * c + 4 * d + 5 * e;
 }
+
+// A chunk that keeps its worker busy for about `ms` and records which
+// worker ran it (mark_worker: the halves of a loop reach a sleeping worker).
+export function mark_worker(ctx, lo, hi, seen, ms) {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+  for (let i = lo; i < hi; i++) seen[i] = ctx.worker + 1;
+  return hi - lo;
+}

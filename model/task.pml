@@ -51,8 +51,10 @@
  *     and its ghost bookkeeping; unpend's write that reaches 0 and
  *     make_ready's push (a helper that reads the 0 claims before or after
  *     the push alike); a trigger's or cancel's claim and its store of the
- *     final state (RUNNING in between is read by nobody as anything but
- *     "not NEW, not final"); drop's load that finds only its own bits and
+ *     final state (in these scenarios nobody reads an event's or a
+ *     canceled task's RUNNING as anything but "not NEW, not final": no
+ *     status or wait on them; a scenario that adds one must split this
+ *     again); drop's load that finds only its own bits and
  *     free_rec's store of state (nobody else can write refs then);
  *     free_rec's head store and the push onto a free list (the worker's
  *     own, or the pool's under its lock); the dispatcher's take and its

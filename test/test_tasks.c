@@ -355,6 +355,81 @@ TEST(task_failure_propagates) {
   }
 }
 
+/* Failure against the launch: P fails with 7 while S is being launched
+ * after it, so S's launcher finds P completed at its first look, links
+ * before P completes, or finds it sealed between the look and the link (the
+ * guard-free launch's three paths, docs/TASKS.md "Link (launch)"); timing
+ * picks one each round. In every case S must complete canceled naming P and
+ * never run, and T (after Q only) must run. From the main thread and from
+ * inside a task, at 1, 2 and 5 workers. */
+typedef struct race_set {
+  weft_pool pool;
+  unsigned n;
+  weft_task *p, *s, *t;
+} race_set;
+
+static void race_launch(race_set *r) {
+  int seven = 7;
+  for (unsigned i = 0; i < r->n; i++) {
+    weft_task q;
+    if (weft_launch(r->pool, fail_task, &seven, sizeof seven, NULL, 0, &r->p[i]) != 0 ||
+        weft_launch(r->pool, count_task, NULL, 0, NULL, 0, &q) != 0)
+      abort();
+    weft_task pq[2] = {r->p[i], q};
+    if (weft_launch(r->pool, count_task, NULL, 0, pq, 2, &r->s[i]) != 0 ||
+        weft_launch(r->pool, count_task, NULL, 0, &q, 1, &r->t[i]) != 0 ||
+        weft_task_release(q) != 0)
+      abort();
+  }
+}
+
+static int race_task(weft_worker *w, void *p) {
+  (void)w;
+  race_set *r;
+  memcpy(&r, p, sizeof r);
+  race_launch(r);
+  return 0;
+}
+
+TEST(task_failure_races) {
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    unsigned n = (unsigned)test_scaled(5000, 500);
+    for (int inside = 0; inside < 2; inside++) {
+      atomic_store(&ran_count, 0);
+      race_set r = {pool, n, calloc(n, sizeof(weft_task)), calloc(n, sizeof(weft_task)),
+                    calloc(n, sizeof(weft_task))};
+      ASSERT(r.p && r.s && r.t);
+      if (inside) {
+        race_set *rp = &r;
+        weft_task g;
+        ASSERT_OK(weft_launch(pool, race_task, &rp, sizeof rp, NULL, 0, &g));
+        ASSERT_OK(weft_task_wait(g));
+        ASSERT_OK(weft_task_release(g));
+      } else {
+        race_launch(&r);
+      }
+      for (unsigned i = 0; i < n; i++) {
+        weft_task_info info;
+        ASSERT_ERR(weft_task_wait(r.s[i]), WEFT_ECANCELED);
+        ASSERT_OK(weft_task_info_get(r.s[i], &info));
+        ASSERT_EQ(info.status, 7);
+        ASSERT_UEQ(info.origin.id, r.p[i].id);
+        ASSERT_OK(weft_task_wait(r.t[i]));
+        ASSERT_ERR(weft_task_status(r.p[i]), WEFT_EFAILED);
+        ASSERT_OK(weft_task_release(r.p[i]));
+        ASSERT_OK(weft_task_release(r.s[i]));
+        ASSERT_OK(weft_task_release(r.t[i]));
+      }
+      ASSERT_EQ(atomic_load(&ran_count), 2 * n); /* every Q and T, no S */
+      free(r.p);
+      free(r.s);
+      free(r.t);
+    }
+    test_pool_free(pool);
+  }
+}
+
 TEST(task_cancel) {
   weft_pool pool = test_pool_new(2);
   atomic_store(&ran_count, 0);

@@ -5,17 +5,19 @@
 // same work, and a sequential loop on the calling thread. Each figure: the
 // median of `reps` timed runs after warm-up runs (stats.js warmUp).
 import { TEST_WASM, median, warmUp } from './stats.js';
+import { C } from '../raw_ctl.mjs';
 
 const LOOP_TASKS = new URL('../loop_tasks.mjs', import.meta.url);
 const PM_WORKER = new URL('./pm_worker.js', import.meta.url);
+const RAW_WORKER = new URL('./raw_worker.js', import.meta.url);
 
-async function startWorker() {
+async function startWorker(url = PM_WORKER) {
   if (typeof Worker === 'function' && typeof window !== 'undefined') {
-    const w = new Worker(PM_WORKER, { type: 'module' });
+    const w = new Worker(url, { type: 'module' });
     return { post: (m, t) => w.postMessage(m, t || []), on: (f) => (w.onmessage = (e) => f(e.data)), end: () => w.terminate() };
   }
   const { Worker: NodeWorker } = await import('node:worker_threads');
-  const w = new NodeWorker(PM_WORKER);
+  const w = new NodeWorker(url);
   return { post: (m, t) => w.postMessage(m, t || []), on: (f) => w.on('message', f), end: () => w.terminate() };
 }
 
@@ -45,6 +47,54 @@ async function time(fn, reps) {
   return median(ts);
 }
 
+// The ceiling of the tiny items: raw workers over SharedArrayBuffers (the
+// columns in place), one Atomics.notify per batch, one wait for the run.
+async function rawWorkers(n, items) {
+  const ctlBuf = new SharedArrayBuffer(4 * C.WORDS);
+  const ctl = new Int32Array(ctlBuf);
+  const a = new SharedArrayBuffer(8 * items), b = new SharedArrayBuffer(8 * items), out = new SharedArrayBuffer(8 * items);
+  const ws = [];
+  for (let i = 0; i < n; i++) {
+    const w = await startWorker(RAW_WORKER);
+    w.post({ ctl: ctlBuf, a, b, out });
+    ws.push(w);
+  }
+  const A = new Float64Array(a), B = new Float64Array(b), OUT = new Float64Array(out);
+  async function doneAt(target) {
+    for (;;) {
+      const d = Atomics.load(ctl, C.DONE);
+      if (d === target) return;
+      const r = Atomics.waitAsync(ctl, C.DONE, d);
+      if (r.async) await r.value;
+    }
+  }
+  // A run of nb batches: each published with one notify, then one wait.
+  const run = (batch, nb) => async () => {
+    ctl[C.BATCH] = batch;
+    ctl[C.NB] = nb;
+    Atomics.store(ctl, C.OP, C.ITEMS);
+    const start = Atomics.load(ctl, C.DONE);
+    Atomics.store(ctl, C.TARGET, start + nb);
+    for (let j = 0; j < nb; j++) {
+      Atomics.add(ctl, C.PUB, 1);
+      Atomics.add(ctl, C.BELL, 1);
+      Atomics.notify(ctl, C.BELL, 1);
+    }
+    await doneAt(start + nb);
+    if (OUT[batch - 1] !== batch) throw new Error(`raw items: ${OUT[batch - 1]}`);
+  };
+  const fill = (batch, nb) => {
+    for (let i = 0; i < nb * batch; i++) { A[i] = i % batch; B[i] = 1; }
+  };
+  const close = () => {
+    Atomics.store(ctl, C.OP, C.EXIT);
+    Atomics.add(ctl, C.BELL, 1);
+    Atomics.notify(ctl, C.BELL);
+    return Promise.all(ws.map((w) => w.end()));
+  };
+  return { run, fill, close };
+}
+
 let measureRuns = 0;
 
 // Rows { bench, name, items, median_ms, items_per_s }.
@@ -54,6 +104,7 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
     median_ms: +ms.toFixed(3), items_per_s: Math.round(count / (ms / 1000)), ...extra });
   const pool = await createPool({ wasm: TEST_WASM, workers, tasks: LOOP_TASKS });
   const pm = await messagePool(workers);
+  const raw = await rawWorkers(workers, items + 10000);
   try {
     if (pool.fallback || pool.workers !== workers) throw new Error(`pool of ${pool.workers} workers (fallback ${pool.fallback})`);
     // ---- loops over n doubles, first: the message pool's transfers below
@@ -141,9 +192,13 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
         await Promise.all(ps);
         if (OUT[nb * batch - 1] !== batch) throw new Error('pm shared columns');
       }, reps));
+      raw.fill(batch, nb);
+      row('tiny items', `raw workers over a SharedArrayBuffer, ${batch} items per batch, columns in place (ceiling)`, items,
+        await time(raw.run(batch, nb), reps));
     }
   } finally {
     await pm.close();
+    await raw.close();
     await pool.destroy();
   }
   return rows;

@@ -143,13 +143,13 @@ function pmColumns(batch) {
     if (rs[0].out[batch - 1] !== batch) throw new Error('pm columns');
   };
 }
-function pmShared(batch) {
+function pmShared(batch, op = 'cols') {
   const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
   const A = new Float64Array(pmA), B = new Float64Array(pmB), OUT = new Float64Array(pmOut);
   for (let i = 0; i < nbOf(batch) * batch; i += batch) { A.set(a, i); B.set(one, i); }
   return async () => {
     const ps = [];
-    for (let i = 0; i < nbOf(batch) * batch; i += batch) ps.push(pmSend({ op: 'cols', lo: i, hi: i + batch }));
+    for (let i = 0; i < nbOf(batch) * batch; i += batch) ps.push(pmSend({ op, lo: i, hi: i + batch }));
     await Promise.all(ps);
     if (OUT[batch - 1] !== batch) throw new Error('pm shared');
   };
@@ -202,6 +202,7 @@ for (const b of BATCHES) {
   add(bench, 'pm-copy', 'postMessage pool, pairs built and transferred', pmPairs(b), items);
   add(bench, 'pm-copy', 'postMessage pool, column copies transferred', pmColumns(b), items);
   add(bench, 'pm-shared', 'postMessage pool, columns on a SharedArrayBuffer, {lo, hi} per message', pmShared(b), items);
+  add(bench, 'pm-shared', 'postMessage pool, the same, its loop over constant arrays', pmShared(b, 'cols-c'), items);
   add(bench, 'raw-copy', 'raw workers, columns copied in/out (ceiling with copies)', rawItemsRun(b, true), items);
   add(bench, 'raw-pool', 'raw workers, columns in place on the SharedArrayBuffer (ceiling)', rawItemsRun(b, false), items);
 }

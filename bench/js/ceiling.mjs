@@ -164,6 +164,21 @@ const pmLoop = (op, c) => async () => {
 const pool = await createPool({ workers, wasm: TEST_WASM, tasks: new URL('./loop_tasks.mjs', import.meta.url) });
 const px = pool.alloc(Float64Array, N), py = pool.alloc(Float64Array, N);
 px.set(RX);
+// The same batches as pool.for over a chunk task that loops by hand
+// (add_cols), the columns in the pool's memory: what weft's loop API gives
+// a message pool's hand-written batch loop to compare with.
+function weftForColumns(batch) {
+  const nb = nbOf(batch);
+  const pa = pool.alloc(Float64Array, batch), pb = pool.alloc(Float64Array, batch);
+  for (let i = 0; i < batch; i++) { pa[i] = i; pb[i] = 1; }
+  const outs = Array.from({ length: nb }, () => pool.alloc(Float64Array, batch));
+  return async () => {
+    const ps = [];
+    for (let k = 0; k < nb; k++) ps.push(pool.for('add_cols', 0, batch, undefined, pa, pb, outs[k]));
+    await Promise.all(ps);
+    if (outs[nb - 1][batch - 1] !== batch) throw new Error('weft for columns');
+  };
+}
 function weftColumns(batch, inPool) {
   const nb = nbOf(batch);
   let a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);
@@ -199,6 +214,7 @@ for (const b of BATCHES) {
   const items = nbOf(b) * b;
   add(bench, 'weft-copy', 'weft mapColumns, columns copied in/out', weftColumns(b, false), items);
   add(bench, 'weft-pool', 'weft mapColumns, columns in the pool\'s memory', weftColumns(b, true), items);
+  add(bench, 'weft-pool', 'weft pool.for per batch, a chunk task looping over the columns (in the pool\'s memory)', weftForColumns(b), items);
   add(bench, 'pm-copy', 'postMessage pool, pairs built and transferred', pmPairs(b), items);
   add(bench, 'pm-copy', 'postMessage pool, column copies transferred', pmColumns(b), items);
   add(bench, 'pm-shared', 'postMessage pool, columns on a SharedArrayBuffer, {lo, hi} per message', pmShared(b), items);

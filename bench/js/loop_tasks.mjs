@@ -24,3 +24,9 @@ export function jadd(ctx, a, b) {
 export function jnop(ctx) {
   return 0;
 }
+
+// The tiny items' batch as a chunk task (pool.for): out[i] = a[i] + b[i]
+// over [lo, hi), the loop written by hand as a message pool's worker does.
+export function add_cols(ctx, lo, hi, a, b, out) {
+  for (let i = lo; i < hi; i++) out[i] = a[i] + b[i];
+}

@@ -44,13 +44,16 @@ static inline void die(const char *what) {
   exit(2);
 }
 
-/* ---- arguments: --n N --iters T --tile TRxTC --workers W --check --reps R */
+/* ---- arguments: --n N --iters T --tile TRxTC --workers W --check --reps R
+ * [--nocomm] [--rows] [--interval US] */
 typedef struct args_t {
   int n, iters, tr, tc, workers, check, reps, nocomm;
+  int rows;     /* weft stencil only: one task per tile row, not per tile */
+  int interval; /* weft + MPI only: the progress hook's interval_us (0: the module's) */
 } args_t;
 
 static inline args_t parse_args(int argc, char **argv) {
-  args_t a = {1024, 50, 128, 256, 2, 0, 3, 0};
+  args_t a = {1024, 50, 128, 256, 2, 0, 3, 0, 0, 0};
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--n") && i + 1 < argc) a.n = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--iters") && i + 1 < argc) a.iters = atoi(argv[++i]);
@@ -60,9 +63,14 @@ static inline args_t parse_args(int argc, char **argv) {
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) a.reps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--check")) a.check = 1;
     else if (!strcmp(argv[i], "--nocomm")) a.nocomm = 1; /* timing only: halos not exchanged */
-    else die("usage: [--n N] [--iters T] [--tile RxC] [--workers W] [--reps R] [--check]");
+    else if (!strcmp(argv[i], "--rows")) a.rows = 1;
+    else if (!strcmp(argv[i], "--interval") && i + 1 < argc) a.interval = atoi(argv[++i]);
+    else
+      die("usage: [--n N] [--iters T] [--tile RxC] [--workers W] [--reps R] [--check] "
+          "[--nocomm] [--rows] [--interval US]");
   }
-  if (a.n < 4 || a.iters < 1 || a.tr < 1 || a.tc < 1 || a.workers < 1 || a.reps < 1)
+  if (a.n < 4 || a.iters < 1 || a.tr < 1 || a.tc < 1 || a.workers < 1 || a.reps < 1 ||
+      a.interval < 0)
     die("bad arguments");
   return a;
 }

@@ -289,6 +289,7 @@ int main(int argc, char **argv) {
   weft_config_default(&cfg);
   cfg.workers = (unsigned)a.workers;
 #ifndef WEFT_NO_MPI
+  cfg.progress.interval_us = (unsigned)a.interval; /* 0: the module's default */
   if ((rc = weft_mpi_create(&g_mpi, &cfg))) die(weft_mpi_strerror(rc));
 #endif
   ctx_t c;
@@ -312,6 +313,7 @@ int main(int argc, char **argv) {
       c.erow[1] = comm && g_rank < g_nranks - 1 ? c.ntr - 1 : -1;
       for (int d = 0; d < 2; d++)
         if (c.erow[d] >= 0) c.isrow[c.erow[d]] = 1;
+      if (a.rows) memset(c.isrow, 1, (size_t)c.ntr);
     }
     for (int d = 0; d < 2; d++)
       for (int q = 0; q < 2; q++)

@@ -16,7 +16,9 @@ wavefront of bench/mpi under mpirun, and the message-to-task latency probe.
 
 np = 1, 2, and 4 (oversubscribed on fewer than 4 cores: marked), 1 and 2
 workers (threads) per rank; at np = 4 only 1 (8 spinning OpenMP threads on 2
-cores measure the kernel's scheduler, not the program). Every run's median
+cores measure the kernel's scheduler, not the program). np = 1 x 2 runs
+unbound (--bind-to none): Open MPI's default binds a rank to one core. Every
+run's median
 of its repetitions (the binaries time between barriers); the matrix runs in
 rounds (3, quick 1) and each figure is the median over rounds.
 """
@@ -76,7 +78,15 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
     section(f"MPI: stencil {st['n']}^2 x {st['iters']} iterations, tiles {st['tile']}; wavefront "
             f"{wf['n']}^2, tiles {wf['tile']}; medians of {st['reps']}; np x workers {configs}"
             + (f"; np = 4 oversubscribed on {ncpu} cores" if ncpu < 4 else ""))
-    base = [mpirun(), "--allow-run-as-root", "--oversubscribe", "-np"]
+    def base_for(np_, w):
+        # Open MPI binds each rank to one core when np <= 2 (--bind-to core):
+        # at np = 1 x 2 both workers then shared one core (2x slower than
+        # the same binary unbound, and than plain weft, which mpirun does not
+        # start). Ranks whose threads fit the cores run unbound; an
+        # oversubscribed configuration keeps the binding (one core per rank:
+        # unbound, 2 x 2 OpenMP threads spinning on 2 cores ran 30x slower).
+        return [mpirun(), "--allow-run-as-root", "--oversubscribe"] + \
+            (["--bind-to", "none"] if 1 < w and np_ * w <= ncpu else []) + ["-np"]
     rounds = 1 if quick else 3
     samples = {}  # (bench, variant, np, workers, nocomm) -> [row of each round]
 
@@ -104,9 +114,10 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
                 for nocomm in (0, 1):
                     if np_ == 1 and nocomm:
                         continue  # no messages at np = 1 anyway
-                    cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
-                                  "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
-                                  str(st["reps"]), "--workers", str(w)] + \
+                    cmd = base_for(np_, w) + [
+                        str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
+                        "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
+                        str(st["reps"]), "--workers", str(w)] + \
                         (["--nocomm"] if nocomm else [])
                     go(f"stencil {variant:14s} np={np_} w={w}{' nocomm' if nocomm else ''}", cmd,
                        {"nocomm": nocomm})
@@ -117,8 +128,9 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
                 go(f"stencil {'weft (no MPI)':14s} np=1 w={w}", cmd,
                    {"variant": "weft-nompi", "nocomm": 0})
             for variant, binary in WAVEFRONT.items():
-                cmd = base + [str(np_), os.path.join(bindir, binary), "--n", str(wf["n"]),
-                              "--tile", wf["tile"], "--reps", str(wf["reps"]), "--workers", str(w)]
+                cmd = base_for(np_, w) + [
+                    str(np_), os.path.join(bindir, binary), "--n", str(wf["n"]),
+                    "--tile", wf["tile"], "--reps", str(wf["reps"]), "--workers", str(w)]
                 go(f"wavefront {variant:12s} np={np_} w={w}", cmd, {"nocomm": 0})
     rows = []
     for key, rs in samples.items():
@@ -129,8 +141,8 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
                          us_min=round(vals[0], 2), us_max=round(vals[-1], 2),
                          oversubscribed=key[2] * key[3] > ncpu))
     for w in (1, 2):
-        cmd = base + ["2", os.path.join(bindir, "mpi_latency"), "--workers", str(w), "--reps",
-                      "100" if quick else "300"]
+        cmd = base_for(2, w) + ["2", os.path.join(bindir, "mpi_latency"), "--workers", str(w),
+                             "--reps", "100" if quick else "300"]
         got, err = run(cmd, timeout)
         if err:
             loud("mpi latency: " + err)

@@ -694,30 +694,41 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   return 0;
 }
 
-/* A hidden join of n prerequisite ids: one record that completes when all
- * have (and carries the first failure on). Returns its id, held (R_USER)
- * until the caller has linked to it. */
+/* A hidden join of n >= 2 prerequisite ids: one record that completes when
+ * all have (and carries the first failure on). Over four, the ids are split
+ * into four groups of sizes differing by at most one; a group of one is
+ * linked as it is, a larger one through a join of its own (a tree of
+ * joins, each of four links at most). Returns its id, held (R_USER) until
+ * the caller has linked to it. */
 static int join_of(ctx_t *c, const uint64_t *ids, size_t n, uint64_t *out) {
   uint64_t part[WEFT__SLOTS];
+  unsigned mine = 0; /* parts that are joins made here, held until linked */
   size_t k = 0;
   if (n <= WEFT__SLOTS) {
     for (; k < n; k++) part[k] = ids[k];
   } else {
-    size_t per = (n + WEFT__SLOTS - 1) / WEFT__SLOTS;
-    for (size_t at = 0; at < n; at += per, k++) {
-      size_t m = n - at < per ? n - at : per;
-      int rc = join_of(c, ids + at, m, &part[k]);
-      if (rc) {
-        while (k-- > 0) weft_task_release((weft_task){part[k]});
-        return rc;
+    size_t base = n / WEFT__SLOTS, extra = n % WEFT__SLOTS, at = 0;
+    for (; k < WEFT__SLOTS; k++) {
+      size_t m = base + (k < extra ? 1u : 0u);
+      if (m == 1) {
+        part[k] = ids[at];
+      } else {
+        int rc = join_of(c, ids + at, m, &part[k]);
+        if (rc) {
+          while (k-- > 0)
+            if (mine & (1u << k)) weft_task_release((weft_task){part[k]});
+          return rc;
+        }
+        mine |= 1u << k;
       }
+      at += m;
     }
   }
   spec_t s = {WEFT__K_JOIN, NULL, NULL, 0, part, k, NULL, 0, R_USER};
   uint32_t i;
   int rc = create(c, &s, &i, out);
-  if (n > WEFT__SLOTS)
-    for (size_t q = 0; q < k; q++) {
+  for (size_t q = 0; q < k; q++)
+    if (mine & (1u << q)) {
       uint32_t qi = (uint32_t)part[q] & WEFT__IDX_MASK;
       drop(c->p, c->w, qi, rec(c->p, qi), R_USER);
     }
@@ -734,12 +745,16 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
     for (size_t k = 0; k < nafter; k++) ids[k] = after[k].id;
     s->nafter = nafter;
   } else {
-    /* More than fit: one hidden join of them all (a tree of joins). The
-     * ids are copied in groups, so no array of the caller's size is needed. */
-    int rc = join_of(c, (const uint64_t *)(const void *)after, nafter, &joined);
+    /* More than fit: all but one slot link directly, the last links a
+     * hidden join of the rest (one record for up to five prerequisites,
+     * a tree of joins beyond). The ids are read in place, so no array of
+     * the caller's size is needed. */
+    for (size_t k = 0; k + 1 < room; k++) ids[k] = after[k].id;
+    int rc = join_of(c, (const uint64_t *)(const void *)(after + room - 1), nafter - room + 1,
+                     &joined);
     if (rc) return rc;
-    ids[0] = joined;
-    s->nafter = 1;
+    ids[room - 1] = joined;
+    s->nafter = room;
   }
   s->after = ids;
   if (out) s->hold |= R_USER;

@@ -550,6 +550,59 @@ static void *pipe_launch_thread(void *p) {
   return NULL;
 }
 
+/* 2 to 20 prerequisites, with and without a pipe: the slots that do not
+ * fit link through hidden joins (all but one slot directly, the rest
+ * through a tree of joins). The sink starts after every prerequisite ended,
+ * and a failure at any position reaches it, naming the failed task. */
+TEST(task_prereq_counts) {
+  weft_pool pool = test_pool_new(2);
+  enum { MAXN = 20 };
+  stamp_node *nodes = calloc(MAXN + 1, sizeof *nodes);
+  ASSERT(nodes != NULL);
+  weft_pipe *pipe;
+  ASSERT_OK(weft_pipe_create(pool, &pipe));
+  for (unsigned n = 2; n <= MAXN; n++) {
+    for (int piped = 0; piped < 2; piped++) {
+      for (int failing = -1; failing < (int)n; failing += (failing < 0 ? 1 : 3)) {
+        stamps_reset(nodes, MAXN + 1);
+        weft_task ev, h[MAXN], sink;
+        ASSERT_OK(weft_event_create(pool, &ev));
+        int bad = 40 + (int)n;
+        for (unsigned i = 0; i < n; i++) {
+          if ((int)i == failing) ASSERT_OK(weft_launch(pool, fail_task, &bad, sizeof bad, &ev, 1, &h[i]));
+          else ASSERT_OK(weft_launch(pool, stamp_task, &i, sizeof i, &ev, 1, &h[i]));
+        }
+        unsigned last = MAXN;
+        weft_launch_opts o = {h, n, piped ? pipe : NULL, 0};
+        ASSERT_OK(weft_launch_ex(pool, stamp_task, &last, sizeof last, &o, &sink));
+        ASSERT_ERR(weft_task_status(sink), WEFT_EPENDING);
+        ASSERT_OK(weft_event_trigger(ev, 0));
+        if (failing < 0) {
+          ASSERT_OK(weft_task_wait(sink));
+          uint64_t st = atomic_load(&nodes[MAXN].start);
+          for (unsigned i = 0; i < n; i++) {
+            ASSERT_UGT(atomic_load(&nodes[i].end), 0);
+            ASSERT_ULT(atomic_load(&nodes[i].end), st);
+          }
+        } else {
+          ASSERT_ERR(weft_task_wait(sink), WEFT_ECANCELED);
+          weft_task_info info;
+          ASSERT_OK(weft_task_info_get(sink, &info));
+          ASSERT_UEQ(info.origin.id, h[failing].id);
+          ASSERT_EQ(info.status, bad);
+          ASSERT_EQ(atomic_load(&nodes[MAXN].runs), 0);
+        }
+        for (unsigned i = 0; i < n; i++) ASSERT_OK(weft_task_release(h[i]));
+        ASSERT_OK(weft_task_release(sink));
+        ASSERT_OK(weft_task_release(ev));
+      }
+    }
+  }
+  weft_pipe_destroy(pipe);
+  free(nodes);
+  test_pool_free(pool);
+}
+
 TEST(task_pipes) {
   for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
     unsigned nw = test_worker_counts[k];

@@ -654,10 +654,16 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
   INIT_STORE(uint32_t, &r->refs, R_GEN(gen) | bits);
-  /* Zero the whole block with fixed-size stores, then copy: a memset of
-   * the variable tail was a byte loop, a quarter of create's instructions. */
-  memset(r->args.b, 0, WEFT_ARGS_MAX);
-  if (s->size) memcpy(r->args.b, s->args, s->size);
+  /* A full block is one fixed-size copy (every JavaScript task's block is
+   * full). Otherwise zero the whole block with fixed-size stores, then copy:
+   * a memset of the variable tail was a byte loop, a quarter of create's
+   * instructions. */
+  if (s->size == WEFT_ARGS_MAX) {
+    memcpy(r->args.b, s->args, WEFT_ARGS_MAX);
+  } else {
+    memset(r->args.b, 0, WEFT_ARGS_MAX);
+    if (s->size) memcpy(r->args.b, s->args, s->size);
+  }
   /* pending before state: a waiter that sees NEW (acquire) sees this count,
    * and with it every field above, before it may claim the record. */
   uint32_t count = s->kind == WEFT__K_EVENT ? 1u : live + (s->pipe ? 1u : 0u);

@@ -129,3 +129,19 @@ export function checkRange(what, begin, end) {
   }
   if (begin > end) throw new RangeError(`weft: ${what}: begin (${begin}) is after end (${end})`);
 }
+
+// A thrown value as the JSON the wasm side keeps for it (name, message,
+// stack, plus `extra`'s fields); never throws (a value that cannot be
+// printed becomes 'unprintable error').
+export function errorJson(err, extra = {}) {
+  try {
+    return JSON.stringify({
+      name: (err && err.name) || 'Error',
+      message: err && err.message !== undefined ? String(err.message) : String(err),
+      stack: (err && typeof err.stack === 'string' && err.stack) || '',
+      ...extra,
+    });
+  } catch {
+    return JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '', ...extra });
+  }
+}

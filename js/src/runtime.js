@@ -6,7 +6,7 @@
 
 import {
   BLOCK_SIZE, NOTICE_ROOT, VIEW_TYPES, LOOP_SIZE, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, COMBINES, COMBINE_TASK,
-  checkArgs, checkRange, viewTag, readArgs, readCString, writeBlock,
+  checkArgs, checkRange, errorJson, viewTag, readArgs, readCString, writeBlock,
 } from './common.js';
 import { TaskGraph } from './graph.js';
 import { installContext, jsLaunch } from './tasks.js';
@@ -125,19 +125,7 @@ export class TaskRuntime {
     const i32 = this.i32();
     Atomics.store(i32, (run + this.L.cancel) >> 2, 1);
     if (Atomics.compareExchange(i32, (run + this.L.error) >> 2, 0, 1) !== 0) return;
-    let info;
-    try {
-      info = JSON.stringify({
-        name: (err && err.name) || 'Error',
-        message: err && err.message !== undefined ? String(err.message) : String(err),
-        stack: (err && typeof err.stack === 'string' && err.stack) || '',
-        task: taskName,
-        range,
-      });
-    } catch {
-      info = JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '', task: taskName, range });
-    }
-    const bytes = new TextEncoder().encode(info);
+    const bytes = new TextEncoder().encode(errorJson(err, { task: taskName, range }));
     const p = this.ex.weft_wasm_alloc(bytes.length, 1);
     const dv = new DataView(this.buffer());
     if (p) {

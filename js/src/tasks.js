@@ -17,7 +17,7 @@
 // last: arguments are numbers and typed array views only, so a trailing
 // plain object is never an argument.
 
-import { BLOCK_SIZE, MAX_ARGS, VIEW_TYPES, checkArgs, readUtf8, viewTag, writeBlock } from './common.js';
+import { BLOCK_SIZE, MAX_ARGS, VIEW_TYPES, checkArgs, errorJson, readUtf8, viewTag, writeBlock } from './common.js';
 
 // weft.h codes
 const OK = 0, EPENDING = -9, ESTALE = -10, EFAILED = -11, ECANCELED = -20;
@@ -873,17 +873,7 @@ function runError(rt, run) {
 }
 
 function noteThrow(rt, w, id, err) {
-  let info;
-  try {
-    info = JSON.stringify({
-      name: (err && err.name) || 'Error',
-      message: err && err.message !== undefined ? String(err.message) : String(err),
-      stack: (err && typeof err.stack === 'string' && err.stack) || '',
-    });
-  } catch {
-    info = JSON.stringify({ name: 'Error', message: 'unprintable error', stack: '' });
-  }
-  const bytes = new TextEncoder().encode(info);
+  const bytes = new TextEncoder().encode(errorJson(err));
   const p = rt.ex.weft_wasm_alloc(bytes.length || 1, 1);
   if (p) new Uint8Array(rt.buffer()).set(bytes, p);
   rt.ex.weft_wasm_task_threw(w, id, THREW, p, p ? bytes.length : 0);

@@ -679,21 +679,17 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
     make_ready(p, c->w, i, r);
     return 0;
   }
+  /* A pipe member's previous member, whose completion is its turn. Its
+   * unit is linked last: until then it keeps the record ours. */
+  uint64_t prev = s->pipe ? atomic_exchange_explicit(&s->pipe->last, id, memory_order_acq_rel) : 0;
+  if (prev) __atomic_store_n(&r->prereq[n], (uint32_t)prev & WEFT__IDX_MASK, __ATOMIC_RELAXED);
   uint32_t owe = 0;
-  if (s->pipe) {
-    /* The pipe's unit is linked last: until then it keeps the record. */
-    uint64_t prev = atomic_exchange_explicit(&s->pipe->last, id, memory_order_acq_rel);
-    if (prev) __atomic_store_n(&r->prereq[n], (uint32_t)prev & WEFT__IDX_MASK, __ATOMIC_RELAXED);
-    for (unsigned j = 0; j < n; j++)
-      if ((mask & (1u << j)) && !link_after(p, i, r, j, s->after[j])) owe++;
-    if (!prev || !link_after(p, i, r, n, prev)) owe++;
-    if (prev) {
-      uint32_t pi = (uint32_t)prev & WEFT__IDX_MASK;
-      drop(p, c->w, pi, rec(p, pi), R_PIPE); /* the pipe's hold passed to us */
-    }
-  } else {
-    for (unsigned j = 0; j < n; j++)
-      if ((mask & (1u << j)) && !link_after(p, i, r, j, s->after[j])) owe++;
+  for (unsigned j = 0; j < n; j++)
+    if ((mask & (1u << j)) && !link_after(p, i, r, j, s->after[j])) owe++;
+  if (s->pipe && (!prev || !link_after(p, i, r, n, prev))) owe++;
+  if (prev) {
+    uint32_t pi = (uint32_t)prev & WEFT__IDX_MASK;
+    drop(p, c->w, pi, rec(p, pi), R_PIPE); /* the pipe's hold passed to us */
   }
   /* Only if we still hold units is the record still ours to touch. */
   if (owe && unpend(r, owe)) make_ready(p, c->w, i, r);

@@ -143,8 +143,14 @@ struct weft__pool {
   uint32_t slot;                /* the pool's handle slot (task handles carry it) */
   uint32_t lt_gen_base;         /* first generation of fresh records */
   alignas(WEFT__CACHE_LINE) _Atomic uint32_t lt_ready;  /* shared ready stack (Treiber) */
-  alignas(WEFT__CACHE_LINE) _Atomic uint64_t lt_batches; /* free batches: tag << 32 | head */
-  _Atomic uint32_t lt_nchunks;  /* chunks carved (or being carved) so far */
+  /* Spare records (task.c): a bit per record after each chunk's records,
+   * handed out lowest address first; lt_spare_n[c] counts chunk c's bits,
+   * lt_spare_low is the lowest chunk that may have any. All under
+   * lt_spare_lock, taken once per batch of records. */
+  alignas(WEFT__CACHE_LINE) _Atomic uint32_t lt_spare_lock;
+  uint32_t lt_spare_low;
+  _Atomic uint32_t lt_nchunks;  /* chunks carved so far (under lt_spare_lock) */
+  uint16_t lt_spare_n[4096];
   alignas(WEFT__CACHE_LINE) _Atomic int64_t lt_live;     /* launched, not completed (flushed) */
   _Atomic uint32_t lt_quiet;    /* bumped by a worker going to sleep during destroy */
   _Atomic uint32_t ext_lock;    /* guards ext_free for threads that are not workers */

@@ -98,70 +98,117 @@ static weft__trec *lookup(weft__pool *p, uint64_t id, uint32_t *idx) {
   return r;
 }
 
-/* A new chunk: its records go onto *list. */
-static int carve(weft__pool *p, uint32_t *list, uint32_t *n) {
-  uint32_t c = atomic_fetch_add_explicit(&p->lt_nchunks, 1, memory_order_relaxed);
+/* Spare records are kept by address, not in the order they were freed: a
+ * LIFO of everything freed since the pool started hands records out in an
+ * order that grows more random with every burst (a program that holds half a
+ * million handles and lets them go reuses them scattered over 64 MiB: the
+ * binary tree of bench/dyn ran 73 ms the first time and 170 ms the fifth).
+ * A worker's own list stays LIFO (what it freed last is in its cache); what
+ * overflows it goes back to the chunks' bitmaps, and a refill takes the
+ * lowest free addresses, so reuse walks memory the way fresh records do. */
+#define CHUNK_BYTES ((size_t)WEFT__CHUNK * sizeof(weft__trec) + WEFT__CHUNK / 8u)
+
+static inline uint64_t *spare_bits(weft__trec *chunk) {
+  return (uint64_t *)(void *)(chunk + WEFT__CHUNK);
+}
+
+static void spin_lock(_Atomic uint32_t *l) {
+  unsigned spins = 0;
+  while (atomic_exchange_explicit(l, 1, memory_order_acquire))
+    if (++spins % 64 == 0) weft__prim_yield(); else weft__cpu_relax();
+}
+
+static void spin_unlock(_Atomic uint32_t *l) { atomic_store_explicit(l, 0, memory_order_release); }
+
+/* A new chunk, all spare. Under lt_spare_lock. */
+static int carve(weft__pool *p) {
+  uint32_t c = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed);
   if (c >= WEFT__MAX_CHUNKS) return WEFT_ENOMEM;
-  size_t bytes = (size_t)WEFT__CHUNK * sizeof(weft__trec);
-  weft__trec *chunk = weft__prim_reserve(bytes);
+  weft__trec *chunk = weft__prim_reserve(CHUNK_BYTES);
   if (!chunk) return WEFT_ENOMEM;
-  if (weft__prim_commit(chunk, bytes)) {
-    weft__prim_release(chunk, bytes);
+  if (weft__prim_commit(chunk, CHUNK_BYTES)) {
+    weft__prim_release(chunk, CHUNK_BYTES);
     return WEFT_ENOMEM;
   }
-  uint32_t base = c << WEFT__CHUNK_SHIFT, first = c == 0 ? 1 : 0; /* index 0 is never a task */
-  for (uint32_t k = first; k < WEFT__CHUNK; k++) {
+  for (uint32_t k = 0; k < WEFT__CHUNK; k++) {
     weft__trec *r = &chunk[k];
     atomic_init(&r->head, (uint64_t)p->lt_gen_base << 32);
     atomic_init(&r->state, WEFT__S_GEN(p->lt_gen_base) | WEFT__T_FREE);
-    r->next[0] = k + 1 < WEFT__CHUNK ? base + k + 1 : *list;
   }
-  *list = base + first;
-  *n += WEFT__CHUNK - first;
+  uint64_t *bits = spare_bits(chunk);
+  for (uint32_t w = 0; w < WEFT__CHUNK / 64u; w++) bits[w] = ~(uint64_t)0;
+  if (c == 0) bits[0] &= ~(uint64_t)1; /* index 0 is never a task */
+  p->lt_spare_n[c] = (uint16_t)(WEFT__CHUNK - (c == 0));
+  if (c < p->lt_spare_low) p->lt_spare_low = c;
   atomic_store_explicit(&p->lt_chunks[c], chunk, memory_order_release);
+  atomic_store_explicit(&p->lt_nchunks, c + 1, memory_order_release);
   return 0;
 }
 
-/* A batch from the shared stack (tagged head: no ABA), else a new chunk. */
-static int refill(weft__pool *p, weft__freelist *fl) {
-  uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_acquire);
-  while ((uint32_t)h) {
-    uint32_t b = (uint32_t)h;
-    uint32_t nb = (uint32_t)atomic_load_explicit(&rec(p, b)->origin, memory_order_relaxed);
-    uint64_t nh = (((h >> 32) + 1) << 32) | nb;
-    if (atomic_compare_exchange_weak_explicit(&p->lt_batches, &h, nh, memory_order_acquire,
-                                              memory_order_acquire)) {
-      fl->head = b;
-      fl->n = BATCH;
-      fl->cut = 0;
-      return 0;
+/* Up to BATCH spare records, lowest address first, as the list *fl (which
+ * is empty). Under lt_spare_lock. */
+static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
+  uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed), got = 0;
+  uint32_t head = 0, *tail = &head;
+  for (uint32_t c = p->lt_spare_low; c < n && got < BATCH; c++) {
+    if (p->lt_spare_n[c]) {
+      weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
+      uint64_t *bits = spare_bits(chunk);
+      for (uint32_t w = 0; w < WEFT__CHUNK / 64u && got < BATCH; w++) {
+        uint64_t x = bits[w], left = x;
+        for (; left && got < BATCH; got++) {
+          uint32_t k = w * 64u + (uint32_t)__builtin_ctzll(left);
+          left &= left - 1;
+          *tail = (c << WEFT__CHUNK_SHIFT) | k;
+          tail = &chunk[k].next[0];
+        }
+        p->lt_spare_n[c] = (uint16_t)(p->lt_spare_n[c] - __builtin_popcountll(x ^ left));
+        bits[w] = left;
+      }
     }
+    if (!p->lt_spare_n[c] && c == p->lt_spare_low) p->lt_spare_low = c + 1;
   }
+  *tail = 0;
+  fl->head = head;
+  fl->n = got;
   fl->cut = 0;
-  return carve(p, &fl->head, &fl->n);
+  return got;
 }
 
-/* Gives the newest BATCH records of a list of 2 * BATCH or more to the
- * shared stack. With `cut` known that is O(1); a list that grew by a whole
- * chunk has no cut, and is walked once. */
+static int refill(weft__pool *p, weft__freelist *fl) {
+  spin_lock(&p->lt_spare_lock);
+  int rc = 0;
+  if (!take_spare(p, fl) && !(rc = carve(p))) take_spare(p, fl);
+  spin_unlock(&p->lt_spare_lock);
+  return rc;
+}
+
+/* A list of 2 * BATCH records keeps its newest BATCH (likely still in this
+ * core's cache) and gives the older ones back to their chunks. With `cut`
+ * known the newest BATCH end there; otherwise the list is walked to it. */
 static void give_batch(weft__pool *p, weft__freelist *fl) {
-  uint32_t head = fl->head, tail = fl->cut;
-  if (!tail || fl->n != 2 * BATCH) {
-    tail = head;
-    for (uint32_t k = 1; k < BATCH; k++) tail = rec(p, tail)->next[0];
+  uint32_t keep = fl->cut;
+  if (!keep || fl->n != 2 * BATCH) {
+    keep = fl->head;
+    for (uint32_t k = 1; k < BATCH; k++) keep = rec(p, keep)->next[0];
   }
-  fl->head = rec(p, tail)->next[0];
-  fl->n -= BATCH;
+  uint32_t idx[BATCH], m = 0;
+  for (uint32_t i = rec(p, keep)->next[0]; i && m < BATCH; m++) {
+    idx[m] = i;
+    i = rec(p, i)->next[0];
+  }
+  rec(p, keep)->next[0] = 0;
+  fl->n = BATCH;
   fl->cut = 0;
-  rec(p, tail)->next[0] = 0;
-  uint64_t h = atomic_load_explicit(&p->lt_batches, memory_order_relaxed);
-  for (;;) {
-    atomic_store_explicit(&rec(p, head)->origin, (uint32_t)h, memory_order_relaxed);
-    uint64_t nh = (((h >> 32) + 1) << 32) | head;
-    if (atomic_compare_exchange_weak_explicit(&p->lt_batches, &h, nh, memory_order_release,
-                                              memory_order_relaxed))
-      return;
+  spin_lock(&p->lt_spare_lock);
+  for (uint32_t k = 0; k < m; k++) {
+    uint32_t c = idx[k] >> WEFT__CHUNK_SHIFT, j = idx[k] & (WEFT__CHUNK - 1);
+    weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
+    spare_bits(chunk)[j / 64u] |= (uint64_t)1 << (j % 64u);
+    p->lt_spare_n[c]++;
+    if (c < p->lt_spare_low) p->lt_spare_low = c;
   }
+  spin_unlock(&p->lt_spare_lock);
 }
 
 static uint32_t fl_pop(weft__pool *p, weft__freelist *fl) {
@@ -179,20 +226,12 @@ static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i, weft__trec *r
   if (fl->n >= 2 * BATCH) give_batch(p, fl);
 }
 
-static void ext_lock(weft__pool *p) {
-  unsigned spins = 0;
-  while (atomic_exchange_explicit(&p->ext_lock, 1, memory_order_acquire))
-    if (++spins % 64 == 0) weft__prim_yield(); else weft__cpu_relax();
-}
-
-static void ext_unlock(weft__pool *p) { atomic_store_explicit(&p->ext_lock, 0, memory_order_release); }
-
 /* A free record: from the worker's list, or (other threads) the pool's. */
 static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
   if (w) return fl_pop(p, &w->lt_free);
-  ext_lock(p);
+  spin_lock(&p->ext_lock);
   uint32_t i = fl_pop(p, &p->ext_free);
-  ext_unlock(p);
+  spin_unlock(&p->ext_lock);
   return i;
 }
 
@@ -207,9 +246,9 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
     fl_push(p, &w->lt_free, i, r);
     return;
   }
-  ext_lock(p);
+  spin_lock(&p->ext_lock);
   fl_push(p, &p->ext_free, i, r);
-  ext_unlock(p);
+  spin_unlock(&p->ext_lock);
 }
 
 /* Drops holder bits; the last one recycles the record. When the bits are
@@ -1281,7 +1320,7 @@ void weft__tasks_free(weft__pool *p) {
   uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed);
   for (uint32_t c = 0; c < n && c < WEFT__MAX_CHUNKS; c++) {
     weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
-    if (chunk) weft__prim_release(chunk, (size_t)WEFT__CHUNK * sizeof(weft__trec));
+    if (chunk) weft__prim_release(chunk, CHUNK_BYTES);
   }
 }
 

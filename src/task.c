@@ -7,8 +7,8 @@
  * model/task.pml. In brief:
  *  - A record's `head` packs its generation with its waiter list. A
  *    successor links itself into a prerequisite's list with one CAS that
- *    also checks the generation; completion swaps the list for SEALED with
- *    one exchange. Every link therefore either lands before the seal (and
+ *    also checks the generation; completion sets SEALED with one
+ *    fetch-and-add. Every link therefore either lands before the seal (and
  *    the completer walks it) or sees SEALED (and the launcher counts the
  *    prerequisite as completed): no successor is lost, none is counted twice.
  *  - `pending` counts the prerequisites a task still waits for (one unit
@@ -19,10 +19,12 @@
  *  - Running is claimed by CAS on `state` (NEW -> RUNNING): the dispatcher,
  *    a waiter running the task inline and weft_task_cancel race there, and
  *    exactly one wins.
- *  - `refs` holds bits, one per holder: the scheduler (dropped when the
- *    record leaves the ready queues), completion (dropped when it completes),
- *    the user's handle, a pipe. The record is recycled when the last bit goes:
- *    its generation is bumped first, so a stale handle never matches again.
+ *  - `head` also holds a bit per holder: the scheduler (dropped when the
+ *    record leaves the ready queues), the user's handle, a pipe; completion
+ *    holds it until the seal, which drops the scheduler's bit in the same
+ *    read-modify-write when the completer owns it. The record is recycled by
+ *    whoever leaves it sealed with no holder: its generation is bumped first,
+ *    so a stale handle never matches again.
  */
 #include "task.h"
 #include "dispatch.h"
@@ -30,12 +32,9 @@
 
 #include <stdio.h>
 
-#define R_SCHED 1u
-#define R_DONE 2u
-#define R_USER 4u
-#define R_PIPE 8u
-#define R_BITS 15u
-#define R_GEN(g) ((uint32_t)(g) << 4)
+#define R_SCHED WEFT__H_SCHED
+#define R_USER WEFT__H_USER
+#define R_PIPE WEFT__H_PIPE
 
 #define BATCH 256u                       /* records moved between free lists */
 #define THROTTLE 256                     /* live launches per worker before launch helps */
@@ -251,14 +250,17 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   spin_unlock(&p->ext_lock);
 }
 
-/* Drops holder bits; the last one recycles the record. When the bits are
- * all ours (no handle, no pipe: nobody else can drop anything) no atomic
- * read-modify-write is needed. */
+/* Drops holder bits (held by the caller); whoever leaves the record sealed
+ * with no holder recycles it. When the record is already sealed and the
+ * bits are all that hold it, nobody else can change `head` any more (no
+ * link, no waiter, no other holder; a stale handle's CAS fails on the
+ * generation), so no read-modify-write is needed. The acquire load (or the
+ * RMW) reads the seal's and every earlier drop's release. */
 static void drop(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t bits) {
-  uint32_t v = atomic_load_explicit(&r->refs, memory_order_acquire);
-  if ((v & R_BITS) != bits) {
-    v = atomic_fetch_and_explicit(&r->refs, ~bits, memory_order_acq_rel);
-    if ((v & R_BITS & ~bits) != 0) return;
+  uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
+  if ((h & (WEFT__H_SEALED | WEFT__H_HOLD)) != (WEFT__H_SEALED | bits)) {
+    h = atomic_fetch_sub_explicit(&r->head, bits, memory_order_acq_rel) - bits; /* held: no borrow */
+    if ((h & (WEFT__H_SEALED | WEFT__H_HOLD)) != WEFT__H_SEALED) return;
   }
   free_rec(p, w, i, r);
 }
@@ -332,18 +334,16 @@ static void count_done(weft__pool *p, weft_worker *w) {
   else atomic_fetch_sub_explicit(&p->lt_live, 1, memory_order_relaxed);
 }
 
-/* Completes record i with final state st: wakes its successors (and its
- * parent), then drops the completion bit. Iterative over parents. */
+/* Completes record i with final state st: seals it (dropping `also`, the
+ * scheduler's bit if the caller holds it, in the same read-modify-write),
+ * wakes its successors (and its parent), and recycles it if nobody else
+ * holds it. After the seal the record may be recycled by another holder at
+ * any moment, so everything needed from it is read before; the wake-up of
+ * a sleeping waiter is by address only (a spurious wake at worst).
+ * Iterative over parents. */
 static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint32_t st,
                    uint32_t also) {
   for (;;) {
-    atomic_store_explicit(&r->state,
-                          (atomic_load_explicit(&r->state, memory_order_relaxed) & ~WEFT__S_BITS) | st,
-                          memory_order_release);
-    uint64_t old = atomic_exchange_explicit(
-        &r->head, (atomic_load_explicit(&r->head, memory_order_relaxed) & ~(uint64_t)0xffffffffu) |
-                      WEFT__H_SEALED,
-        memory_order_acq_rel);
     int failed = st != WEFT__T_DONE;
     uint64_t origin = 0;
     int ostatus = 0;
@@ -351,6 +351,14 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
       origin = atomic_load_explicit(&r->origin, memory_order_relaxed);
       ostatus = atomic_load_explicit(&r->origin_status, memory_order_relaxed);
     }
+    uint32_t pi = r->parent;
+    atomic_store_explicit(&r->state,
+                          (atomic_load_explicit(&r->state, memory_order_relaxed) & ~WEFT__S_BITS) | st,
+                          memory_order_release);
+    /* SEALED was clear and `also` set: the add sets one and clears the other. */
+    uint64_t old = atomic_fetch_add_explicit(&r->head, (uint64_t)WEFT__H_SEALED - also,
+                                             memory_order_acq_rel);
+    int last = ((old - also) & WEFT__H_HOLD) == 0;
     for (uint32_t l = (uint32_t)old & WEFT__H_LINKS; l;) {
       uint32_t li = l - 1, ti = li >> 2, j = li & 3u;
       weft__trec *t = rec(p, ti);
@@ -361,8 +369,7 @@ static void finish(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uin
     }
     if (old & WEFT__H_WAITER) weft__prim_wake32((uint32_t *)&r->state, 1);
     count_done(p, w);
-    uint32_t pi = r->parent;
-    drop(p, w, i, r, R_DONE | also);
+    if (last) free_rec(p, w, i, r);
     if (!pi) return;
     also = 0;
     /* A child: the parent waits for it (its body's count is in pending). */
@@ -690,9 +697,10 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   r->has_children = 0;
   INIT_STORE(uint64_t, &r->origin, origin);
   INIT_STORE(int32_t, &r->origin_status, ostatus);
-  uint32_t bits = R_DONE | s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
+  uint32_t bits = s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
-  INIT_STORE(uint32_t, &r->refs, R_GEN(gen) | bits);
+  /* No thread can change `head` now: its generation is in no handle yet. */
+  INIT_STORE(uint64_t, &r->head, ((uint64_t)gen << 32) | bits);
   /* A full block is one fixed-size copy (every JavaScript task's block is
    * full). Otherwise zero the whole block with fixed-size stores, then copy:
    * a memset of the variable tail was a byte loop, a quarter of create's
@@ -973,7 +981,7 @@ static inline uint32_t state_of(const weft__trec *r, uint64_t id) {
 }
 
 /* Calls that read a record through a handle check the generation again
- * after reading (in the state word, or in refs for release), so that a
+ * after reading (in the state word, or in head for release), so that a
  * handle used while its owner releases it, whose record is recycled and
  * reused in between, answers WEFT_ESTALE instead of another task's state
  * (the spin model's SCEN_STALE with STRICT). */
@@ -1045,17 +1053,17 @@ int weft_task_release(weft_task t) {
   int rc;
   weft__trec *r = open_handle(t.id, &c, &i, &rc);
   if (!r) return rc;
-  /* A CAS that names the incarnation (its generation is in refs): a second
+  /* A CAS that names the incarnation (its generation is in head): a second
    * release, or a release racing a reuse, sees the bit gone or the
    * generation moved and frees nothing. */
   rc = WEFT_ESTALE;
-  uint32_t want = R_GEN(t.id >> 32);
-  uint32_t v = atomic_load_explicit(&r->refs, memory_order_relaxed);
-  while ((v & ~R_BITS) == (want & ~R_BITS) && (v & R_USER)) {
-    if (atomic_compare_exchange_weak_explicit(&r->refs, &v, v & ~R_USER, memory_order_acq_rel,
-                                              memory_order_relaxed)) {
+  uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+  while (gen_of(h) == (uint32_t)(t.id >> 32) && (h & R_USER)) {
+    if (atomic_compare_exchange_weak_explicit(&r->head, &h, h & ~(uint64_t)R_USER,
+                                              memory_order_acq_rel, memory_order_relaxed)) {
       rc = WEFT_OK;
-      if ((v & R_BITS & ~R_USER) == 0) free_rec(c.p, c.w, i, r);
+      if (((h & ~(uint64_t)R_USER) & (WEFT__H_SEALED | WEFT__H_HOLD)) == WEFT__H_SEALED)
+        free_rec(c.p, c.w, i, r);
       break;
     }
   }

@@ -14,8 +14,16 @@
 #define WEFT__MAX_CHUNKS 4096u
 #define WEFT__IDX_MASK 0xffffffu     /* 24-bit record index in a handle */
 
-/* head (low 32 bits; the high 32 are the generation) */
-#define WEFT__H_LINKS 0x3fffffffu    /* first waiter link + 1, 0 = none */
+/* head (low 32 bits; the high 32 are the generation): the waiter list, the
+ * seal, and the holders of the record. The record is recycled by whoever
+ * leaves it SEALED (completion's own hold gone) with no holder bit: every
+ * change of these bits is a read-modify-write of this one word, so exactly
+ * one thread sees that. */
+#define WEFT__H_LINKS 0x07ffffffu    /* first waiter link + 1, 0 = none */
+#define WEFT__H_PIPE 0x08000000u     /* holder: a pipe (its newest member) */
+#define WEFT__H_USER 0x10000000u     /* holder: the user's handle (or a launcher's join) */
+#define WEFT__H_SCHED 0x20000000u    /* holder: the scheduler, until it leaves the ready queues */
+#define WEFT__H_HOLD (WEFT__H_PIPE | WEFT__H_USER | WEFT__H_SCHED)
 #define WEFT__H_WAITER 0x40000000u   /* a thread sleeps on `state` */
 #define WEFT__H_SEALED 0x80000000u   /* completed: no more waiters can link */
 
@@ -44,11 +52,10 @@
 typedef struct weft__trec {
   /* Line 0: the words other threads change, and the links they follow. */
   _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | waiter list; CAS/exchange */
-  _Atomic uint32_t pending; /* prerequisites not completed (+1 launch guard); once
+  _Atomic uint32_t pending; /* prerequisites not completed (+1 a pipe's turn); once
                                running: 1 for the body + children not completed */
   _Atomic uint32_t state;   /* gen << 8 | WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
-  _Atomic uint32_t refs;    /* gen << 4 | holder bits (scheduler, completion, handle,
-                               pipe); recycled when the bits reach 0 */
+  uint32_t pad0_;
   _Atomic int32_t origin_status; /* written by whoever set origin, before its decrement */
   _Atomic uint64_t origin;  /* first failure that reached this record (handle id), CAS from 0 */
   weft_task_fn fn;          /* NULL: event or join */
@@ -71,6 +78,8 @@ typedef struct weft__trec {
   uint32_t prereq[WEFT__SLOTS]; /* record indices of the prerequisites (wait helps them) */
 } weft__trec;
 
+_Static_assert((((uint64_t)WEFT__IDX_MASK << 2) | 3u) + 1u <= WEFT__H_LINKS,
+               "a waiter link (record index, slot) + 1 fits below the holder bits");
 _Static_assert(sizeof(weft__trec) == 128, "a record is two cache lines");
 _Static_assert(offsetof(weft__trec, next) + sizeof(uint32_t) * WEFT__SLOTS <= 64,
                "what completers touch stays on line 0");

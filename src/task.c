@@ -699,8 +699,16 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
   INIT_STORE(int32_t, &r->origin_status, ostatus);
   uint32_t bits = s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
   if (s->pipe) bits |= R_PIPE;
-  /* No thread can change `head` now: its generation is in no handle yet. */
-  INIT_STORE(uint64_t, &r->head, ((uint64_t)gen << 32) | bits);
+  /* No thread can change `head` now (its generation is in no handle yet),
+   * but a launcher holding the previous incarnation's handle may read it
+   * (link_after, with acquire): seeing the new generation it counts that
+   * prerequisite as completed, so this store must carry the previous
+   * incarnation's completion as free_rec's release store did. A relaxed
+   * store here broke that chain (the spin model's SCEN_LINK with STRICT
+   * found it: a successor that ran with no edge from its prerequisite's
+   * completion). On x86-64 a release store is a plain mov; in wasm an
+   * atomic store, as free_rec's. */
+  atomic_store_explicit(&r->head, ((uint64_t)gen << 32) | bits, memory_order_release);
   /* A full block is one fixed-size copy (every JavaScript task's block is
    * full). Otherwise zero the whole block with fixed-size stores, then copy:
    * a memset of the variable tail was a byte loop, a quarter of create's

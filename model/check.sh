@@ -210,11 +210,16 @@ if [ "$MODE" != --quick ]; then
     check "task mutant $m" fail task.pml "-DSCEN_STALE -D$m" "$FAST" "$SARGS"
   done
   check "task mutant MUT_EARLYSCHED" fail task.pml "-DSCEN_CLAIM -DMUT_EARLYSCHED" "$FAST" "$SARGS"
+  # The holders in head beside the seal (fd32407): who frees, and when.
+  check "task mutant MUT_LASTLOAD (double free)" fail task.pml "-DSCEN_STALE -DMUT_LASTLOAD" "$FAST" "$SARGS"
+  check "task mutant MUT_LASTOLD (leak)" fail task.pml "-DMUT_LASTOLD" "$FAST" "$SARGS"
+  check "task mutant MUT_DROPNOSEAL (free unsealed)" fail task.pml "-DSCEN_HELP -DMUT_DROPNOSEAL" "$FAST" "$SARGS"
+  check "task mutant MUT_LATEREAD (read after seal)" fail task.pml "-DSCEN_STALE -DMUT_LATEREAD" "$FAST" "$SARGS"
   check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$SARGS"
   heading "== task.pml: src/task.c at 0fc3c04 (unpend's store of 0 relaxed: a helper runs a task its prerequisites do not happen before)"
   check "issue UNPEND_RELAXED (claim: launcher's owe)" issue task.pml "-DSCEN_CLAIM -DUNPEND_RELAXED" "$FAST" "$SARGS"
   check "issue UNPEND_RELAXED (help: completer's walk)" issue task.pml "-DSCEN_HELP -DUNPEND_RELAXED" "$FAST" "$SARGS"
-  heading "== task.pml: src/task.c before 63dcdc6 (no generation in state, refs: must fail)"
+  heading "== task.pml: src/task.c before 63dcdc6 (no generation in state or in the holders' word: must fail)"
   check "task mutant MUT_CLAIMNOGEN (help)" fail task.pml "-DSCEN_HELP -DMUT_CLAIMNOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_RELEASENOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=2 -DMUT_RELEASENOGEN" "$FAST" "$SARGS"
   check "task mutant MUT_STATUSNOGEN (STRICT)" fail task.pml "-DSCEN_STALE -DSTRICT -DSTALE_OP=1 -DMUT_STATUSNOGEN" "$FAST" "$SARGS"

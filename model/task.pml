@@ -220,26 +220,25 @@
 #define NR 5                      /* records 1..NR-1 (0 = none)             */
 #define NT 6                      /* task ids 1..NT-1 (0 = none)            */
 
-#define HG      128               /* head = gen * HG + SEALED + WAITER +
-                                     links                                  */
-#define SEALED  64
-#define WAITER  32
-#define LINKS(h)    ((h) % WAITER)
+#define HG      256               /* head = gen * HG + SEALED + WAITER +
+                                     holders + links (gen << 32 | ...)      */
+#define SEALED  128               /* WEFT__H_SEALED                         */
+#define WAITER  64                /* WEFT__H_WAITER                         */
+#define R_SCHED 32                /* WEFT__H_SCHED: the scheduler's hold    */
+#define R_USER  16                /* WEFT__H_USER: the user's handle        */
+#define HOLDB   (R_SCHED | R_USER)  /* WEFT__H_HOLD (no pipes: no R_PIPE)   */
+#define LINKS(h)    ((h) % R_USER)  /* a link < 16 (LINK(4, 1) = 10)        */
+#define HOLD(h)     ((h) & HOLDB)
 #define GEN(h)      ((h) / HG)
-#define ISSEALED(h) (((h) / SEALED) % 2 == 1)
-#define ISWAITER(h) (((h) / WAITER) % 2 == 1)
+#define ISSEALED(h) (((h) & SEALED) != 0)
+#define ISWAITER(h) (((h) & WAITER) != 0)
 #define LINK(i, j)  ((i) * SLOTS + (j) + 1)
+/* Sealed with no holder left: whoever makes head so recycles the record. */
+#define UNHELD(h)   (ISSEALED(h) && HOLD(h) == 0)
 
 #define SG      8                 /* state = gen * SG + value (gen << 8)    */
 #define SV(s)   ((s) % SG)
 #define SGEN(s) ((s) / SG)
-
-#define RG      8                 /* refs = gen * RG + bits (gen << 4)      */
-#define RBITS(v) ((v) % RG)
-#define RGEN(v) ((v) / RG)
-#define R_SCHED 1
-#define R_DONE  2
-#define R_USER  4
 
 #define T_NEW      0
 #define T_RUNNING  1
@@ -255,10 +254,9 @@
 #define K_EVENT 1
 
 /* ---------------------------------------------------------- shared state */
-short head[NR];                   /* up to gen 4: < 2^10              */
+short head[NR];                   /* up to gen 5: < 2^11              */
 byte pending[NR];
 byte state[NR];
-byte refs[NR];
 byte kind[NR];
 byte prereq[NR * SLOTS];          /* record indices, read by help()         */
 byte nxt[NR * SLOTS];             /* next[slot]: waiter links; next[0] also
@@ -279,7 +277,8 @@ byte sleeper = 0;                 /* the record on whose state word the
 /* ------------------------------------------------------------ ghost state */
 byte rtid[NR];                    /* incarnation (task id) in each record   */
 byte targ[NR];                    /* whose argument block the record holds  */
-byte gref[NR];                    /* holder bits as the logic sees them     */
+byte gref[NR];                    /* holder bits as the logic sees them
+                                     (completion's hold: !tdone)            */
 byte inlist[NR];                  /* links to the record not yet walked     */
 bool inq[NR];                     /* queued, or taken and not yet exec'd    */
 byte tpre[NT * SLOTS];            /* prerequisites of each task (task ids)  */
@@ -309,7 +308,6 @@ byte kn[8];                       /* per process (_pid)                     */
 byte hmsg[NR];                    /* what head carries                      */
 byte smsg[NR];                    /* state                                  */
 byte pmsg[NR];                    /* pending                                */
-byte fmsg[NR];                    /* refs                                   */
 byte rdmsg = 0;                   /* the shared ready stack (all RMWs)      */
 byte flmsg = 0;                   /* the free lists (a lock, or one thread) */
 #define BIT(t)    (1 << (t))
@@ -337,7 +335,6 @@ inline hb_gc()
      hmsg[1] = 0; hmsg[2] = 0; hmsg[3] = 0; hmsg[4] = 0;
      smsg[1] = 0; smsg[2] = 0; smsg[3] = 0; smsg[4] = 0;
      pmsg[1] = 0; pmsg[2] = 0; pmsg[3] = 0; pmsg[4] = 0;
-     fmsg[1] = 0; fmsg[2] = 0; fmsg[3] = 0; fmsg[4] = 0;
      rdmsg = 0; flmsg = 0
   :: else -> skip
   fi
@@ -354,10 +351,15 @@ inline launched_all()
 #define LOCALS \
   byte i, j, k, v, pv, st, live, owe, mask, T, T2, all, cur, lkrec, wt, wj, wl, hi, rc; \
   short h, old; byte g; \
-  bool z, won, lk, ok, rdok; \
-  byte pr[SLOTS], ptid[SLOTS], pg[SLOTS]
+  bool z, won, lk, ok, rdok, last; \
+  byte pr[SLOTS], ptid[SLOTS], pg[SLOTS] LATE_LOCALS
+#ifdef MUT_LATEREAD
+#define LATE_LOCALS ; byte me     /* ghost: the completing task             */
+#else
+#define LATE_LOCALS
+#endif
 
-/* The value a read of state[i] or refs[i] gets belongs to incarnation tt
+/* The value a read of state[i] gets belongs to incarnation tt
  * (ghost: tt is the record's task and was not freed yet). */
 #define OWNS(i, tt) (rtid[i] == (tt) && !tfreed[tt])
 
@@ -368,9 +370,10 @@ inline launched_all()
 #define LOOKUP(i, gg) (GEN(head[i]) == (gg))
 
 /* free_rec: the generation moves first (state (gen+1)|FREE, a relaxed
- * store, then head, a release store), then the record goes onto the free
- * list through next[0]. refs keeps what the last drop left (the old
- * generation) until create stores it. */
+ * store, then head = (gen+1) << 32, a release store that also clears the
+ * seal, the links and the holder bits), then the record goes onto the
+ * free list through next[0]. Only the one thread that left head sealed
+ * with no holder gets here. */
 inline free_state(i)
 {
     T2 = rtid[i];
@@ -411,38 +414,51 @@ inline free_rec(i)
   free_head(i)
 }
 
-/* drop: the last holder bit recycles the record. If the bits are all ours
- * (v == bits) nobody else can drop anything: no RMW. The fetch_and keeps
- * the generation in refs. Load acquire, fetch_and acq_rel. */
+/* drop(bits): the caller drops holder bits it holds; whoever leaves head
+ * sealed with no holder recycles the record. An acquire load first: if it
+ * shows SEALED and exactly `bits' as holders, nobody else can change head
+ * any more (no link or WAITER CAS lands on a sealed head, there is no
+ * other holder, a stale release's CAS fails on the bit or the generation),
+ * so the record is freed with no RMW; the load and free_rec's store of
+ * state are then one step. Otherwise fetch_sub(bits) acq_rel (the bits are
+ * set: no borrow), and free iff that left head sealed with no holder. */
 inline drop(i, bits)
 {
   atomic {
-    v = refs[i]; ACQ(fmsg[i]);
+    h = head[i]; ACQ(hmsg[i]);
+    assert((gref[i] & (bits)) == (bits));  /* held by the caller          */
+#ifdef MUT_DROPNOSEAL
     if
-    :: RBITS(v) == (bits) ->      /* nobody else can change refs now: the
-                                     load and free_rec's store of state are
-                                     one step                               */
-       assert(gref[i] == (bits)); gref[i] = 0;
+    :: HOLD(h) == (bits) ->       /* WRONG: not sealed, completion holds it */
+#else
+    if
+    :: ISSEALED(h) && HOLD(h) == (bits) ->
+#endif
+       gref[i] = 0;
        free_state(i)
     :: else -> skip
     fi
   };
   if
-  :: RBITS(v) == (bits) -> free_head(i)
+#ifdef MUT_DROPNOSEAL
+  :: HOLD(h) == (bits) -> free_head(i)
+#else
+  :: ISSEALED(h) && HOLD(h) == (bits) -> free_head(i)
+#endif
   :: else ->
      atomic {
-       v = refs[i];
-       assert((v & (bits)) == (bits));  /* each bit dropped once          */
-       refs[i] = v & ~(bits);
-       ACQ(fmsg[i]); RELRMW(fmsg[i]);
+       h = head[i];
+       assert((h & (bits)) == (bits));  /* each bit dropped once          */
+       h = h - (bits); head[i] = h;
+       ACQ(hmsg[i]); RELRMW(hmsg[i]);
        gref[i] = gref[i] & ~(bits)
      };
      if
-     :: RBITS(v & ~(bits)) == 0 -> free_rec(i)
+     :: UNHELD(h) -> free_rec(i)
      :: else -> skip
      fi
   fi;
-  v = 0
+  h = 0
 }
 
 /* ---------------------------------------------------------- readiness */
@@ -517,11 +533,18 @@ inline unpend(t, amt)
 
 /* ------------------------------------------------------------ completion */
 
-/* finish(i, st, also): store the final state (release; the generation
- * kept; only the claimer writes state now), swap the waiter list for
- * gen|SEALED (acq_rel), walk it (next link read before each unpend), drop
- * completion's bit (and `also`). The completion the ghost names is the
- * body's end: it happens before all of this. */
+/* finish(i, st, also): (what it needs from the record, origin and parent,
+ * is read first: not modelled) store the final state (release; the
+ * generation kept; only the claimer writes state now); then ONE
+ * fetch_add(head, SEALED - also), acq_rel: it sets SEALED, which ends
+ * completion's own hold, and drops `also' (the scheduler's bit when the
+ * caller holds it, else 0) in the same RMW; `last' = the value it returned,
+ * less `also', had no holder bit. Then walk the links of that value
+ * (next link read before each unpend; the links stay in head, nobody
+ * reads them after the seal), wake a WAITER by address, and free the
+ * record iff `last'. After the seal it never reads the record: another
+ * holder may recycle it at once (MUT_LATEREAD). The completion the ghost
+ * names is the body's end: it happens before all of this. */
 #define FINISH_STATE(i, st) \
   ACQ(HBDEAD -> 0 : BIT(rtid[i]) & HBTRACK); \
   state[i] = SGEN(state[i]) * SG + (st); RELST(smsg[i])
@@ -532,19 +555,43 @@ inline finish(i, st, also)
   finish_seal(i, also)
 }
 
+/* Ghost bookkeeping of the seal that reads o: completion's hold ends (the
+ * task completed) and `also' is dropped. */
+#define SEAL_GHOST(i, o, also) \
+  assert(!ISSEALED(o) && ((o) & (also)) == (also)); \
+  assert((gref[i] & (also)) == (also)); \
+  gref[i] = gref[i] & ~(also); tdone[rtid[i]] = 1
+
 /* finish after the store of the final state. */
 inline finish_seal(i, also)
 {
 #if defined(MUT_SEALSTORE)
   atomic { old = head[i]; ACQ(hmsg[i]) };  /* WRONG: load, then a plain store */
-  atomic { head[i] = GEN(old) * HG + SEALED; RELST(hmsg[i]); tdone[rtid[i]] = 1 };
+  atomic {
+    SEAL_GHOST(i, old, also); head[i] = old + SEALED - (also); RELST(hmsg[i]);
+    last = (HOLD(old - (also)) == 0)
+  };
 #elif defined(MUT_SEALAFTER)
   atomic { old = head[i]; ACQ(hmsg[i]) };  /* WRONG: walk first, seal after */
 #else
   atomic {
-    old = head[i]; head[i] = GEN(old) * HG + SEALED;
-    ACQ(hmsg[i]); RELRMW(hmsg[i]); tdone[rtid[i]] = 1
+    old = head[i]; SEAL_GHOST(i, old, also); head[i] = old + SEALED - (also);
+    ACQ(hmsg[i]); RELRMW(hmsg[i]);
+#ifdef MUT_LATEREAD
+    me = rtid[i];
+#endif
+#if defined(MUT_LASTOLD)
+    last = (HOLD(old) == 0)       /* WRONG: its own `also' counted as a holder */
+#elif defined(MUT_LASTLOAD)
+    skip
+#else
+    last = (HOLD(old - (also)) == 0)
+#endif
   };
+#ifdef MUT_LASTLOAD
+  /* WRONG: the holders read by a separate load, not from the seal's RMW */
+  atomic { h = head[i]; ACQ(hmsg[i]); last = UNHELD(h); h = 0 };
+#endif
 #endif
   wl = LINKS(old);
   do
@@ -565,19 +612,28 @@ inline finish_seal(i, also)
   od;
 #ifdef MUT_SEALAFTER
   atomic {
-    head[i] = GEN(head[i]) * HG + SEALED; RELRMW(hmsg[i]); tdone[rtid[i]] = 1
+    SEAL_GHOST(i, head[i], also); last = (HOLD(head[i] - (also)) == 0);
+    head[i] = head[i] + SEALED - (also); RELRMW(hmsg[i])
   };
 #endif
 #ifdef WAIT_MODEL
-  atomic {                        /* WAITER was set: wake the state word    */
-    if
+  atomic {                        /* WAITER was set: wake the state word,   */
+    if                            /* by address (whoever sleeps on it)      */
     :: ISWAITER(old) && sleeper == i -> sleeper = 0
     :: else -> skip
     fi
   };
 #endif
+#ifdef MUT_LATEREAD
+  /* WRONG: reads the record after the seal (r->parent, as before fd32407,
+   * when completion's own bit kept the record until its drop) */
+  atomic { assert(last || OWNS(i, me)); me = 0 };
+#endif
   old = 0;
-  drop(i, (R_DONE | (also)))
+  if
+  :: last -> last = 0; free_rec(i)
+  :: else -> skip
+  fi
 }
 
 /* The claim: CAS state gen|NEW -> gen|RUNNING (acquire), `gg' the
@@ -707,13 +763,14 @@ inline link_after(i, j)
 }
 
 /* create: a task after pr[0..n-1] (handles pr/pg, ghost ptid), with holder
- * bits R_SCHED | R_DONE | hold, as src/task.c since 0fc3c04 (no launch
+ * bits R_SCHED | hold, as src/task.c since 0fc3c04 (no launch
  * guard). First each prerequisite: lookup (acquire; another generation:
  * rc = RC_STALE, nothing created), then the first look at its head
  * (acquire): SEALED: not counted, not linked, its outcome taken now;
  * otherwise counted (`live'). Then the record: the initial stores (kind,
- * prereq, origin, refs with the generation, the argument block, pending =
- * live) are one step, then the release store of g | NEW. Nothing counted:
+ * prereq, origin, head = g << 32 | holder bits (relaxed: no handle of
+ * generation g exists yet, so nobody else can change head), the argument
+ * block, pending = live) are one step, then the release store of g | NEW. Nothing counted:
  * ready at once. Otherwise link each counted slot; one whose prerequisite
  * completed (or was recycled) meanwhile leaves its unit with the launcher
  * (`owe'), and only if owe > 0 does the launcher touch the record again:
@@ -775,8 +832,12 @@ inline create(n, hold, own, rc)
        prereq[i * SLOTS + 1] = (n > 1 -> pr[1] : 0);
        g = GEN(head[i]);
        kind[i] = K_TASK;
-       refs[i] = g * RG + (R_SCHED | R_DONE | (hold)); gref[i] = RBITS(refs[i]);
-       RLXST(fmsg[i]);
+       head[i] = g * HG + R_SCHED + (hold); gref[i] = R_SCHED | (hold);
+#ifdef FIX_HEADREL
+       RELST(hmsg[i]);            /* a release store                        */
+#else
+       RLXST(hmsg[i]);            /* relaxed (INIT_STORE), as at fd32407    */
+#endif
        targ[i] = T;
 #ifndef MUT_STATEFIRST
        pending[i] = live; RLXST(pmsg[i]);
@@ -832,10 +893,9 @@ inline make_event(i)
     T = ntid; ntid++;
     rtid[i] = T; tlaunched[T] = 1; tevent[T] = 1;
     kind[i] = K_EVENT;
-    refs[i] = RG + (R_DONE | R_USER); gref[i] = R_DONE | R_USER;
+    head[i] = HG + R_USER; gref[i] = R_USER;
     pending[i] = 1;
-    state[i] = SG + T_NEW;
-    head[i] = HG
+    state[i] = SG + T_NEW
   }
 }
 
@@ -851,23 +911,25 @@ inline trigger(i, gg)
 
 
 /* weft_task_release(handle (i, gg), ghost task tt): rc. The C code loads
- * refs and CASes in a loop while the generation matches and R_USER is
- * set: one step here (it succeeds only on the value it last read). */
+ * head (relaxed) and CASes it (acq_rel) in a loop while the generation is
+ * the handle's and R_USER is set, clearing R_USER: one step here (it
+ * succeeds only on the value it last read). It frees iff the new value is
+ * sealed with no holder. */
 inline release(i, gg, tt, rc)
 {
   if
   :: !LOOKUP(i, gg) -> rc = RC_STALE
   :: else ->
      atomic {
-       v = refs[i];
+       h = head[i];
        if
 #ifdef MUT_RELEASENOGEN
-       :: (v & R_USER) != 0 ->    /* WRONG: any generation (a fetch_and)    */
+       :: (h & R_USER) != 0 ->    /* WRONG: any generation (a fetch_and)    */
 #else
-       :: RGEN(v) == (gg) && (v & R_USER) != 0 ->
+       :: GEN(h) == (gg) && (h & R_USER) != 0 ->
 #endif
-          refs[i] = v & ~R_USER; gref[i] = gref[i] & ~R_USER;
-          ACQ(fmsg[i]); RELRMW(fmsg[i]);  /* acq_rel                       */
+          h = h - R_USER; head[i] = h; gref[i] = gref[i] & ~R_USER;
+          ACQ(hmsg[i]); RELRMW(hmsg[i]);  /* acq_rel                       */
 #ifdef STRICT
           assert(OWNS(i, tt));    /* the handle's own bit                   */
 #endif
@@ -876,11 +938,11 @@ inline release(i, gg, tt, rc)
        fi
      };
      if
-     :: rc == RC_OK && RBITS(v & ~R_USER) == 0 -> free_rec(i)
+     :: rc == RC_OK && UNHELD(h) -> free_rec(i)
      :: else -> skip
      fi
   fi;
-  v = 0
+  h = 0
 }
 
 /* weft_task_status(handle (i, gg), ghost task tt): lookup, then state_of
@@ -1260,8 +1322,8 @@ init
     d_step {
       /* X: launched with no prerequisite, so it is ready at once */
       T = ntid; ntid++; tX = T; tlaunched[T] = 1; rtid[1] = T; targ[1] = T;
-      head[1] = HG; gX = 1; kind[1] = K_TASK;
-      refs[1] = RG + (R_SCHED | R_DONE | R_USER); gref[1] = R_SCHED | R_DONE | R_USER;
+      head[1] = HG + R_SCHED + R_USER; gref[1] = R_SCHED | R_USER;
+      gX = 1; kind[1] = K_TASK;
       pending[1] = 0; state[1] = SG + T_NEW; tready[T] = 1;
       nxt[1 * SLOTS] = 0; ready = 1; inq[1] = 1;
       head[3] = HG; state[3] = SG + T_FREE
@@ -1437,21 +1499,21 @@ init
     d_step {
       /* S: no prerequisite, no handle, ready at once */
       T = ntid; ntid++; tS = T; tlaunched[T] = 1; rtid[1] = T; targ[1] = T;
-      head[1] = HG; kind[1] = K_TASK;
+      kind[1] = K_TASK;
 #ifdef HELP_CANCEL
-      refs[1] = RG + (R_SCHED | R_DONE | R_USER); gref[1] = R_SCHED | R_DONE | R_USER;
+      head[1] = HG + R_SCHED + R_USER; gref[1] = R_SCHED | R_USER;
 #else
-      refs[1] = RG + (R_SCHED | R_DONE); gref[1] = R_SCHED | R_DONE;
+      head[1] = HG + R_SCHED; gref[1] = R_SCHED;
 #endif
       pending[1] = 0; state[1] = SG + T_NEW; tready[T] = 1;
       nxt[1 * SLOTS] = 0; ready = 1; inq[1] = 1;
       /* W: after S, S still pending: linked into S's list */
       T = ntid; ntid++; tW = T; tlaunched[T] = 1; rtid[2] = T; targ[2] = T;
-      head[2] = HG; gW = 1; kind[2] = K_TASK;
-      refs[2] = RG + (R_SCHED | R_DONE | R_USER); gref[2] = R_SCHED | R_DONE | R_USER;
+      head[2] = HG + R_SCHED + R_USER; gref[2] = R_SCHED | R_USER;
+      gW = 1; kind[2] = K_TASK;
       tpre[T * SLOTS] = tS; prereq[2 * SLOTS] = 1;
       pending[2] = 1; state[2] = SG + T_NEW;
-      nxt[2 * SLOTS] = 0; head[1] = HG + LINK(2, 0); inlist[2] = 1
+      nxt[2 * SLOTS] = 0; head[1] = head[1] + LINK(2, 0); inlist[2] = 1
     };
     run waiter();
     run reuser()

@@ -216,6 +216,18 @@ if [ "$MODE" != --quick ]; then
   check "task mutant MUT_DROPNOSEAL (free unsealed)" fail task.pml "-DSCEN_HELP -DMUT_DROPNOSEAL" "$FAST" "$SARGS"
   check "task mutant MUT_LATEREAD (read after seal)" fail task.pml "-DSCEN_STALE -DMUT_LATEREAD" "$FAST" "$SARGS"
   check "task mutant MUT_STATEFIRST" fail task.pml "-DSCEN_HELP -DHELP_CANCEL -DMUT_STATEFIRST" "$FAST" "$SARGS"
+  heading "== task.pml: src/task.c at fd32407 (create's store of head relaxed: a successor runs with no edge from its prerequisite)"
+  # The trail: L2 launches S2 after P1 and finds P1 running (counted); P1
+  # completes, its handle is released and free_rec stores head (gen + 1),
+  # a release; L1's launch takes that record and stores its head relaxed;
+  # L2's link CAS fails, reads L1's head (another generation: P1 completed)
+  # and keeps the unit, so S2 is ready and the dispatcher runs it. L2's
+  # acquire read L1's relaxed store, which ends free_rec's release sequence:
+  # no edge from P1's completion to S2's body (P4). 0c79fd4 makes it a
+  # release (L1 took the record through the free list: it knows P1's
+  # completion). Fails without STRICT too; LINK_ONE verifies (no reuse by
+  # another launcher).
+  check "issue HEAD_RELAXED (link: reused prerequisite)" issue task.pml "-DSTRICT -DHEAD_RELAXED" "$FAST" "$SARGS"
   heading "== task.pml: src/task.c at 0fc3c04 (unpend's store of 0 relaxed: a helper runs a task its prerequisites do not happen before)"
   check "issue UNPEND_RELAXED (claim: launcher's owe)" issue task.pml "-DSCEN_CLAIM -DUNPEND_RELAXED" "$FAST" "$SARGS"
   check "issue UNPEND_RELAXED (help: completer's walk)" issue task.pml "-DSCEN_HELP -DUNPEND_RELAXED" "$FAST" "$SARGS"

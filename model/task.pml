@@ -2,19 +2,23 @@
  * task.pml - Promela model of weft's launched-task protocol (src/task.c as
  * of 0fc3c04, the launch without a guard, and 37c541b, unpend's store of 0
  * with release; the generation checks of 63dcdc6; weft_task_wait as of
- * bb3c535). docs/TASKS.md, "The spin model", has the tables and results.
+ * bb3c535; the holders in head beside the seal, fd32407, with create's
+ * release store of head, 0c79fd4). docs/TASKS.md, "The spin model", has
+ * the tables and results.
  *
  * What is modelled:
- *   - head   = gen * HG + SEALED + WAITER + links: the generation, the
- *              seal, the outside-waiter bit and the waiter list of a
- *              record, one word as in the C code (only weft_task_wait,
- *              STALE_OP=5, sets WAITER; elsewhere it would only make a link
- *              CAS retry)
+ *   - head   = gen * HG + SEALED + WAITER + R_SCHED + R_USER + links: the
+ *              generation, the seal, the outside-waiter bit, the holder
+ *              bits and the waiter list of a record, one word as in the C
+ *              code (gen << 32 | ...). Completion's hold is the absence of
+ *              SEALED; the scheduler's bit and the user's handle's are
+ *              bits; whoever leaves head sealed with no holder bit frees
+ *              the record. Release clears R_USER by a CAS that names the
+ *              generation. (Only weft_task_wait, STALE_OP=5, sets WAITER;
+ *              elsewhere it would only make a link CAS retry.)
  *   - state  = gen * SG + value: the record's generation is in the state
  *              word too (src/task.h WEFT__S_*), so every claim (a CAS from
  *              gen | NEW to gen | RUNNING) names an incarnation
- *   - refs   = gen * RG + bits (R_SCHED | R_DONE | R_USER): the generation
- *              is in refs too; release clears R_USER by a CAS that names it
  *   - pending, next[slot], prereq[slot], kind
  *   - create(): lookup and a first look (acquire) at each prerequisite's
  *     head: SEALED ones are neither counted nor linked (their outcome is
@@ -24,14 +28,20 @@
  *     generation by then: the launcher keeps that unit, `owe'); and only
  *     if owe > 0 does the launcher touch the record again, unpend(owe).
  *     unpend(t, k): an acquire load; if it reads k, a release store of 0,
- *     else fetch_sub(k) acq_rel. finish() (store of the final state,
- *     exchange of the head for gen|SEALED, the walk that reads each
- *     successor's next link before its unpend), exec() (the claim gen|NEW
+ *     else fetch_sub(k) acq_rel. create's store of head (gen | holder
+ *     bits) is a release store (0c79fd4; HEAD_RELAXED is fd32407's relaxed
+ *     one). finish() (store of the final state, then one
+ *     fetch_add(SEALED - also) acq_rel that seals and drops the caller's
+ *     scheduler bit; `last' from the value it returned; the walk that reads
+ *     each successor's next link before its unpend; the wake by address;
+ *     free iff `last'), exec() (the claim gen|NEW
  *     -> gen|RUNNING with the generation the caller means), cancel_rec()
  *     and weft_event_trigger() (the handle's generation), release, status,
  *     result (the generation in the state word they read, and for result
  *     again after the copy), help() (claims with the generation of the
- *     state word it read), drop() (with its no-RMW fast path), free_rec()
+ *     state word it read), drop() (an acquire load; no RMW when head is
+ *     sealed and holds exactly the caller's bits, else fetch_sub; frees
+ *     iff that leaves it sealed with no holder), free_rec()
  *     (state (gen+1)|FREE, head (gen+1), then the free list through
  *     next[0]), make_ready() (the shared ready stack through next[0]), the
  *     dispatcher (take the whole stack, read next[0], read the generation
@@ -44,9 +54,10 @@
  *     because whatever another thread does between them commutes with one
  *     of the two (so every run of the split version has a run of the merged
  *     one that ends in the same state): alloc_rec's pop, the initial
- *     stores and the release store of gen | NEW (the record is nobody
- *     else's yet; a stale reader of its state reads what it read before
- *     the pop); link_after's write of next[j] and its CAS (next[j] is read
+ *     stores (head's a release) and the release store of gen | NEW (the
+ *     record is nobody else's yet; a stale reader of its state or head
+ *     reads what it read before the pop, or a head of another generation,
+ *     which it only compares); link_after's write of next[j] and its CAS (next[j] is read
  *     only through the link the CAS publishes); the walk's read of next[j]
  *     and its ghost bookkeeping; unpend's write that reaches 0 and
  *     make_ready's push (a helper that reads the 0 claims before or after
@@ -54,8 +65,9 @@
  *     final state (in these scenarios nobody reads an event's or a
  *     canceled task's RUNNING as anything but "not NEW, not final": no
  *     status or wait on them; a scenario that adds one must split this
- *     again); drop's load that finds only its own bits and
- *     free_rec's store of state (nobody else can write refs then);
+ *     again); drop's load that finds head sealed with only its
+ *     own bits and free_rec's store of state (nobody else can change head
+ *     then);
  *     free_rec's head store and the push onto a free list (the worker's
  *     own, or the pool's under its lock); the dispatcher's take and its
  *     read of the first record's next[0] and generation (a record it holds
@@ -77,8 +89,8 @@
  *
  * Happens-before (ghost): kn[p], the set of tracked tasks whose completion
  * happens before what process p does now, and for each shared word the
- * set its last write published (hmsg, smsg, pmsg, fmsg: head, state,
- * pending, refs; rdmsg, flmsg: the ready stack, the free lists). A release
+ * set its last write published (hmsg, smsg, pmsg: head, state,
+ * pending; rdmsg, flmsg: the ready stack, the free lists). A release
  * store publishes the writer's set, a relaxed store nothing, a release RMW
  * adds the writer's set to the word's (a relaxed RMW keeps it: release
  * sequences), an acquire read adds the word's set to the reader's. The
@@ -156,7 +168,7 @@
  * that covers "may return at any time").
  *
  * Mutants (each must make spin report an error; check.sh enforces it):
- *   MUT_SEALSTORE   the completer seals with load + plain store, not exchange
+ *   MUT_SEALSTORE   the completer seals with load + plain store, not an RMW
  *   MUT_SEALAFTER   the completer walks the list it loaded, then seals
  *   MUT_LATENEXT    the completer reads the successor's next link after its
  *                   unpend
@@ -172,15 +184,32 @@
  *   MUT_LINKNOGEN   the link CAS compares the seal and links, not the
  *                   generation
  *   MUT_NOBUMP      free_rec does not bump the generation
- *   MUT_EARLYSCHED  cancel drops the scheduler's bit with completion's
+ *   MUT_EARLYSCHED  cancel drops the scheduler's bit in the seal's RMW
  *   MUT_STATEFIRST  create stores gen|NEW before pending (SCEN_HELP with
  *                   HELP_CANCEL: help reads the new generation with the old
  *                   incarnation's pending 0 and runs a task that is not ready)
+ *   MUT_LASTLOAD    finish decides `last' by a separate load after the seal,
+ *                   not from the value its RMW returned (two holders both
+ *                   see "no holder left": a double free)
+ *   MUT_LASTOLD     finish counts its own `also' as a holder (nobody frees:
+ *                   a leak, caught at the end)
+ *   MUT_DROPNOSEAL  drop's no-RMW path when the caller's bits are all the
+ *                   holders, sealed or not (frees a record whose completion
+ *                   still holds it)
+ *   MUT_LATEREAD    finish reads the record after the seal (r->parent, as
+ *                   before fd32407, when completion's own bit kept it)
+ *   src/task.c at fd32407 (an `issue' check: must fail):
+ *   HEAD_RELAXED    create's store of head is relaxed: a launch whose link
+ *                   finds a recycled prerequisite's record reused reads that
+ *                   store, not free_rec's release, and counts the
+ *                   prerequisite completed with no edge from its completion
+ *                   (P4; SCEN_LINK, found with STRICT, fails without too)
  *   src/task.c at 0fc3c04 (an `issue' check: must fail):
  *   UNPEND_RELAXED  unpend's store of 0 is relaxed: a helper that reads the
  *                   0 runs the body with no edge from the last
  *                   prerequisite's completion (P4; SCEN_CLAIM, SCEN_HELP)
- *   The code before 63dcdc6 (no generation in state and refs):
+ *   The code before 63dcdc6 (no generation in state, nor in refs, the
+ *   holders' word then):
  *   MUT_CLAIMNOGEN  the claim CASes NEW -> RUNNING whatever the generation
  *                   (SCEN_HELP: help runs a reused record's task early)
  *   MUT_RELEASENOGEN release clears R_USER whatever the generation (STRICT)
@@ -768,9 +797,13 @@ inline link_after(i, j)
  * rc = RC_STALE, nothing created), then the first look at its head
  * (acquire): SEALED: not counted, not linked, its outcome taken now;
  * otherwise counted (`live'). Then the record: the initial stores (kind,
- * prereq, origin, head = g << 32 | holder bits (relaxed: no handle of
- * generation g exists yet, so nobody else can change head), the argument
- * block, pending = live) are one step, then the release store of g | NEW. Nothing counted:
+ * prereq, origin, head = g << 32 | holder bits, the argument block,
+ * pending = live) are one step, then the release store of g | NEW. Nobody
+ * can change head before it (no handle of generation g exists yet), but a
+ * launcher holding the previous incarnation's handle may read it in
+ * link_after and count that prerequisite completed: so the store of head
+ * is a release, carrying what free_rec's release store of head carried
+ * (0c79fd4; relaxed with HEAD_RELAXED, as at fd32407). Nothing counted:
  * ready at once. Otherwise link each counted slot; one whose prerequisite
  * completed (or was recycled) meanwhile leaves its unit with the launcher
  * (`owe'), and only if owe > 0 does the launcher touch the record again:
@@ -833,10 +866,11 @@ inline create(n, hold, own, rc)
        g = GEN(head[i]);
        kind[i] = K_TASK;
        head[i] = g * HG + R_SCHED + (hold); gref[i] = R_SCHED | (hold);
-#ifdef FIX_HEADREL
-       RELST(hmsg[i]);            /* a release store                        */
-#else
+#ifdef HEAD_RELAXED
        RLXST(hmsg[i]);            /* relaxed (INIT_STORE), as at fd32407    */
+#else
+       RELST(hmsg[i]);            /* release (0c79fd4): carries what
+                                     free_rec's release store of head did  */
 #endif
        targ[i] = T;
 #ifndef MUT_STATEFIRST

@@ -28,6 +28,15 @@ export class TaskRuntime {
     this._loopCall = null;
     this._loopMapper = null;
     this._mappers = new Map(); // task id * 8 + columns -> its map loop (mapper)
+    this._loopFixed = null; // the map loop's closure over its columns (fixedMapper), or null
+    this._loopCount = null; // else its entry in _fixed (it counts the items), or null
+    this._fixed = new Map(); // map key hash (fixedKey) -> its entry (fixedMapper), least recent first
+    this._fixedKey = []; // scratch for fixedKey
+    this._fixedCount = 0; // entries of _fixed with a closure
+    this._fixedCall = [null, 0, 0]; // the call list of a closure (jsChunk)
+    this._fixedTokens = FIXED.tokens; // closures this instance may still make now (refilled over time)
+    this._fixedAt = 0; // when _fixedTokens was last refilled (ms)
+    this.fixedLimits = FIXED; // tests shrink these (loops.test.mjs)
   }
 
   // Called once the instance has its own stack and TLS.
@@ -254,6 +263,9 @@ TaskRuntime.prototype.jsChunk = function jsChunk(w, loop, lo, hi) {
       const out = new T(this.view(at + n * T.BYTES_PER_ELEMENT).buffer, at, n);
       this._loopCall = [this.jsFns[id], null, out, 0, 0, ...args];
       this._loopMapper = this.mapper(id, args.length);
+      this._loopFixed = null;
+      this._loopCount = null;
+      if (n >= this.fixedLimits.minItems && !evalRefused) this.fixedMapper(id, loop, dv, n, out, args);
     } else {
       this._loopCall = [null, 0, 0, ...args];
     }
@@ -276,10 +288,21 @@ TaskRuntime.prototype.jsChunk = function jsChunk(w, loop, lo, hi) {
       if (result && typeof result.then === 'function')
         throw new TypeError(`weft: task '${this.jsNames[id]}' returned a promise; tasks must be synchronous`);
       result = kind === LOOP_REDUCE ? toNumber(result) : 0;
+    } else if (this._loopFixed) {
+      // At most FIXED.step items per call (see fixedMapper: a closure
+      // called over long ranges could stay in on-stack-replaced code).
+      const m = this._loopFixed, step = this.fixedLimits.step, fc = this._fixedCall;
+      fc[0] = ctx;
+      for (let a = lo; a < hi; a = fc[2]) {
+        fc[1] = a;
+        fc[2] = hi - a > step ? a + step : hi;
+        m.apply(undefined, fc);
+      }
     } else {
       call[1] = ctx;
       call[3] = lo;
       call[4] = hi;
+      if (this._loopCount) this._loopCount.items += hi - lo;
       this._loopMapper.apply(undefined, call);
     }
   } catch (e) {
@@ -362,6 +385,150 @@ TaskRuntime.prototype.mapper = function mapper(id, cols) {
   }
   this._mappers.set(key, m);
   return m;
+};
+
+// A map loop of its own per task and set of columns (issue 11, docs/JS.md
+// "Map loops over fixed columns"). The task's loop above gets its columns
+// as arguments, and V8 (Node 20) then checks each typed array's map and
+// reloads its length and data pointer at every iteration (0.75 ns per item
+// for a + b in a worker). A closure made once over the views themselves, as
+// const bindings, and the only closure of its function literal, is
+// compiled with its context as a constant (TurboFan's function context
+// specialization): the views, their lengths and data pointers become
+// constants, one bounds check serves every column of the same length, and
+// the task (a constant too) is inlined: 0.45 ns per item, the code of a
+// message pool worker's loop made once over fixed shared columns. (With
+// the results through a view of the whole memory at the batch's offset,
+// so that batches into different results could share a closure: 0.59.)
+//
+// It only pays when the same columns come back (pool.alloc'ed arrays mapped
+// again and again), and making one costs ~1-2 ms on its worker (new code,
+// run unoptimized for its first ~10,000 items, then compiled), so:
+//  * a key (task; the columns' and the results' types, offsets and
+//    lengths) gets its closure once `hotItems` of its items have run
+//    through the task's loop on this instance (loops of fewer than
+//    `minItems` items never do);
+//  * at most `max` closures are kept (least recently used dropped), at most
+//    `keys` keys counted;
+//  * closures are made from a token bucket (`tokens`, one back every
+//    `refillMs`): columns that change faster than that cost at most one
+//    closure per refillMs.
+// Each closure is called over at most `step` items at a time: called over
+// 10,000 items at once, a new closure was compiled on-stack-replaced inside
+// its loop and then, in about half of the trials, ran on in that code (no
+// context specialization: 1.8 ns per item) instead of being compiled as a
+// function; called in steps, it was compiled as a function within its
+// first ~10,000 items every time. Where eval is refused, none of this (the
+// shared mapLoop).
+const FIXED = Object.freeze({ minItems: 1024, hotItems: 16384, max: 64, keys: 256, tokens: 32, refillMs: 100, step: 1024 });
+let fixedSerial = 0;
+
+// The loop's key into `f` (task id, argument tags, the results' type and
+// offset, n, the columns' offsets and lengths); returns its hash. A string
+// key cost ~300 ns per loop, as much as 400 items of the loop itself.
+function fixedKey(id, loop, dv, cols, n, f) {
+  f[0] = id | (dv.getUint16(loop + 6, true) << 16);
+  f[1] = dv.getUint32(loop + 60, true);
+  f[2] = dv.getUint32(loop + 56, true);
+  f[3] = n;
+  for (let k = 0; k < cols; k++) {
+    f[4 + 2 * k] = dv.getUint32(loop + 8 + 8 * k, true);
+    f[5 + 2 * k] = dv.getUint32(loop + 12 + 8 * k, true);
+  }
+  f.length = 4 + 2 * cols;
+  let h = 0x811c9dc5;
+  for (let k = 0; k < f.length; k++) h = Math.imul(h ^ f[k], 0x01000193) ^ (h >>> 15);
+  return h;
+}
+
+function sameKey(a, b) {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+// The source of a closure over fixed columns: (ctx, lo, hi), out[i] =
+// fn(ctx, c0[i], ...). The serial in a comment keeps V8's cache of compiled
+// sources from handing back a function made before (whose literal would
+// then have two closures: no specialization).
+function fixedSource(cols) {
+  const cs = Array.from({ length: cols }, (_, k) => `c${k}`);
+  return `// weft map loop ${++fixedSerial}
+  const fn = v[0], check = v[1], out = v[2]${cs.map((c, k) => `, ${c} = v[${k + 3}]`).join('')};
+  return function weftFixed(ctx, lo, hi) {
+    for (let i = lo; i < hi; i++) {
+      const r = fn(ctx, ${cs.map((c) => `${c}[i]`).join(', ')});
+      out[i] = typeof r === 'number' ? r : check(r);
+    }
+  };`;
+}
+
+// Sets _loopFixed to the closure for this map loop if it has one (or gets
+// one now), else _loopCount to its entry (whose items the chunks count).
+// _fixed: key hash -> { f: the key, items, m: its closure or null }, least
+// recently used first.
+TaskRuntime.prototype.fixedMapper = function fixedMapper(id, loop, dv, n, out, args) {
+  const lim = this.fixedLimits, key = this._fixedKey;
+  const h = fixedKey(id, loop, dv, args.length, n, key);
+  let e = this._fixed.get(h);
+  if (e && !sameKey(e.f, key)) {
+    // Another key with the same hash: this one takes its place.
+    if (e.m) this._fixedCount--;
+    e = null;
+  }
+  this._fixed.delete(h); // most recently used last
+  if (!e) {
+    if (this._fixed.size >= lim.keys) {
+      const [oh, old] = this._fixed.entries().next().value;
+      this._fixed.delete(oh);
+      if (old.m) this._fixedCount--;
+    }
+    e = { f: key.slice(), items: 0, m: null };
+  }
+  this._fixed.set(h, e);
+  if (e.m) {
+    this._loopFixed = e.m;
+    return;
+  }
+  if (e.items < lim.hotItems || !this.fixedToken()) {
+    this._loopCount = e;
+    return;
+  }
+  try {
+    e.m = new Function('v', fixedSource(args.length))([this.jsFns[id], checkItem, out, ...args]); // eslint-disable-line no-new-func
+  } catch {
+    evalRefused = true;
+    return;
+  }
+  if (++this._fixedCount > lim.max) {
+    // Too many closures: the least recently used one's goes.
+    for (const o of this._fixed.values()) {
+      if (o.m) {
+        o.m = null;
+        o.items = 0;
+        this._fixedCount--;
+        break;
+      }
+    }
+  }
+  this._loopFixed = e.m;
+};
+
+// Takes a token to make a closure; false if none is left.
+TaskRuntime.prototype.fixedToken = function fixedToken() {
+  const lim = this.fixedLimits, now = performance.now();
+  if (this._fixedTokens < lim.tokens) {
+    const back = Math.floor((now - this._fixedAt) / lim.refillMs);
+    if (back > 0) {
+      this._fixedTokens = Math.min(lim.tokens, this._fixedTokens + back);
+      this._fixedAt = now;
+    }
+  } else {
+    this._fixedAt = now;
+  }
+  if (this._fixedTokens < 1) return false;
+  this._fixedTokens--;
+  return true;
 };
 
 function checkItem(r) {

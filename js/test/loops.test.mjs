@@ -316,6 +316,119 @@ describe('map over typed-array columns', () => {
     }
   });
 
+  test('repeated columns (a closure per task and columns on each worker): same task over different columns, windows, grains', { timeout: 60000 }, async () => {
+    // Columns of 20,000 items mapped 4 times each: past the items after
+    // which a worker makes a closure over them (runtime.js, FIXED), so the
+    // later calls run through those closures; every result against the oracle.
+    const n = 20000;
+    const cols = [0, 1, 2].map((k) => {
+      const a = pool.alloc(Float64Array, n), b = pool.alloc(Float64Array, n);
+      for (let i = 0; i < n; i++) { a[i] = i * (k + 1); b[i] = (3 * i + k) % 1001; }
+      return [a, b];
+    });
+    const outs = [pool.alloc(Float64Array, n), pool.alloc(Float64Array, n)];
+    const mixOf = (a, b) => (a * 7 + b) % 1000003;
+    for (let rep = 0; rep < 4; rep++) {
+      for (const [k, [a, b]] of cols.entries()) {
+        for (const out of outs) {
+          out.fill(-1);
+          await pool.mapColumns('mix', [a, b], { out, grain: rep % 2 ? 3000 : undefined });
+          for (let i = 0; i < n; i++) if (out[i] !== mixOf(a[i], b[i])) assert.fail(`mix cols ${k} rep ${rep} [${i}] = ${out[i]}`);
+        }
+        // another task over the same columns, results into a new array
+        const got = await pool.mapColumns('col5', [a, b, a, b, a]);
+        for (let i = 0; i < n; i++) if (got[i] !== 9 * a[i] + 6 * b[i]) assert.fail(`col5 cols ${k} rep ${rep} [${i}]`);
+      }
+      // windows of the same columns (other offsets and lengths), into windows of a result
+      for (const [lo, hi] of [[0, 10000], [5000, 17000], [2, 20000]]) {
+        const [a, b] = cols[1];
+        const out = outs[0].subarray(lo, hi);
+        outs[0].fill(-1);
+        await pool.mapColumns('mix', [a.subarray(lo, hi), b.subarray(lo, hi)], { out });
+        for (let i = 0; i < n; i++) {
+          const want = i >= lo && i < hi ? mixOf(a[i], b[i]) : -1;
+          if (outs[0][i] !== want) assert.fail(`window [${lo}, ${hi}) rep ${rep}: [${i}] = ${outs[0][i]}`);
+        }
+      }
+    }
+    // a throw in a repeated loop still names the task and the chunk
+    const a = cols[0][0];
+    const bad = pool.alloc(Float64Array, n);
+    for (let rep = 0; rep < 3; rep++) {
+      bad.fill(-1);
+      await pool.mapColumns('throws_item', [a, bad], { out: outs[1] });
+    }
+    bad[12345] = a[12345];
+    await assert.rejects(pool.mapColumns('throws_item', [a, bad], { out: outs[1], grain: 1000 }),
+      (e) => e instanceof RangeError && e.task === 'throws_item' && e.range[0] === 12000 && e.range[1] === 13000);
+    for (const [x, y] of cols) { pool.free(x); pool.free(y); }
+    for (const o of outs) pool.free(o);
+    pool.free(bad);
+  });
+
+  test('repeated columns in the single-thread fallback: closures made, the cache bounded, results right when full', async () => {
+    const solo = await createPool({ wasm: WASM, singleThread: true, tasks: TASKS });
+    try {
+      const rt = solo._rt;
+      // Small limits, so that a few calls fill the cache.
+      rt.fixedLimits = { ...rt.fixedLimits, minItems: 16, hotItems: 32, max: 3, keys: 5, tokens: 1000, step: 7 };
+      rt._fixedTokens = 1000;
+      const n = 50;
+      const sets = Array.from({ length: 8 }, (_, k) => {
+        const a = solo.alloc(Float64Array, n), b = solo.alloc(Int32Array, n), out = solo.alloc(Float32Array, n);
+        for (let i = 0; i < n; i++) { a[i] = i + k / 4; b[i] = k - i; }
+        return { a, b, out };
+      });
+      let made = 0;
+      for (let rep = 0; rep < 6; rep++) {
+        for (const [k, { a, b, out }] of sets.entries()) {
+          for (const task of ['mix', 'odd_result']) {
+            for (const grain of [undefined, 9]) {
+              out.fill(-1);
+              await solo.mapColumns(task, [a, b], { out, grain });
+              for (let i = 0; i < n; i++) {
+                const want = task === 'mix' ? (a[i] * 7 + b[i]) % 1000003 : (() => {
+                  const r = (a[i] + b[i]) % 4;
+                  const v = r === 0 ? a[i] > b[i] : r === 1 ? undefined : r === 2 ? BigInt(a[i]) : a[i] * b[i];
+                  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : 0;
+                })();
+                assert.equal(out[i], Math.fround(want), `${task} set ${k} rep ${rep} grain ${grain} [${i}]`);
+              }
+              assert.ok(rt._fixedCount <= 3 && rt._fixed.size <= 5, `cache bounded: ${rt._fixedCount} closures, ${rt._fixed.size} keys`);
+              made = Math.max(made, rt._fixedCount);
+            }
+          }
+        }
+        // one set again and again: it gets (or keeps) its closure
+        for (let j = 0; j < 3; j++) await solo.mapColumns('mix', [sets[0].a, sets[0].b], { out: sets[0].out });
+      }
+      assert.ok(made > 0, 'closures were made');
+      assert.ok(rt._fixed.get([...rt._fixed.keys()].pop()).m, 'the set mapped again and again has its closure');
+      // a throw inside a closure: the chunk's range, the pool usable after
+      const { a, b, out } = sets[0];
+      const bad = solo.alloc(Float64Array, n).fill(-1);
+      for (let j = 0; j < 4; j++) await solo.mapColumns('throws_item', [a, bad], { out, grain: 10 });
+      assert.ok(rt._fixed.get([...rt._fixed.keys()].pop()).m, 'throws_item over these columns has its closure');
+      bad[3] = a[3];
+      await assert.rejects(solo.mapColumns('throws_item', [a, bad], { out, grain: 10 }),
+        (e) => e instanceof RangeError && e.task === 'throws_item' && e.range[0] === 0 && e.range[1] === 10);
+      await solo.mapColumns('mix', [a, b], { out });
+      for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround((a[i] * 7 + b[i]) % 1000003));
+      // no tokens left: no new closures, same results
+      rt.fixedLimits = { ...rt.fixedLimits, tokens: 0, refillMs: 1e9 };
+      rt._fixedTokens = 0;
+      rt._fixed.clear();
+      rt._fixedCount = 0;
+      for (let j = 0; j < 5; j++) {
+        await solo.mapColumns('mix', [a, b], { out });
+        for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround((a[i] * 7 + b[i]) % 1000003));
+      }
+      assert.equal(rt._fixedCount, 0, 'no closure without a token');
+    } finally {
+      await solo.destroy();
+    }
+  });
+
   test('where eval is refused (CSP), map tasks share one loop: same results', () => {
     const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings',
       fileURLToPath(new URL('./no-eval-map.mjs', import.meta.url))], { encoding: 'utf8', timeout: 60000 });

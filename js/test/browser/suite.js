@@ -132,6 +132,22 @@ async function loopChecks(pool, large = 1e6) {
   const out = new Int32Array(777);
   await pool.mapColumns('add', [col, new Uint8Array(777).fill(3)], { out });
   for (let i = 0; i < col.length; i++) eq(out[i], Math.trunc(col[i] + 3), `mapColumns add[${i}]`);
+  // Columns that come back (pool.alloc'ed, mapped again and again): the
+  // workers then run them through closures made over them (runtime.js,
+  // fixedMapper); same results, windows of the same columns too.
+  const rn = 20000, ra = pool.alloc(Float64Array, rn), rb = pool.alloc(Float64Array, rn), ro = pool.alloc(Float64Array, rn);
+  for (let i = 0; i < rn; i++) { ra[i] = i; rb[i] = (3 * i) % 1001; }
+  for (let rep = 0; rep < 5; rep++) {
+    const [lo, hi] = rep === 4 ? [5000, 17000] : [0, rn];
+    ro.fill(-1);
+    await pool.mapColumns('mix', [ra.subarray(lo, hi), rb.subarray(lo, hi)], { out: ro.subarray(lo, hi) });
+    for (let i = 0; i < rn; i++) {
+      if (ro[i] !== (i >= lo && i < hi ? (ra[i] * 7 + rb[i]) % 1000003 : -1)) throw new Error(`repeated columns rep ${rep}: [${i}] = ${ro[i]}`);
+    }
+  }
+  pool.free(ra);
+  pool.free(rb);
+  pool.free(ro);
   const e = await rejects(pool.for('throws_at', 0, 1000, { grain: 100 }, 517), (x) => x instanceof RangeError,
     'a throwing chunk');
   check(/chunk \[500, 600\)/.test(e.message) && e.task === 'throws_at', `names the chunk: ${e.message}`);

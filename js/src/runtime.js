@@ -29,10 +29,11 @@ export class TaskRuntime {
     this._loopMapper = null;
     this._mappers = new Map(); // task id * 8 + columns -> its map loop (mapper)
     this._loopFixed = null; // the map loop's closure over its columns (fixedMapper), or null
-    this._loopCount = null; // else its entry in _fixed (it counts the items), or null
-    this._fixed = new Map(); // map key hash (fixedKey) -> its entry (fixedMapper), least recent first
-    this._fixedKey = []; // scratch for fixedKey
-    this._fixedCount = 0; // entries of _fixed with a closure
+    this._loopCount = null; // else its entry in _fixedSeen (it counts the items), or null
+    this._fixedHot = new Map(); // map key hash -> entry with a closure over its columns (fixedMapper)
+    this._fixedSeen = new Map(); // map key hash -> entry counting its items, oldest first
+    this._fixedKey = new Int32Array(14); // scratch for fixedKey
+    this._fixedClock = 0; // entries' `used`
     this._fixedCall = [null, 0, 0]; // the call list of a closure (jsChunk)
     this._fixedTokens = FIXED.tokens; // closures this instance may still make now (refilled over time)
     this._fixedAt = 0; // when _fixedTokens was last refilled (ms)
@@ -423,9 +424,10 @@ TaskRuntime.prototype.mapper = function mapper(id, cols) {
 const FIXED = Object.freeze({ minItems: 1024, hotItems: 16384, max: 64, keys: 256, tokens: 32, refillMs: 100, step: 1024 });
 let fixedSerial = 0;
 
-// The loop's key into `f` (task id, argument tags, the results' type and
-// offset, n, the columns' offsets and lengths); returns its hash. A string
-// key cost ~300 ns per loop, as much as 400 items of the loop itself.
+// The loop's key into the Int32Array `f` (task id and argument tags, the
+// results' type and offset, n, the columns' offsets and lengths); returns
+// its length. (A string key cost ~300 ns per loop, as much as 400 items of
+// the loop itself; this and the look-up ~80.)
 function fixedKey(id, loop, dv, cols, n, f) {
   f[0] = id | (dv.getUint16(loop + 6, true) << 16);
   f[1] = dv.getUint32(loop + 60, true);
@@ -435,15 +437,19 @@ function fixedKey(id, loop, dv, cols, n, f) {
     f[4 + 2 * k] = dv.getUint32(loop + 8 + 8 * k, true);
     f[5 + 2 * k] = dv.getUint32(loop + 12 + 8 * k, true);
   }
-  f.length = 4 + 2 * cols;
-  let h = 0x811c9dc5;
-  for (let k = 0; k < f.length; k++) h = Math.imul(h ^ f[k], 0x01000193) ^ (h >>> 15);
-  return h;
+  return 4 + 2 * cols;
 }
 
-function sameKey(a, b) {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+// A hash of f[0, len) that stays a small integer (a fast Map key).
+function keyHash(f, len) {
+  let h = 0x811c9dc5 ^ len;
+  for (let k = 0; k < len; k++) h = Math.imul(h ^ f[k], 0x01000193) ^ (h >>> 15);
+  return h & 0x3fffffff;
+}
+
+function sameKey(a, f, len) {
+  if (a.length !== len) return false;
+  for (let k = 0; k < len; k++) if (a[k] !== f[k]) return false;
   return true;
 }
 
@@ -465,30 +471,26 @@ function fixedSource(cols) {
 
 // Sets _loopFixed to the closure for this map loop if it has one (or gets
 // one now), else _loopCount to its entry (whose items the chunks count).
-// _fixed: key hash -> { f: the key, items, m: its closure or null }, least
-// recently used first.
+// Entries { f: the key, items, m: the closure, used }: _fixedHot holds
+// those with a closure (at most `max`; the least recently used goes),
+// _fixedSeen the others (at most `keys`, the oldest goes), by keyHash.
 TaskRuntime.prototype.fixedMapper = function fixedMapper(id, loop, dv, n, out, args) {
-  const lim = this.fixedLimits, key = this._fixedKey;
-  const h = fixedKey(id, loop, dv, args.length, n, key);
-  let e = this._fixed.get(h);
-  if (e && !sameKey(e.f, key)) {
-    // Another key with the same hash: this one takes its place.
-    if (e.m) this._fixedCount--;
-    e = null;
-  }
-  this._fixed.delete(h); // most recently used last
-  if (!e) {
-    if (this._fixed.size >= lim.keys) {
-      const [oh, old] = this._fixed.entries().next().value;
-      this._fixed.delete(oh);
-      if (old.m) this._fixedCount--;
-    }
-    e = { f: key.slice(), items: 0, m: null };
-  }
-  this._fixed.set(h, e);
-  if (e.m) {
+  const lim = this.fixedLimits, f = this._fixedKey;
+  const len = fixedKey(id, loop, dv, args.length, n, f);
+  const h = keyHash(f, len);
+  let e = this._fixedHot.get(h);
+  if (e && sameKey(e.f, f, len)) {
+    e.used = ++this._fixedClock;
     this._loopFixed = e.m;
     return;
+  }
+  const seen = this._fixedSeen;
+  e = seen.get(h);
+  if (!e || !sameKey(e.f, f, len)) {
+    if (e) seen.delete(h); // another key with the same hash: this one takes its place
+    else if (seen.size >= lim.keys) seen.delete(seen.keys().next().value);
+    e = { f: f.slice(0, len), items: 0, m: null, used: 0 };
+    seen.set(h, e);
   }
   if (e.items < lim.hotItems || !this.fixedToken()) {
     this._loopCount = e;
@@ -500,17 +502,20 @@ TaskRuntime.prototype.fixedMapper = function fixedMapper(id, loop, dv, n, out, a
     evalRefused = true;
     return;
   }
-  if (++this._fixedCount > lim.max) {
-    // Too many closures: the least recently used one's goes.
-    for (const o of this._fixed.values()) {
-      if (o.m) {
-        o.m = null;
-        o.items = 0;
-        this._fixedCount--;
-        break;
-      }
+  seen.delete(h);
+  const hot = this._fixedHot;
+  if (hot.size >= lim.max || hot.has(h)) {
+    // Full (or a closure for another key with this hash): the least
+    // recently used one goes.
+    let oh = h;
+    if (!hot.has(h)) {
+      let least = Infinity;
+      for (const [k, o] of hot) if (o.used < least) { least = o.used; oh = k; }
     }
+    hot.delete(oh);
   }
+  e.used = ++this._fixedClock;
+  hot.set(h, e);
   this._loopFixed = e.m;
 };
 

@@ -394,8 +394,8 @@ describe('map over typed-array columns', () => {
                 })();
                 assert.equal(out[i], Math.fround(want), `${task} set ${k} rep ${rep} grain ${grain} [${i}]`);
               }
-              assert.ok(rt._fixedCount <= 3 && rt._fixed.size <= 5, `cache bounded: ${rt._fixedCount} closures, ${rt._fixed.size} keys`);
-              made = Math.max(made, rt._fixedCount);
+              assert.ok(rt._fixedHot.size <= 3 && rt._fixedSeen.size <= 5, `cache bounded: ${rt._fixedHot.size} closures, ${rt._fixedSeen.size} keys`);
+              made = Math.max(made, rt._fixedHot.size);
             }
           }
         }
@@ -403,12 +403,18 @@ describe('map over typed-array columns', () => {
         for (let j = 0; j < 3; j++) await solo.mapColumns('mix', [sets[0].a, sets[0].b], { out: sets[0].out });
       }
       assert.ok(made > 0, 'closures were made');
-      assert.ok(rt._fixed.get([...rt._fixed.keys()].pop()).m, 'the set mapped again and again has its closure');
+      // (a map that runs through a closure, or makes one, advances the clock)
+      const viaClosure = async (...a) => {
+        const c = rt._fixedClock;
+        await solo.mapColumns(...a);
+        return rt._fixedClock > c;
+      };
+      assert.ok(await viaClosure('mix', [sets[0].a, sets[0].b], { out: sets[0].out }), 'the set mapped again and again has its closure');
       // a throw inside a closure: the chunk's range, the pool usable after
       const { a, b, out } = sets[0];
       const bad = solo.alloc(Float64Array, n).fill(-1);
       for (let j = 0; j < 4; j++) await solo.mapColumns('throws_item', [a, bad], { out, grain: 10 });
-      assert.ok(rt._fixed.get([...rt._fixed.keys()].pop()).m, 'throws_item over these columns has its closure');
+      assert.ok(await viaClosure('throws_item', [a, bad], { out, grain: 10 }), 'throws_item over these columns has its closure');
       bad[3] = a[3];
       await assert.rejects(solo.mapColumns('throws_item', [a, bad], { out, grain: 10 }),
         (e) => e instanceof RangeError && e.task === 'throws_item' && e.range[0] === 0 && e.range[1] === 10);
@@ -417,13 +423,12 @@ describe('map over typed-array columns', () => {
       // no tokens left: no new closures, same results
       rt.fixedLimits = { ...rt.fixedLimits, tokens: 0, refillMs: 1e9 };
       rt._fixedTokens = 0;
-      rt._fixed.clear();
-      rt._fixedCount = 0;
+      rt._fixedHot.clear();
       for (let j = 0; j < 5; j++) {
         await solo.mapColumns('mix', [a, b], { out });
         for (let i = 0; i < n; i++) assert.equal(out[i], Math.fround((a[i] * 7 + b[i]) % 1000003));
       }
-      assert.equal(rt._fixedCount, 0, 'no closure without a token');
+      assert.equal(rt._fixedHot.size, 0, 'no closure without a token');
     } finally {
       await solo.destroy();
     }

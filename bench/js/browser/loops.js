@@ -192,6 +192,15 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
         await Promise.all(ps);
         if (OUT[nb * batch - 1] !== batch) throw new Error('pm shared columns');
       }, reps));
+      // The same, the worker's loop a closure made once over the columns
+      // (pm_worker.js, constLoop: V8 compiles it over constant arrays).
+      OUT.fill(0);
+      row('tiny items', `postMessage pool: ${batch} items per message, columns on a SharedArrayBuffer, loop over constant arrays`, items, await time(async () => {
+        const ps = [];
+        for (let i = 0; i < nb * batch; i += batch) ps.push(pm.send({ op: 'cols-c', lo: i, hi: i + batch }));
+        await Promise.all(ps);
+        if (OUT[nb * batch - 1] !== batch) throw new Error('pm shared columns, constant loop');
+      }, reps));
       raw.fill(batch, nb);
       row('tiny items', `raw workers over a SharedArrayBuffer, ${batch} items per batch, columns in place (ceiling)`, items,
         await time(raw.run(batch, nb), reps));

@@ -421,7 +421,7 @@ TaskRuntime.prototype.mapper = function mapper(id, cols) {
 // function; called in steps, it was compiled as a function within its
 // first ~10,000 items every time. Where eval is refused, none of this (the
 // shared mapLoop).
-const FIXED = Object.freeze({ minItems: 1024, hotItems: 16384, max: 64, keys: 256, tokens: 32, refillMs: 100, step: 1024 });
+const FIXED = Object.freeze({ minItems: 1024, hotItems: 16384, max: 64, keys: 256, tokens: 64, refillMs: 100, step: 1024 });
 let fixedSerial = 0;
 
 // The loop's key into the Int32Array `f` (task id and argument tags, the

@@ -39,6 +39,7 @@
 #define BATCH 256u                       /* records moved between free lists */
 #define THROTTLE 256                     /* live launches per worker before launch helps */
 #define HELP_DEPTH 8u                    /* prerequisite levels a waiter runs inline */
+#define CREDIT 1024u                     /* child units a body adds to its pending at once */
 
 struct weft_pipe {
   uint64_t pool_id;
@@ -414,6 +415,7 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   }
   INIT_STORE(uint32_t, &r->pending, 1); /* the body; its children add later, on this thread */
   r->has_children = 0;
+  r->credit = 0;
   uint32_t saved = w->lt_cur;
   w->lt_cur = i;
   weft__tbuf *tb = weft__tracing(w);
@@ -423,7 +425,7 @@ static void exec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   if (WEFT__UNLIKELY(tb != NULL)) weft__tput(tb, WEFT__EV_END, 0, 0, 0);
   w->lt_cur = saved;
   if (WEFT__UNLIKELY(rc != 0)) set_origin(r, id_of(p, i, r), rc);
-  if (r->has_children && !unpend(r, 1)) {
+  if (r->has_children && !unpend(r, 1 + r->credit)) { /* the body's unit and unused credit */
     if (sched) drop(p, w, i, r, sched); /* the last child completes it */
     return;
   }
@@ -792,6 +794,21 @@ static int join_of(ctx_t *c, const uint64_t *ids, size_t n, uint64_t *out) {
   return rc;
 }
 
+/* One unit of the running task pr's `pending` for a child launched (or
+ * attached) by its body, on the body's thread. The units are added CREDIT
+ * at a time, one read-modify-write for that many children instead of one
+ * each, and the body's end drops those it did not use with its own. While
+ * the body runs, its unit and the unused ones keep the count above zero:
+ * pending = 1 + added - completed children >= 1 + credit. */
+static inline void child_unit(weft__trec *pr) {
+  if (!pr->credit) {
+    atomic_fetch_add_explicit(&pr->pending, CREDIT, memory_order_relaxed);
+    pr->credit = CREDIT;
+    pr->has_children = 1;
+  }
+  pr->credit--;
+}
+
 /* Launches a record after `nafter` user handles (already validated). */
 static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafter,
                        weft_task *out) {
@@ -864,13 +881,11 @@ int weft_launch_ex(weft_pool pool, weft_task_fn fn, const void *args, size_t siz
              (rc = validate_after(c.p, opts->after, opts->nafter)) == 0) {
     /* A few prerequisites are validated by create() as it looks them up. */
     if (opts->flags & WEFT_LAUNCH_CHILD) {
-      weft__trec *pr = rec(c.p, c.w->lt_cur);
-      atomic_fetch_add_explicit(&pr->pending, 1, memory_order_relaxed);
-      pr->has_children = 1;
+      child_unit(rec(c.p, c.w->lt_cur));
       s.parent = c.w->lt_cur;
     }
     rc = launch_spec(&c, &s, opts->after, opts->nafter, out);
-    if (rc && s.parent) atomic_fetch_sub_explicit(&rec(c.p, s.parent)->pending, 1, memory_order_relaxed);
+    if (rc && s.parent) rec(c.p, s.parent)->credit++; /* the unit goes back unused */
   }
   leave(&c);
   return rc;
@@ -903,13 +918,12 @@ int weft_task_attach(weft_worker *w, weft_task t) {
   uint32_t ti;
   if (!lookup(c.p, t.id, &ti)) return WEFT_ESTALE;
   weft__trec *pr = rec(c.p, w->lt_cur);
-  atomic_fetch_add_explicit(&pr->pending, 1, memory_order_relaxed);
-  pr->has_children = 1;
+  child_unit(pr);
   spec_t s = {WEFT__K_JOIN, NULL, NULL, 0, &t.id, 1, NULL, w->lt_cur, 0};
   uint32_t i;
   uint64_t id;
   int rc = create(&c, &s, &i, &id);
-  if (rc) atomic_fetch_sub_explicit(&pr->pending, 1, memory_order_relaxed);
+  if (rc) pr->credit++; /* the unit goes back unused */
   return rc;
 }
 

@@ -55,7 +55,7 @@ typedef struct weft__trec {
   _Atomic uint32_t pending; /* prerequisites not completed (+1 a pipe's turn); once
                                running: 1 for the body + children not completed */
   _Atomic uint32_t state;   /* gen << 8 | WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
-  uint32_t pad0_;
+  uint32_t credit;          /* the body's thread only: child units added, not used yet */
   _Atomic int32_t origin_status; /* written by whoever set origin, before its decrement */
   _Atomic uint64_t origin;  /* first failure that reached this record (handle id), CAS from 0 */
   weft_task_fn fn;          /* NULL: event or join */

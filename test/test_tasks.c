@@ -773,6 +773,63 @@ TEST(task_children) {
   }
 }
 
+/* Children around the batches in which a body adds their units to its
+ * count (task.c's CREDIT, 1024), with failed child launches (a stale
+ * prerequisite: the unit goes back unused) among them: the parent must
+ * complete exactly when its last child has, neither early (a successor
+ * that finds a child not done) nor never (a hang). */
+typedef struct many_arg {
+  unsigned nchildren;
+  weft_task stale; /* a released handle: every 97th launch names it */
+} many_arg;
+
+static int quick_child(weft_worker *w, void *p) {
+  (void)w;
+  (void)p;
+  atomic_fetch_add(&children_done, 1);
+  return 0;
+}
+
+static int many_parent_task(weft_worker *w, void *p) {
+  many_arg *a = p;
+  weft_pool pool = weft_worker_pool(w);
+  weft_launch_opts o = {NULL, 0, NULL, WEFT_LAUNCH_CHILD};
+  weft_launch_opts bad = {&a->stale, 1, NULL, WEFT_LAUNCH_CHILD};
+  for (unsigned i = 0; i < a->nchildren; i++) {
+    if (i % 97 == 5 && weft_launch_ex(pool, quick_child, NULL, 0, &bad, NULL) != WEFT_ESTALE)
+      return 3;
+    if (weft_launch_ex(pool, quick_child, NULL, 0, &o, NULL) != 0) return 1;
+  }
+  return 0;
+}
+
+TEST(task_children_many) {
+  static const unsigned counts[] = {0, 1, 1023, 1024, 1025, 2048, 3077};
+  for (unsigned k = 0; k < N_WORKER_COUNTS; k++) {
+    weft_pool pool = test_pool_new(test_worker_counts[k]);
+    weft_task stale;
+    ASSERT_OK(weft_launch(pool, quick_child, NULL, 0, NULL, 0, &stale));
+    ASSERT_OK(weft_task_wait(stale));
+    ASSERT_OK(weft_task_release(stale));
+    for (unsigned c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+      for (int rep = 0; rep < 3; rep++) {
+        atomic_store(&children_done, 0);
+        many_arg a = {counts[c], stale};
+        weft_task parent, after;
+        ASSERT_OK(weft_launch(pool, many_parent_task, &a, sizeof a, NULL, 0, &parent));
+        ASSERT_OK(weft_launch(pool, after_parent_task, &counts[c], sizeof counts[c], &parent, 1,
+                              &after));
+        ASSERT_OK(weft_task_wait(after));
+        ASSERT_OK(weft_task_status(parent));
+        ASSERT_EQ(atomic_load(&children_done), counts[c]);
+        ASSERT_OK(weft_task_release(parent));
+        ASSERT_OK(weft_task_release(after));
+      }
+    }
+    test_pool_free(pool);
+  }
+}
+
 /* ---- waiting inside tasks */
 
 typedef struct waiter_arg {

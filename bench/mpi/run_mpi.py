@@ -71,7 +71,10 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
              "found by CMake? bash scripts/setup.sh installs Open MPI): " + ", ".join(missing),
              fail=required)
         return [], None
-    st = {"n": 512 if quick else 1024, "iters": 20 if quick else 100, "tile": "128x256",
+    # Full-width tile rows: every variant's best or equal best at np = 2 (bulk-
+    # synchronous and OpenMP tasks 5-25% slower with 128 x 256, weft + MPI 10%;
+    # docs/MPI.md, "Tile shape"). At np = 4 a 256-row strip is then two edge rows.
+    st = {"n": 512 if quick else 1024, "iters": 20 if quick else 100, "tile": "128x1024",
           "reps": 3 if quick else 5}
     wf = {"n": 1000 if quick else 3000, "tile": "100x100", "reps": 3 if quick else 5}
     configs = [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1)]

@@ -2,7 +2,11 @@
 wavefront of bench/mpi under mpirun, and the message-to-task latency probe.
 
   stencil    Jacobi, N x N doubles, T iterations, rows split over the ranks,
-             tiles of TR x TC: weft+mpi (stencil_weft_mpi), mpi+omp-tasks
+             tiles of TR x TC, at two sizes: "stencil" (N = 1024: a rank's two
+             buffers, 8 MB at np = 2, fit the 32 MB L3 with room to spare)
+             and "stencil-big" (N = 2048: 32 MB per rank at np = 2, past
+             L3, where the order tiles run in decides what the caches hold):
+             weft+mpi (stencil_weft_mpi), mpi+omp-tasks
              (stencil_omp_mpi), mpi-bsp (stencil_bsp_mpi), and plain weft
              without MPI (stencil_weft, np = 1 only). Every variant also runs
              with --nocomm (halos not exchanged: compute and scheduling only),
@@ -74,11 +78,17 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
     # Full-width tile rows: every variant's best or equal best at np = 2 (bulk-
     # synchronous and OpenMP tasks 5-25% slower with 128 x 256, weft + MPI 10%;
     # docs/MPI.md, "Tile shape"). At np = 4 a 256-row strip is then two edge rows.
-    st = {"n": 512 if quick else 1024, "iters": 20 if quick else 100, "tile": "128x1024",
-          "reps": 3 if quick else 5}
+    # The big size's 32-row tiles are weft's best there (its order keeps tiles
+    # in cache across iterations); the row-major loops run the same at any height.
+    sizes = [("stencil", {"n": 512 if quick else 1024, "iters": 20 if quick else 100,
+                          "tile": "128x1024", "reps": 3 if quick else 5}),
+             ("stencil-big", {"n": 2048, "iters": 10 if quick else 40, "tile": "32x2048",
+                              "reps": 3 if quick else 5})]
+    st = sizes[0][1]
     wf = {"n": 1000 if quick else 3000, "tile": "100x100", "reps": 3 if quick else 5}
     configs = [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1)]
-    section(f"MPI: stencil {st['n']}^2 x {st['iters']} iterations, tiles {st['tile']}; wavefront "
+    section("MPI: " + "; ".join(f"{b} {c['n']}^2 x {c['iters']} iterations, tiles {c['tile']}"
+                                for b, c in sizes) + "; wavefront "
             f"{wf['n']}^2, tiles {wf['tile']}; medians of {st['reps']}; np x workers {configs}"
             + (f"; np = 4 oversubscribed on {ncpu} cores" if ncpu < 4 else ""))
     def base_for(np_, w):
@@ -113,23 +123,24 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
     for rnd in range(rounds):
         print(f"  -- round {rnd + 1} of {rounds}", flush=True)
         for np_, w in configs:
-            for variant, binary in STENCIL.items():
-                for nocomm in (0, 1):
-                    if np_ == 1 and nocomm:
-                        continue  # no messages at np = 1 anyway
-                    cmd = base_for(np_, w) + [
-                        str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
-                        "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
-                        str(st["reps"]), "--workers", str(w)] + \
-                        (["--nocomm"] if nocomm else [])
-                    go(f"stencil {variant:14s} np={np_} w={w}{' nocomm' if nocomm else ''}", cmd,
-                       {"nocomm": nocomm})
-            if np_ == 1:
-                cmd = [os.path.join(bindir, "stencil_weft"), "--n", str(st["n"]), "--iters",
-                       str(st["iters"]), "--tile", st["tile"], "--reps", str(st["reps"]),
-                       "--workers", str(w)]
-                go(f"stencil {'weft (no MPI)':14s} np=1 w={w}", cmd,
-                   {"variant": "weft-nompi", "nocomm": 0})
+            for sb, st in sizes:
+                for variant, binary in STENCIL.items():
+                    for nocomm in (0, 1):
+                        if np_ == 1 and nocomm:
+                            continue  # no messages at np = 1 anyway
+                        cmd = base_for(np_, w) + [
+                            str(np_), os.path.join(bindir, binary), "--n", str(st["n"]),
+                            "--iters", str(st["iters"]), "--tile", st["tile"], "--reps",
+                            str(st["reps"]), "--workers", str(w)] + \
+                            (["--nocomm"] if nocomm else [])
+                        go(f"{sb} {variant:14s} np={np_} w={w}{' nocomm' if nocomm else ''}",
+                           cmd, {"bench": sb, "nocomm": nocomm})
+                if np_ == 1:
+                    cmd = [os.path.join(bindir, "stencil_weft"), "--n", str(st["n"]), "--iters",
+                           str(st["iters"]), "--tile", st["tile"], "--reps", str(st["reps"]),
+                           "--workers", str(w)]
+                    go(f"{sb} {'weft (no MPI)':14s} np=1 w={w}", cmd,
+                       {"bench": sb, "variant": "weft-nompi", "nocomm": 0})
             for variant, binary in WAVEFRONT.items():
                 cmd = base_for(np_, w) + [
                     str(np_), os.path.join(bindir, binary), "--n", str(wf["n"]),
@@ -164,10 +175,10 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
 
     # hidden share of communication (stencil)
     for r in rows:
-        if r["bench"] != "stencil" or r.get("nocomm") or r["np"] == 1:
+        if not r["bench"].startswith("stencil") or r.get("nocomm") or r["np"] == 1:
             continue
-        own = find("stencil", r["variant"], r["np"], r["workers"], 1)
-        bsp, bspn = (find("stencil", "mpi-bsp", r["np"], r["workers"], k) for k in (0, 1))
+        own = find(r["bench"], r["variant"], r["np"], r["workers"], 1)
+        bsp, bspn = (find(r["bench"], "mpi-bsp", r["np"], r["workers"], k) for k in (0, 1))
         if own and bsp and bspn:
             exp_bsp = bsp["us_per_iter"] - bspn["us_per_iter"]
             exp_own = r["us_per_iter"] - own["us_per_iter"]
@@ -178,7 +189,7 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
            "exposed comm us", "hidden"]
     lines = []
     for r in rows:
-        if r["bench"] not in ("stencil", "wavefront") or r.get("nocomm"):
+        if r["bench"] not in ("stencil", "stencil-big", "wavefront") or r.get("nocomm"):
             continue
         lines.append([r["bench"], r["variant"], f"{r['np']}{'*' if r['oversubscribed'] else ''}",
                       str(r["workers"]), f"{r['us_per_iter']:.1f}",
@@ -202,20 +213,22 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
     print("\n* oversubscribed (more threads than cores). exposed comm = time - the same variant's "
           "--nocomm time; hidden = 1 - exposed / exposed of mpi-bsp at the same np and workers.")
     print("targets (issue 13; reported, not failures):")
-    for w in (1, 2):
-        wm, om, bs = (find("stencil", v, 2, w) for v in ("weft+mpi", "mpi+omp-tasks", "mpi-bsp"))
-        if wm and om:
-            print(f"  {'ok  ' if wm['us_per_iter'] <= om['us_per_iter'] else 'MISS'} stencil np=2 "
-                  f"w={w}: weft+mpi <= mpi+omp-tasks: {wm['us_per_iter']:.1f} vs "
-                  f"{om['us_per_iter']:.1f} us/iter")
-        if wm and bs:
-            print(f"  {'ok  ' if wm['us_per_iter'] < bs['us_per_iter'] else 'MISS'} stencil np=2 "
-                  f"w={w}: weft+mpi < mpi-bsp: {wm['us_per_iter']:.1f} vs {bs['us_per_iter']:.1f}")
-        p1, pl = find("stencil", "weft+mpi", 1, w), find("stencil", "weft-nompi", 1, w)
-        if p1 and pl:
-            ratio = p1["us_per_iter"] / pl["us_per_iter"]
-            print(f"  {'ok  ' if ratio <= 1.10 else 'MISS'} stencil np=1 w={w}: weft+mpi within "
-                  f"10% of weft without MPI: {ratio:.3f}x")
+    for sb, _ in sizes:
+        for w in (1, 2):
+            wm, om, bs = (find(sb, v, 2, w) for v in ("weft+mpi", "mpi+omp-tasks", "mpi-bsp"))
+            if wm and om:
+                print(f"  {'ok  ' if wm['us_per_iter'] <= om['us_per_iter'] else 'MISS'} {sb} "
+                      f"np=2 w={w}: weft+mpi <= mpi+omp-tasks: {wm['us_per_iter']:.1f} vs "
+                      f"{om['us_per_iter']:.1f} us/iter")
+            if wm and bs:
+                print(f"  {'ok  ' if wm['us_per_iter'] < bs['us_per_iter'] else 'MISS'} {sb} "
+                      f"np=2 w={w}: weft+mpi < mpi-bsp: {wm['us_per_iter']:.1f} vs "
+                      f"{bs['us_per_iter']:.1f}")
+            p1, pl = find(sb, "weft+mpi", 1, w), find(sb, "weft-nompi", 1, w)
+            if p1 and pl:
+                ratio = p1["us_per_iter"] / pl["us_per_iter"]
+                print(f"  {'ok  ' if ratio <= 1.10 else 'MISS'} {sb} np=1 w={w}: weft+mpi within "
+                      f"10% of weft without MPI: {ratio:.3f}x")
     return rows, {"rows": rows}
 
 
@@ -229,7 +242,8 @@ def summary_lines(mp, line, workers):
                     (bench, variant, np_, w, 0):
                 return r
         return None
-    for bench, unit in (("stencil", "us/iteration"), ("wavefront", "us")):
+    for bench, unit in (("stencil", "us/iteration"), ("stencil-big", "us/iteration"),
+                        ("wavefront", "us")):
         for np_ in (1, 2):
             def cell(variant):
                 vals = [get(bench, variant, np_, w) for w in (1, 2)]

@@ -118,10 +118,15 @@ static inline void strip_free(strip_t *s) {
  * Out of line, never specialized (noipa) and page-aligned, so that its
  * machine code and that code's offset in its page are the same in every
  * binary. Inlined, the same inner loop ran up to 35% slower or faster
- * depending only on where the linker put it (docs/MPI.md, "Where the
- * kernel's loop sits"): enough to decide any comparison between versions. */
-__attribute__((noipa, aligned(4096), unused)) static void stencil_tile(const strip_t *s, const double *in, double *out, int li0, int li1,
-                                int j0, int j1) {
+ * depending only on where the linker put it (docs/MPI.md, "Against
+ * bulk-synchronous"): enough to decide any comparison between versions. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define STENCIL_KERNEL_ATTRS __attribute__((noipa, aligned(4096), unused))
+#else
+#define STENCIL_KERNEL_ATTRS __attribute__((noinline, aligned(4096), unused))
+#endif
+STENCIL_KERNEL_ATTRS static void stencil_tile(const strip_t *s, const double *in, double *out,
+                                              int li0, int li1, int j0, int j1) {
   const int n = s->n;
   if (j0 < 1) j0 = 1;
   if (j1 > n - 1) j1 = n - 1;

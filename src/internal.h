@@ -42,12 +42,9 @@ typedef struct weft__pool weft__pool;
 struct weft__tbuf;
 struct weft__trace;
 
-/* A LIFO of free task records (task.c) linked through next[0]: n records;
- * cut, when nonzero, is the one pushed when n became BATCH + 1, so that when
- * n reaches 2 * BATCH the records from the head down to it are one batch to
- * give away without walking the list. */
+/* A LIFO of free task records (task.c) linked through next[0]: n records. */
 typedef struct weft__freelist {
-  uint32_t head, n, cut;
+  uint32_t head, n;
 } weft__freelist;
 
 /* A frame that could not go into a full deque; lives in the scratch arena. */

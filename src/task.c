@@ -171,7 +171,6 @@ static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
   *tail = 0;
   fl->head = head;
   fl->n = got;
-  fl->cut = 0;
   return got;
 }
 
@@ -184,14 +183,10 @@ static int refill(weft__pool *p, weft__freelist *fl) {
 }
 
 /* A list of 2 * BATCH records keeps its newest BATCH (likely still in this
- * core's cache) and gives the older ones back to their chunks. With `cut`
- * known the newest BATCH end there; otherwise the list is walked to it. */
+ * core's cache) and gives the older ones back to their chunks. */
 static void give_batch(weft__pool *p, weft__freelist *fl) {
-  uint32_t keep = fl->cut;
-  if (!keep || fl->n != 2 * BATCH) {
-    keep = fl->head;
-    for (uint32_t k = 1; k < BATCH; k++) keep = rec(p, keep)->next[0];
-  }
+  uint32_t keep = fl->head; /* the oldest record kept */
+  for (uint32_t k = 1; k < BATCH; k++) keep = rec(p, keep)->next[0];
   uint32_t idx[BATCH], m = 0;
   for (uint32_t i = rec(p, keep)->next[0]; i && m < BATCH; m++) {
     idx[m] = i;
@@ -199,7 +194,6 @@ static void give_batch(weft__pool *p, weft__freelist *fl) {
   }
   rec(p, keep)->next[0] = 0;
   fl->n = BATCH;
-  fl->cut = 0;
   spin_lock(&p->lt_spare_lock);
   for (uint32_t k = 0; k < m; k++) {
     uint32_t c = idx[k] >> WEFT__CHUNK_SHIFT, j = idx[k] & (WEFT__CHUNK - 1);
@@ -215,15 +209,14 @@ static uint32_t fl_pop(weft__pool *p, weft__freelist *fl) {
   if (!fl->head && refill(p, fl)) return 0;
   uint32_t i = fl->head;
   fl->head = rec(p, i)->next[0];
-  if (--fl->n <= BATCH) fl->cut = 0; /* the cut record was popped */
+  fl->n--;
   return i;
 }
 
 static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i, weft__trec *r) {
   r->next[0] = fl->head;
   fl->head = i;
-  if (++fl->n == BATCH + 1) fl->cut = i;
-  if (fl->n >= 2 * BATCH) give_batch(p, fl);
+  if (++fl->n >= 2 * BATCH) give_batch(p, fl);
 }
 
 /* A free record: from the worker's list, or (other threads) the pool's. */
@@ -251,6 +244,12 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   spin_unlock(&p->ext_lock);
 }
 
+/* Whether head `h` says the record is completed (sealed) and held by
+ * nobody: then the thread whose operation left it so recycles it. */
+static inline int unheld(uint64_t h) {
+  return (h & (WEFT__H_SEALED | WEFT__H_HOLD)) == WEFT__H_SEALED;
+}
+
 /* Drops holder bits (held by the caller); whoever leaves the record sealed
  * with no holder recycles it. When the record is already sealed and the
  * bits are all that hold it, nobody else can change `head` any more (no
@@ -261,7 +260,7 @@ static void drop(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r, uint3
   uint64_t h = atomic_load_explicit(&r->head, memory_order_acquire);
   if ((h & (WEFT__H_SEALED | WEFT__H_HOLD)) != (WEFT__H_SEALED | bits)) {
     h = atomic_fetch_sub_explicit(&r->head, bits, memory_order_acq_rel) - bits; /* held: no borrow */
-    if ((h & (WEFT__H_SEALED | WEFT__H_HOLD)) != WEFT__H_SEALED) return;
+    if (!unheld(h)) return;
   }
   free_rec(p, w, i, r);
 }
@@ -696,7 +695,6 @@ static int create(ctx_t *c, const spec_t *s, uint32_t *out_i, uint64_t *out_id) 
     INIT_PLAIN(uint32_t, &r->prereq[j], j < n ? (uint32_t)s->after[j] & WEFT__IDX_MASK : 0u);
   r->parent = s->parent;
   r->order_mask = s->pipe ? (uint8_t)(1u << n) : 0;
-  r->has_children = 0;
   INIT_STORE(uint64_t, &r->origin, origin);
   INIT_STORE(int32_t, &r->origin_status, ostatus);
   uint32_t bits = s->hold | (s->kind == WEFT__K_EVENT ? 0 : R_SCHED);
@@ -1084,8 +1082,7 @@ int weft_task_release(weft_task t) {
     if (atomic_compare_exchange_weak_explicit(&r->head, &h, h & ~(uint64_t)R_USER,
                                               memory_order_acq_rel, memory_order_relaxed)) {
       rc = WEFT_OK;
-      if (((h & ~(uint64_t)R_USER) & (WEFT__H_SEALED | WEFT__H_HOLD)) == WEFT__H_SEALED)
-        free_rec(c.p, c.w, i, r);
+      if (unheld(h & ~(uint64_t)R_USER)) free_rec(c.p, c.w, i, r);
       break;
     }
   }

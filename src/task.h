@@ -51,9 +51,11 @@
 
 typedef struct weft__trec {
   /* Line 0: the words other threads change, and the links they follow. */
-  _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | waiter list; CAS/exchange */
+  _Atomic uint64_t head;    /* gen << 32 | SEALED | WAITER | holders | waiter list; RMWs only,
+                               but for the stores of a record being created or freed */
   _Atomic uint32_t pending; /* prerequisites not completed (+1 a pipe's turn); once
-                               running: 1 for the body + children not completed */
+                               running: 1 for the body, + child units added, - children
+                               completed */
   _Atomic uint32_t state;   /* gen << 8 | WEFT__T_*; NEW -> RUNNING by CAS (the claim) */
   uint32_t credit;          /* the body's thread only: child units added, not used yet */
   _Atomic int32_t origin_status; /* written by whoever set origin, before its decrement */
@@ -62,7 +64,7 @@ typedef struct weft__trec {
   uint32_t parent;          /* record index whose `pending` counts this one, 0 none */
   uint8_t kind;
   uint8_t order_mask;       /* slots whose link only orders (pipes): no failure passes */
-  uint8_t has_children;     /* the body's thread only */
+  uint8_t has_children;     /* the body's thread only: child units were added (exec sets 0) */
   uint8_t pad_;
   /* Slot j's link in its prerequisite's waiter list (next link + 1). Read by
    * the completer of that prerequisite before it decrements `pending` (on

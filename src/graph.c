@@ -227,14 +227,12 @@ static void *new_chunk(void) {
 
 /* `len` bytes (16-aligned) from the arena. Chunks are kept in a list;
  * arena_cur is the one being filled, and every chunk after it is empty
- * (weft_graph_clear empties them all and starts again at the head). */
+ * (weft_graph_clear empties them all and starts again at the head), so
+ * when it is full the next one, if big enough, has room. */
 static void *arena_alloc(weft_graph *g, size_t len) {
   len = (len + 15) & ~(size_t)15;
   arena_chunk *c = g->arena_cur;
-  while (c && c->cap - c->used < len) {
-    if (!c->next || c->next->cap < len) break;
-    c = c->next; /* an emptied chunk that is big enough */
-  }
+  if (c && c->cap - c->used < len && c->next && c->next->cap >= len) c = c->next;
   if (!c || c->cap - c->used < len) {
     size_t cap = len > ARENA_CHUNK ? len : ARENA_CHUNK;
     arena_chunk *nc = xmalloc(sizeof *nc + cap);

@@ -517,7 +517,7 @@ int weft__graph_build_csr(weft_graph *g) {
     const edge_rec *ed = edge_at(g, k);
     const node_rec *t = node_at(g, ed->to);
     rs[cur[ed->from]++] =
-        (succ_rec){ed->to | (indeg[ed->to] == 1 ? SINGLE : 0), t->begin, t->end & ~BIG_ARGS};
+        (succ_rec){ed->to | (indeg[ed->to] == 1 ? SINGLE : 0), t->begin, succ_end(t)};
   }
   g->roots_begin = (uint32_t)ne;
   g->roots_end = (uint32_t)ne + nroots;
@@ -556,7 +556,7 @@ static int compile(weft_graph *g, weft_graph_error *e) {
   for (uint32_t k = g->roots_begin; k < g->roots_end; k++) queue[qt++] = g->rsucc[k].s & ~SINGLE;
   while (qh < qt) {
     const node_rec *r = node_at(g, queue[qh++]);
-    for (uint32_t s = r->begin, end = r->end & ~BIG_ARGS; s < end; s++) {
+    for (uint32_t s = r->begin, end = succ_end(r); s < end; s++) {
       uint32_t v = g->rsucc[s].s & ~SINGLE;
       uint32_t left = atomic_load_explicit(&rem[v], memory_order_relaxed) - 1;
       atomic_store_explicit(&rem[v], left, memory_order_relaxed);

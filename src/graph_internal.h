@@ -166,6 +166,9 @@ static inline node_rec *node_at(const weft_graph *g, uint32_t i) { return rec_in
 
 static inline void *args_of(node_rec *r) { return (r->end & BIG_ARGS) ? r->args.p : r->args.b; }
 
+/* The end of a node's successor slots (end without its BIG_ARGS flag). */
+static inline uint32_t succ_end(const node_rec *r) { return r->end & ~BIG_ARGS; }
+
 static inline edge_rec *edge_at(const weft_graph *g, uint64_t k) {
   return &g->echunks[k >> EDGE_CHUNK_SHIFT][k & (EDGE_CHUNK - 1)];
 }

@@ -215,7 +215,7 @@ process_impl(weft_worker *w, weft_graph *g, uint32_t node, uint32_t begin, uint3
     if ((node = defer_pop(g)) == NONE) break;
     const node_rec *dr = rec_in(chunks, node);
     begin = dr->begin;
-    end = dr->end & ~BIG_ARGS;
+    end = succ_end(dr);
   }
   g->ran[w->index].v += ran;
   seg_end(tb, ntb, ran);
@@ -317,7 +317,7 @@ static void hand_off(weft_worker *w, weft_graph *g, uint32_t p) {
     if ((rs[s].s & ~SINGLE) >= p) rs[base + k++] = rs[s];
   for (uint32_t u = 0; u < p; u++) {
     const node_rec *r = node_at(g, u);
-    for (uint32_t s = r->begin, e = r->end & ~BIG_ARGS; s < e; s++) {
+    for (uint32_t s = r->begin, e = succ_end(r); s < e; s++) {
       uint32_t v = rs[s].s & ~SINGLE;
       uint32_t left = atomic_load_explicit(&join[v], memory_order_relaxed) - 1;
       if (left) {

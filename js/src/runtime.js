@@ -5,7 +5,7 @@
 // thread in the single-thread fallback.
 
 import {
-  BLOCK_SIZE, NOTICE_ROOT, VIEW_TYPES, LOOP_SIZE, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, COMBINES, COMBINE_TASK,
+  BLOCK_SIZE, MAX_ARGS, NOTICE_ROOT, VIEW_TYPES, LOOP_SIZE, LOOP_FOR, LOOP_REDUCE, LOOP_MAP, COMBINES, COMBINE_TASK,
   checkArgs, checkRange, errorJson, viewTag, readArgs, readCString, writeBlock,
 } from './common.js';
 import { TaskGraph } from './graph.js';
@@ -32,7 +32,7 @@ export class TaskRuntime {
     this._loopCount = null; // else its entry in _fixedSeen (it counts the items), or null
     this._fixedHot = new Map(); // map key hash -> entry with a closure over its columns (fixedMapper)
     this._fixedSeen = new Map(); // map key hash -> entry counting its items, oldest first
-    this._fixedKey = new Int32Array(14); // scratch for fixedKey
+    this._fixedKey = new Int32Array(4 + 2 * MAX_ARGS); // scratch for fixedKey
     this._fixedClock = 0; // entries' `used`
     this._fixedCall = [null, 0, 0]; // the call list of a closure (jsChunk)
     this._fixedTokens = FIXED.tokens; // closures this instance may still make now (refilled over time)
@@ -504,14 +504,11 @@ TaskRuntime.prototype.fixedMapper = function fixedMapper(id, loop, dv, n, out, a
   }
   seen.delete(h);
   const hot = this._fixedHot;
-  if (hot.size >= lim.max || hot.has(h)) {
-    // Full (or a closure for another key with this hash): the least
-    // recently used one goes.
-    let oh = h;
-    if (!hot.has(h)) {
-      let least = Infinity;
-      for (const [k, o] of hot) if (o.used < least) { least = o.used; oh = k; }
-    }
+  // Full: the least recently used closure goes (one for another key with
+  // this hash is replaced by the set below).
+  if (hot.size >= lim.max && !hot.has(h)) {
+    let oh, least = Infinity;
+    for (const [k, o] of hot) if (o.used < least) { least = o.used; oh = k; }
     hot.delete(oh);
   }
   e.used = ++this._fixedClock;

@@ -24,7 +24,7 @@ function report(name, tasks, ms) {
 // and one warm-up run left either side still partly in V8's baseline tiers.
 // A median, not the best: the message pool's times vary much more from run
 // to run than weft's, and a best-of-3 favours the one that varies.
-async function best(fn, reps = 7) {
+async function medianMs(fn, reps = 7) {
   await warmUp(fn, { minMs: 300, minRuns: 3, maxMs: 3000 });
   const ts = [];
   for (let i = 0; i < reps; i++) {
@@ -41,13 +41,13 @@ const expect = (N * (N - 1)) / 2 + N;
 const spawnedN = N * 20;
 const expectSpawned = (spawnedN * (spawnedN - 1)) / 2 + spawnedN;
 await pool.run('adds', 1000);
-report('weft: spawned from tasks (C)', spawnedN, await best(async () => {
+report('weft: spawned from tasks (C)', spawnedN, await medianMs(async () => {
   const s = await pool.run('adds', spawnedN);
   if (s !== expectSpawned) throw new Error(`adds: ${s}`);
 }));
 for (const batch of [256, 10000]) {
   const lists = Array.from({ length: batch }, (_, i) => [i, 1]);
-  report(`weft: batches of ${batch} from the main thread (pool.map)`, N, await best(async () => {
+  report(`weft: batches of ${batch} from the main thread (pool.map)`, N, await medianMs(async () => {
     const ps = [];
     for (let done = 0; done < N; done += batch) ps.push(pool.map('add', lists));
     await Promise.all(ps);
@@ -62,7 +62,7 @@ for (const batch of [256, 10000]) {
   for (const [task, what] of [['jadd', 'JavaScript task'], ['add', 'C task']]) {
     const r = await pool.mapColumns(task, [a, one]);
     for (let i = 0; i < batch; i++) if (r[i] !== i + 1) throw new Error(`${task}: ${r[i]}`);
-    report(`weft: batches of ${batch} as typed-array columns (pool.mapColumns, ${what})`, N, await best(async () => {
+    report(`weft: batches of ${batch} as typed-array columns (pool.mapColumns, ${what})`, N, await medianMs(async () => {
       const ps = [];
       for (let k = 0, done = 0; done < N; done += batch, k++) ps.push(pool.mapColumns(task, [a, one], { out: outs[k] }));
       await Promise.all(ps);
@@ -74,7 +74,7 @@ await pool.destroy();
 // ---- plain postMessage pool (pm_pool.mjs)
 const pm = new PmPool(workers);
 await pm.send({ a: 1, b: 2 });
-report('postMessage pool: one task per message', N, await best(async () => {
+report('postMessage pool: one task per message', N, await medianMs(async () => {
   const ps = [];
   for (let i = 0; i < N; i++) ps.push(pm.send({ a: i, b: 1 }));
   const r = await Promise.all(ps);
@@ -83,7 +83,7 @@ report('postMessage pool: one task per message', N, await best(async () => {
   if (s !== expect) throw new Error('pm sum');
 }, 3));
 for (const batch of [256, 10000]) {
-  report(`postMessage pool: ${batch} tasks per message`, N, await best(async () => {
+  report(`postMessage pool: ${batch} tasks per message`, N, await medianMs(async () => {
     const ps = [];
     for (let i = 0; i < N; i += batch) {
       const b = new Float64Array(2 * batch);
@@ -99,7 +99,7 @@ await pm.close();
 const pis = new Piscina({ filename: new URL('./piscina_add.mjs', import.meta.url).href, minThreads: workers, maxThreads: workers });
 await pis.run({ a: 1, b: 2 });
 const PN = Math.min(N, 50000);
-report('piscina: one run() per task', PN, await best(async () => {
+report('piscina: one run() per task', PN, await medianMs(async () => {
   const ps = [];
   for (let i = 0; i < PN; i++) ps.push(pis.run({ a: i, b: 1 }));
   await Promise.all(ps);

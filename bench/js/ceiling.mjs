@@ -22,7 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import { createPool } from '../../js/src/index.js';
 import { TEST_WASM, median } from './browser/stats.js';
-import { C } from './raw_ctl.mjs';
+import { C, doneAt } from './raw_ctl.mjs';
 
 const workers = +(process.argv[2] || 2);
 const N = +(process.argv[3] || 1e7);
@@ -50,14 +50,6 @@ const ring = () => {
   Atomics.add(ctl, C.BELL, 1);
   Atomics.notify(ctl, C.BELL);
 };
-async function doneAt(target) {
-  for (;;) {
-    const d = Atomics.load(ctl, C.DONE);
-    if (d === target) return;
-    const w = Atomics.waitAsync(ctl, C.DONE, d);
-    if (w.async) await w.value;
-  }
-}
 // A run of ITEMS items in batches: every batch published (one notify each),
 // then one wait for all. copy: the columns are ordinary arrays given by the
 // caller, copied in per batch, and the results copied out to the caller's
@@ -81,7 +73,7 @@ function rawItemsRun(batch, copy) {
       Atomics.add(ctl, C.BELL, 1);
       Atomics.notify(ctl, C.BELL, 1);
     }
-    await doneAt(start + nb);
+    await doneAt(ctl, start + nb);
     if (copy) for (let j = 0; j < nb; j++) { const k = (base + j) % nb; outs[k].set(ROUT.subarray(k * batch, (k + 1) * batch)); }
     if (ROUT[batch - 1] !== batch) throw new Error(`raw items: ${ROUT[batch - 1]}`);
   };
@@ -95,7 +87,7 @@ function rawLoop(op, parts) {
     Atomics.store(ctl, C.TARGET, start + workers);
     Atomics.add(ctl, C.GEN, 1);
     ring();
-    await doneAt(start + workers);
+    await doneAt(ctl, start + workers);
     if (op === C.SUM_CONST || op === C.SUM_ARGS) {
       let s = 0;
       for (let i = 0; i < parts; i++) s += res[i];

@@ -5,7 +5,7 @@
 // same work, and a sequential loop on the calling thread. Each figure: the
 // median of `reps` timed runs after warm-up runs (stats.js warmUp).
 import { TEST_WASM, median, warmUp } from './stats.js';
-import { C } from '../raw_ctl.mjs';
+import { C, doneAt } from '../raw_ctl.mjs';
 
 const LOOP_TASKS = new URL('../loop_tasks.mjs', import.meta.url);
 const PM_WORKER = new URL('./pm_worker.js', import.meta.url);
@@ -60,14 +60,6 @@ async function rawWorkers(n, items) {
     ws.push(w);
   }
   const A = new Float64Array(a), B = new Float64Array(b), OUT = new Float64Array(out);
-  async function doneAt(target) {
-    for (;;) {
-      const d = Atomics.load(ctl, C.DONE);
-      if (d === target) return;
-      const r = Atomics.waitAsync(ctl, C.DONE, d);
-      if (r.async) await r.value;
-    }
-  }
   // A run of nb batches: each published with one notify, then one wait.
   const run = (batch, nb) => async () => {
     ctl[C.BATCH] = batch;
@@ -80,7 +72,7 @@ async function rawWorkers(n, items) {
       Atomics.add(ctl, C.BELL, 1);
       Atomics.notify(ctl, C.BELL, 1);
     }
-    await doneAt(start + nb);
+    await doneAt(ctl, start + nb);
     if (OUT[batch - 1] !== batch) throw new Error(`raw items: ${OUT[batch - 1]}`);
   };
   const fill = (batch, nb) => {

@@ -52,13 +52,17 @@ typedef struct targ {
   int t, a, b;
 } targ;
 
+/* Tile (a, b) of iteration t: the one kernel call of tile_fn and edge_cols. */
+static void run_tile(ctx_t *c, int t, int a, int b) {
+  int li0, li1, j0, j1;
+  tile_bounds(&c->s, c->a.tr, c->a.tc, a, b, &li0, &li1, &j0, &j1);
+  stencil_tile(&c->s, c->s.buf[t % 2], c->s.buf[(t + 1) % 2], li0, li1, j0, j1);
+}
+
 static int tile_fn(weft_worker *w, void *p) {
   (void)w;
   targ *g = p;
-  ctx_t *c = g->c;
-  int li0, li1, j0, j1;
-  tile_bounds(&c->s, c->a.tr, c->a.tc, g->a, g->b, &li0, &li1, &j0, &j1);
-  stencil_tile(&c->s, c->s.buf[g->t % 2], c->s.buf[(g->t + 1) % 2], li0, li1, j0, j1);
+  run_tile(g->c, g->t, g->a, g->b);
   return 0;
 }
 
@@ -123,27 +127,16 @@ static int join_noop(weft_worker *w, void *p) {
  * tiles (tile_fn's kernel calls, split over the workers), then, from its
  * own body, the send of its output row (the halo of t + 1) and the receive
  * of the halo of t + 2 into the ghost row it has just read. */
-typedef struct edge_arg {
-  ctx_t *c;
-  int t, a;
-} edge_arg;
-
 static void edge_cols(weft_worker *w, size_t b0, size_t b1, void *p) {
   (void)w;
-  edge_arg *e = p;
-  ctx_t *c = e->c;
-  for (size_t b = b0; b < b1; b++) {
-    int li0, li1, j0, j1;
-      tile_bounds(&c->s, c->a.tr, c->a.tc, e->a, (int)b, &li0, &li1, &j0, &j1);
-    stencil_tile(&c->s, c->s.buf[e->t % 2], c->s.buf[(e->t + 1) % 2], li0, li1, j0, j1);
-  }
+  const targ *g = p; /* the edge row's own arguments (b unused) */
+  for (size_t b = b0; b < b1; b++) run_tile(g->c, g->t, g->a, (int)b);
 }
 
 static int edge_fn(weft_worker *w, void *p) {
   targ *g = p;
   ctx_t *c = g->c;
-  edge_arg e = {c, g->t, g->a};
-  int rc = weft_parallel_for(w, 0, (size_t)c->ntc, 1, edge_cols, &e);
+  int rc = weft_parallel_for(w, 0, (size_t)c->ntc, 1, edge_cols, g);
   if (rc) return rc;
 #ifndef WEFT_NO_MPI
   for (int d = 0; d < 2; d++) {

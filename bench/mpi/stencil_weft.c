@@ -44,8 +44,12 @@ typedef struct ctx_t {
   double *sendbuf[2][2]; /* [up/down][iteration parity] */
   int erow[2];           /* the tile row next to the rank above / below, or -1 */
   weft_task *sev[2], *rev[2]; /* [side][t]: the events of halo t's send and receive */
-  unsigned char isrow[4096]; /* tile row a is an edge row (one task) */
 } ctx_t;
+
+/* Tile row a is one task: an edge row, or every row with --rows. */
+static int is_row(const ctx_t *c, int a) {
+  return c->a.rows || a == c->erow[0] || a == c->erow[1];
+}
 
 typedef struct targ {
   ctx_t *c;
@@ -158,11 +162,11 @@ static int edge_fn(weft_worker *w, void *p) {
 static size_t deps_prev(const ctx_t *c, const weft_task *u, int a, int b, weft_task *dep,
                         size_t k) {
   const int ntr = c->ntr, ntc = c->ntc;
-  const int row = c->isrow[a];
+  const int row = is_row(c, a);
   for (int da = -1; da <= 1; da++) {
     int x = a + da;
     if (x < 0 || x >= ntr) continue;
-    if (c->isrow[x]) {
+    if (is_row(c, x)) {
       dep[k++] = u[x * ntc];
     } else if (row) {
       for (int y = 0; y < ntc; y++) dep[k++] = u[x * ntc + y];
@@ -206,7 +210,7 @@ static void launch_all(weft_worker *w, void *p) {
      * linked, nothing more; what keeps the halo moving is that the edge
      * row posts its messages from its own body). */
     for (int a = 0; a < ntr; a++) {
-      if (!c->isrow[a]) continue;
+      if (!is_row(c, a)) continue;
       size_t k = t > 0 ? deps_prev(c, pr, a, 0, dep, 0) : 0;
 #ifndef WEFT_NO_MPI
       for (int d = 0; d < 2; d++) {
@@ -228,7 +232,7 @@ static void launch_all(weft_worker *w, void *p) {
 #endif
     }
     for (int a = 0; a < ntr; a++) {
-      if (c->isrow[a]) continue;
+      if (is_row(c, a)) continue;
       for (int b = 0; b < ntc; b++) {
         size_t k = t > 0 ? deps_prev(c, pr, a, b, dep, 0) : 0;
         if (cu[a * ntc + b].id) weft_task_release(cu[a * ntc + b]); /* t-3's */
@@ -298,16 +302,9 @@ int main(int argc, char **argv) {
     c.s = strip_new(a.n, g_rank, g_nranks);
     c.ntr = tiles_r(&c.s, a.tr);
     c.ntc = tiles_c(&c.s, a.tc);
-    if (c.ntr > (int)sizeof c.isrow) die("too many tile rows");
-    memset(c.isrow, 0, sizeof c.isrow);
-    {
-      const int comm = g_nranks > 1 && !a.nocomm;
-      c.erow[0] = comm && g_rank > 0 ? 0 : -1;
-      c.erow[1] = comm && g_rank < g_nranks - 1 ? c.ntr - 1 : -1;
-      for (int d = 0; d < 2; d++)
-        if (c.erow[d] >= 0) c.isrow[c.erow[d]] = 1;
-      if (a.rows) memset(c.isrow, 1, (size_t)c.ntr);
-    }
+    const int comm = g_nranks > 1 && !a.nocomm;
+    c.erow[0] = comm && g_rank > 0 ? 0 : -1;
+    c.erow[1] = comm && g_rank < g_nranks - 1 ? c.ntr - 1 : -1;
     for (int d = 0; d < 2; d++)
       for (int q = 0; q < 2; q++)
         if (!(c.sendbuf[d][q] = malloc(sizeof(double) * (size_t)a.n))) die("out of memory");

@@ -297,11 +297,16 @@ typedef struct snap {
   uint64_t recorded, dropped;
 } snap;
 
+/* The ring's head as the reader counts it: at most the head at the stop. */
+static uint64_t read_head(weft__tbuf *b) {
+  uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+  return b->end && h > b->end - 1 ? b->end - 1 : h;
+}
+
 /* Copies ring b's events of the current trace into s (malloc'd). */
 static int snapshot(weft__tbuf *b, uint64_t cap, snap *s) {
   memset(s, 0, sizeof *s);
-  uint64_t h1 = atomic_load_explicit(&b->head, memory_order_acquire);
-  if (b->end && h1 > b->end - 1) h1 = b->end - 1;
+  uint64_t h1 = read_head(b);
   uint64_t base = b->base;
   uint64_t lo = h1 > cap ? h1 - cap : 0;
   if (lo < base) lo = base;
@@ -365,9 +370,7 @@ int weft_trace_counts(weft_pool pool, unsigned index, uint64_t *recorded, uint64
       if (dropped) *dropped = t->frozen[index].dropped;
     } else {
       weft__tbuf *b = &t->bufs[index];
-      uint64_t h = atomic_load_explicit(&b->head, memory_order_acquire);
-      if (b->end && h > b->end - 1) h = b->end - 1;
-      uint64_t rec = h - b->base;
+      uint64_t rec = read_head(b) - b->base;
       if (recorded) *recorded = rec;
       if (dropped) *dropped = rec > t->cap ? rec - t->cap : 0;
     }

@@ -113,7 +113,8 @@ int weft_trace_start(weft_pool pool, unsigned level, size_t events) {
       rc = WEFT_ENOMEM;
       goto out;
     }
-    if (t) { /* the names move on; the old rings stay until destroy */
+    if (t) { /* the names move on; the old rings stay until destroy, their copy does not */
+      free_frozen(t);
       nt->names = t->names;
       nt->nnames = t->nnames;
       nt->capnames = t->capnames;

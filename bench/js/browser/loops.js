@@ -142,7 +142,7 @@ export async function measureLoops(createPool, { workers = 2, n = 1e7, items = 2
     // SharedArrayBuffer with {lo, hi} per message (its best configuration).
     const ca = new SharedArrayBuffer(8 * items + 8 * 10000), cb = new SharedArrayBuffer(8 * items + 8 * 10000);
     const cout = new SharedArrayBuffer(8 * items + 8 * 10000);
-    await Promise.all(pm.ws.map((w) => pm.send({ op: 'init', xs: ca, ys: cb, ca, cb, cout }, null, w)));
+    await Promise.all(pm.ws.map((w) => pm.send({ op: 'init', ca, cb, cout }, null, w)));
     for (const batch of [256, 10000]) {
       const nb = Math.ceil(items / batch);
       const a = Float64Array.from({ length: batch }, (_, i) => i), one = new Float64Array(batch).fill(1);

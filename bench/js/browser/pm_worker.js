@@ -1,6 +1,7 @@
 // Worker of the message pool of loops.js, in a browser (Web Worker) or Node
 // (worker_threads): sums of pairs ({batch}), and axpy / sum over a chunk of
-// shared arrays ('init' sends the SharedArrayBuffers once); the columns of
+// shared arrays ('init' sends the SharedArrayBuffers once, xs/ys and
+// ca/cb/cout each optional); the columns of
 // tiny items as copies transferred ({a, b}) or on shared buffers ({lo, hi}
 // over the columns 'init' sent).
 let post, x = null, y = null, ca = null, cb = null, cout = null, colsConst = null;
@@ -8,7 +9,7 @@ let post, x = null, y = null, ca = null, cb = null, cout = null, colsConst = nul
 // The columns' loop as a closure over constant arrays, made once per worker
 // ('cols-c'): V8 compiles the first closure of a function literal with its
 // captured constants folded in (no per-iteration checks), as the raw
-// workers' loops in ceiling.mjs; the message pool's best configuration.
+// workers' loops (raw_worker.mjs); the message pool's best configuration.
 function constLoop(a, b, out) {
   return (lo, hi) => {
     for (let i = lo; i < hi; i++) out[i] = a[i] + b[i];
@@ -20,8 +21,10 @@ function handle(m) {
     for (let i = 0; i < k; i++) out[i] = b[2 * i] + b[2 * i + 1];
     post({ id: m.id, out }, [out.buffer]);
   } else if (m.op === 'init') {
-    x = new Float64Array(m.xs);
-    y = new Float64Array(m.ys);
+    if (m.xs) {
+      x = new Float64Array(m.xs);
+      y = new Float64Array(m.ys);
+    }
     if (m.ca) {
       ca = new Float64Array(m.ca);
       cb = new Float64Array(m.cb);

@@ -22,9 +22,8 @@ np = 1, 2, and 4 (oversubscribed on fewer than 4 cores: marked), 1 and 2
 workers (threads) per rank; at np = 4 only 1 (8 spinning OpenMP threads on 2
 cores measure the kernel's scheduler, not the program). np = 1 x 2 runs
 unbound (--bind-to none): Open MPI's default binds a rank to one core. Every
-run's median
-of its repetitions (the binaries time between barriers); the matrix runs in
-rounds (3, quick 1) and each figure is the median over rounds.
+run's median of its repetitions (the binaries time between barriers); the
+matrix runs in rounds (3, quick 1) and each figure is the median over rounds.
 """
 
 import json

@@ -83,12 +83,11 @@ def mpi_suite(build_dir, quick, timeout, loud, section, print_table, required=Tr
                           "tile": "128x1024", "reps": 3 if quick else 5}),
              ("stencil-big", {"n": 2048, "iters": 10 if quick else 40, "tile": "32x2048",
                               "reps": 3 if quick else 5})]
-    st = sizes[0][1]
     wf = {"n": 1000 if quick else 3000, "tile": "100x100", "reps": 3 if quick else 5}
     configs = [(1, 1), (1, 2), (2, 1), (2, 2), (4, 1)]
     section("MPI: " + "; ".join(f"{b} {c['n']}^2 x {c['iters']} iterations, tiles {c['tile']}"
                                 for b, c in sizes) + "; wavefront "
-            f"{wf['n']}^2, tiles {wf['tile']}; medians of {st['reps']}; np x workers {configs}"
+            f"{wf['n']}^2, tiles {wf['tile']}; medians of {sizes[0][1]['reps']}; np x workers {configs}"
             + (f"; np = 4 oversubscribed on {ncpu} cores" if ncpu < 4 else ""))
     def base_for(np_, w):
         # Open MPI binds each rank to one core when np <= 2 (--bind-to core):

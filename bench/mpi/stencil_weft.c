@@ -128,9 +128,9 @@ static int join_noop(weft_worker *w, void *p) {
 }
 
 /* An edge row (the tile row next to a neighbour rank) is one task: its
- * tiles (tile_fn's kernel calls, split over the workers), then, from its
- * own body, the send of its output row (the halo of t + 1) and the receive
- * of the halo of t + 2 into the ghost row it has just read. */
+ * tiles (run_tile, split over the workers), then, from its own body, the
+ * send of its output row (the halo of t + 1) and the receive of the halo
+ * of t + 2 into the ghost row it has just read. */
 static void edge_cols(weft_worker *w, size_t b0, size_t b1, void *p) {
   (void)w;
   const targ *g = p; /* the edge row's own arguments (b unused) */

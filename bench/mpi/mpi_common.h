@@ -349,8 +349,8 @@ static inline void report(const char *bench, const char *variant, const args_t *
          "\"iters\": %d, \"tile\": \"%dx%d\", \"reps\": %d, \"us_per_iter\": %.2f, "
          "\"us_min_rep\": %.2f, \"check\": \"%s\"%s%s}\n",
          bench, variant, g_nranks, a->workers, a->n, a->iters, a->tr, a->tc, a->reps,
-         per_iter * 1e6, g_min_rep * 1e6, a->check ? (ok ? "ok" : "FAILED") : "skipped", extra ? ", " : "",
-         extra ? extra : "");
+         per_iter * 1e6, g_min_rep * 1e6, a->check ? (ok ? "ok" : "FAILED") : "skipped",
+         extra ? ", " : "", extra ? extra : "");
   fflush(stdout);
 }
 

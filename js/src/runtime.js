@@ -380,8 +380,7 @@ TaskRuntime.prototype.mapper = function mapper(id, cols) {
     try {
       m = new Function('check', mapSource(cols))(checkItem); // eslint-disable-line no-new-func
     } catch {
-      evalRefused = true;
-      m = mapLoop;
+      evalRefused = true; // m is still mapLoop
     }
   }
   this._mappers.set(key, m);

@@ -18,6 +18,14 @@ const SIZES = [0, 1, GRAIN - 1, GRAIN, GRAIN + 1, 12345, 1e7];
 
 const treeOracle = reduceTreeOracle;
 
+// tasks.mjs odd_result's item as weft stores it (a task's result converted
+// to a number: booleans 0/1, bigints by Number, anything else 0).
+function oddResult(a, b) {
+  const k = (a + b) % 4;
+  const v = k === 0 ? a > b : k === 1 ? undefined : k === 2 ? BigInt(a) : a * b;
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : 0;
+}
+
 for (const mode of ['waitAsync', 'message', 'single thread']) {
   describe(`loops (${mode})`, () => {
     let pool, x, y, seen;
@@ -281,18 +289,13 @@ describe('map over typed-array columns', () => {
     // its own loop, the results must not depend on which ran before.
     const n = 37;
     const a = Float64Array.from({ length: n }, (_, i) => i), b = Float64Array.from({ length: n }, (_, i) => 3 * i + 1);
-    const conv = (r) => (typeof r === 'number' ? r : typeof r === 'bigint' ? Number(r) : typeof r === 'boolean' ? +r : 0);
     for (let len = 0; len <= n; len++) {
       const as = a.subarray(0, len), bs = b.subarray(0, len);
       for (const grain of [1, 2, 3, 5, 7, undefined]) {
         const got = await pool.mapColumns('mix', [as, bs], { grain });
         for (let i = 0; i < len; i++) assert.equal(got[i], (a[i] * 7 + b[i]) % 1000003, `mix len ${len} grain ${grain} [${i}]`);
         const odd = await pool.mapColumns('odd_result', [as, bs], { grain });
-        for (let i = 0; i < len; i++) {
-          const k = (a[i] + b[i]) % 4;
-          const want = conv(k === 0 ? a[i] > b[i] : k === 1 ? undefined : k === 2 ? BigInt(a[i]) : a[i] * b[i]);
-          assert.equal(odd[i], want, `odd_result len ${len} grain ${grain} [${i}]`);
-        }
+        for (let i = 0; i < len; i++) assert.equal(odd[i], oddResult(a[i], b[i]), `odd_result len ${len} grain ${grain} [${i}]`);
         const five = await pool.mapColumns('col5', [as, bs, as, bs, as], { grain });
         for (let i = 0; i < len; i++) assert.equal(five[i], a[i] + 2 * b[i] + 3 * a[i] + 4 * b[i] + 5 * a[i]);
       }
@@ -387,11 +390,7 @@ describe('map over typed-array columns', () => {
               out.fill(-1);
               await solo.mapColumns(task, [a, b], { out, grain });
               for (let i = 0; i < n; i++) {
-                const want = task === 'mix' ? (a[i] * 7 + b[i]) % 1000003 : (() => {
-                  const r = (a[i] + b[i]) % 4;
-                  const v = r === 0 ? a[i] > b[i] : r === 1 ? undefined : r === 2 ? BigInt(a[i]) : a[i] * b[i];
-                  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : 0;
-                })();
+                const want = task === 'mix' ? (a[i] * 7 + b[i]) % 1000003 : oddResult(a[i], b[i]);
                 assert.equal(out[i], Math.fround(want), `${task} set ${k} rep ${rep} grain ${grain} [${i}]`);
               }
               assert.ok(rt._fixedHot.size <= 3 && rt._fixedSeen.size <= 5, `cache bounded: ${rt._fixedHot.size} closures, ${rt._fixedSeen.size} keys`);

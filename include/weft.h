@@ -725,6 +725,14 @@ WEFT_API int weft_event_create(weft_pool pool, weft_task *out);
  * canceled before). */
 WEFT_API int weft_event_trigger(weft_task ev, int status);
 
+/* Whether ev is an event of `pool` that nobody has triggered or canceled
+ * yet: for a library that will complete an event it is handed (as
+ * weft_mpi_watch_event does), so that a wrong handle is refused when it is
+ * given, not when the completion finds it. Returns WEFT_OK if so. Errors:
+ * WEFT_EINVAL (a launched task or join, not an event; an event of another
+ * pool), WEFT_EALREADY (completed: triggered or canceled), WEFT_ESTALE. */
+WEFT_API int weft_event_check(weft_pool pool, weft_task ev);
+
 /* Cancels a task or event that has not started: it completes CANCELED now
  * (a pipe member: when its turn in the pipe comes, without running). Returns
  * 1 if it did, 0 if too late (started, completed or canceled before:

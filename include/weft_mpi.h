@@ -95,7 +95,8 @@ WEFT_API int weft_mpi_irecv(weft_mpi *m, void *buf, int count, MPI_Datatype type
  * graph up front, the request posted from a body at the right moment). The
  * event completes as weft_mpi_watch's would; the caller keeps its handle
  * and may release it at any time, and must not trigger the event itself.
- * Errors: WEFT_EINVAL (ev.id 0, NULL pointers), WEFT_ESTALE (ev stale),
+ * Errors: WEFT_EINVAL (ev.id 0, NULL pointers, ev a task or an event of
+ * another pool: weft_event_check), WEFT_ESTALE (ev stale),
  * WEFT_EALREADY (ev completed or canceled already), WEFT_MPI_EUNBOUND,
  * WEFT_ENOMEM, WEFT_MPI_EMPI; on any error nothing is posted or watched and
  * the event is left as it was (trigger or cancel it, or it never completes). */

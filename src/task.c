@@ -1006,6 +1006,25 @@ static inline uint32_t state_of(const weft__trec *r, uint64_t id) {
  * reused in between, answers WEFT_ESTALE instead of another task's state
  * (the spin model's SCEN_STALE with STRICT). */
 
+int weft_event_check(weft_pool pool, weft_task ev) {
+  ctx_t c;
+  uint32_t i;
+  int rc;
+  weft__trec *r = open_handle(ev.id, &c, &i, &rc);
+  if (!r) return rc;
+  /* kind is read between two checks of the generation in state, as
+   * weft_task_result reads the arguments: a handle used while its record
+   * is recycled answers ESTALE, not the next incarnation's kind. */
+  uint32_t st = state_of(r, ev.id);
+  uint8_t kind = __atomic_load_n(&r->kind, __ATOMIC_RELAXED);
+  atomic_thread_fence(memory_order_acquire);
+  if (st == ~0u || state_of(r, ev.id) == ~0u) rc = WEFT_ESTALE;
+  else if (kind != WEFT__K_EVENT || c.p->id != pool.id) rc = WEFT_EINVAL;
+  else rc = WEFT__S_OF(st) == WEFT__T_NEW ? WEFT_OK : WEFT_EALREADY;
+  leave(&c);
+  return rc;
+}
+
 int weft_task_status(weft_task t) {
   ctx_t c;
   uint32_t i;

@@ -697,6 +697,39 @@ TEST(task_pipe_cancel) {
   }
 }
 
+/* weft_event_check: what a library that completes events it is handed
+ * must refuse up front (weft_mpi_watch_event uses it). */
+TEST(task_event_check) {
+  weft_pool pool = test_pool_new(2), other = test_pool_new(1);
+  weft_task ev, ev2, t, done, gone, stale;
+  ASSERT_OK(weft_event_create(pool, &ev));
+  ASSERT_OK(weft_event_check(pool, ev));
+  ASSERT_OK(weft_event_create(other, &ev2));
+  ASSERT_ERR(weft_event_check(pool, ev2), WEFT_EINVAL); /* another pool's */
+  ASSERT_OK(weft_event_check(other, ev2));
+  ASSERT_OK(weft_launch(pool, count_task, NULL, 0, &ev, 1, &t));
+  ASSERT_ERR(weft_event_check(pool, t), WEFT_EINVAL); /* a task, pending */
+  ASSERT_OK(weft_event_create(pool, &done));
+  ASSERT_OK(weft_event_trigger(done, 0));
+  ASSERT_ERR(weft_event_check(pool, done), WEFT_EALREADY);
+  ASSERT_OK(weft_event_create(pool, &gone));
+  ASSERT_EQ(weft_task_cancel(gone), 1);
+  ASSERT_ERR(weft_event_check(pool, gone), WEFT_EALREADY);
+  ASSERT_OK(weft_event_create(pool, &stale));
+  ASSERT_OK(weft_event_trigger(stale, 0));
+  ASSERT_OK(weft_task_release(stale));
+  ASSERT_ERR(weft_event_check(pool, stale), WEFT_ESTALE);
+  ASSERT_ERR(weft_event_check(pool, (weft_task){0}), WEFT_ESTALE);
+  ASSERT_OK(weft_event_trigger(ev, 0));
+  ASSERT_OK(weft_task_wait(t));
+  ASSERT_ERR(weft_event_check(pool, t), WEFT_EINVAL); /* a task, completed */
+  ASSERT_OK(weft_event_trigger(ev2, 0));
+  weft_task hs[] = {ev, ev2, t, done, gone};
+  for (unsigned k = 0; k < 5; k++) ASSERT_OK(weft_task_release(hs[k]));
+  test_pool_free(other);
+  test_pool_free(pool);
+}
+
 /* ---- children */
 
 static _Atomic unsigned children_done;

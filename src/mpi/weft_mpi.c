@@ -190,11 +190,9 @@ static int track(weft_mpi *m, MPI_Request req, weft_task ev, int owned) {
  * caller's, which must be a pending event of the bound pool. */
 static int event_for(weft_mpi *m, weft_task given, weft_task *e) {
   if (!given.id) return weft_event_create(m->pool, e);
-  int st = weft_task_status(given);
-  if (st == WEFT_ESTALE) return WEFT_ESTALE;
-  if (st != WEFT_EPENDING) return WEFT_EALREADY;
-  *e = given;
-  return WEFT_OK;
+  int rc = weft_event_check(m->pool, given);
+  if (rc == WEFT_OK) *e = given;
+  return rc;
 }
 
 static int watch(weft_mpi *m, MPI_Request *req, weft_task given, weft_task *ev) {

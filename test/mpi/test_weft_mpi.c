@@ -194,6 +194,12 @@ static int poster(weft_worker *w, void *a) {
                               p->sev);
 }
 
+static int nop_body(weft_worker *w, void *p) {
+  (void)w;
+  (void)p;
+  return 0;
+}
+
 static void test_events(weft_mpi *m, weft_pool pool) {
   enum { K = 64 };
   int right = (rank + 1) % nranks, left = (rank + nranks - 1) % nranks;
@@ -245,7 +251,17 @@ static void test_events(weft_mpi *m, weft_pool pool) {
   CHECK(weft_mpi_watch_event(m, &r, gone) == WEFT_EINVAL, "null request");
   rc = weft_mpi_isend_event(m, &x, 1, MPI_LONG, rank, 9, MPI_COMM_WORLD, gone);
   CHECK(rc == WEFT_EALREADY, "canceled event: %d (%s)", rc, weft_mpi_strerror(rc));
+  /* A task handle, not an event: its completion could never be triggered. */
+  weft_task gate, task;
+  CHECK_OK(weft_event_create(pool, &gate));
+  CHECK_OK(weft_launch(pool, nop_body, NULL, 0, &gate, 1, &task));
+  rc = weft_mpi_irecv_event(m, &x, 1, MPI_LONG, rank, 9, MPI_COMM_WORLD, task);
+  CHECK(rc == WEFT_EINVAL, "task handle: %d (%s)", rc, weft_mpi_strerror(rc));
   CHECK(weft_mpi_outstanding(m) == before, "posted anyway: %d", weft_mpi_outstanding(m));
+  CHECK_OK(weft_event_trigger(gate, 0));
+  CHECK_OK(weft_task_wait(task));
+  CHECK_OK(weft_task_release(task));
+  CHECK_OK(weft_task_release(gate));
   CHECK_OK(weft_task_release(done));
   CHECK_OK(weft_task_release(gone));
 }

@@ -82,11 +82,13 @@ struct weft_worker {
 
   /* Launched tasks (task.c), owner-only: ready records not yet dispatched
    * (a LIFO through next[0]), the worker's free records, the launched task
-   * whose body runs here, and launches minus completions not yet added to
-   * pool.lt_live. */
+   * whose body runs here, launches minus completions not yet added to
+   * pool.lt_live, and launches left before the throttle may look for work
+   * elsewhere again (task.c, catch_up). */
   uint32_t lt_ready;
   weft__freelist lt_free;
   uint32_t lt_cur;
+  uint32_t lt_calm;
   int64_t lt_delta;
 
   /* Progress hook (cfg.progress, sleep.c), owner-only: when the busy loop

@@ -161,6 +161,7 @@ TEST_ENTRY(task_children_many, "concurrency")
 TEST_ENTRY(task_wait_inside, "concurrency")
 TEST_ENTRY(task_modes, "concurrency")
 TEST_ENTRY(task_memory_bounded, "stress")
+TEST_ENTRY(task_throttle_elsewhere, "concurrency")
 TEST_ENTRY(task_random_dags, "concurrency")
 TEST_ENTRY(task_host_never_entered, "")
 

@@ -69,7 +69,12 @@ TEST(trace_errors) {
     ASSERT_EQ(weft_trace_counts(pool, i, &rec, &drop), 0);
     recorded += rec;
     dropped += drop;
-    ASSERT(drop == (rec > 16 ? rec - 16 : 0));
+    /* Past the 16 the ring holds; plus one when the worker was writing an
+     * event as the stop copied its ring (a sleep after fib returned: its
+     * slot is claimed, not yet whole, so it is not in the copy). A worker
+     * writes one event at a time, so never more. (ASan, ~1 run in 300.) */
+    uint64_t over = rec > 16 ? rec - 16 : 0;
+    ASSERT(drop == over || drop == over + 1);
   }
   ASSERT(recorded >= 2 * (uint64_t)fib_spawn_count(15));
   ASSERT(dropped > 0);

@@ -59,13 +59,11 @@ int weft__graph_reserve(void **p, size_t *cap_bytes, size_t bytes) {
  * is written costs its names, never a dangling read. The same lock guards
  * the kept graphs (below). Only create, destroy and trace writing take it. */
 static weft_graph *registry;
-static atomic_flag registry_lock = ATOMIC_FLAG_INIT;
+static _Atomic uint32_t registry_lock; /* src/spin.h */
 
-static void reg_lock(void) {
-  while (atomic_flag_test_and_set_explicit(&registry_lock, memory_order_acquire)) weft__prim_yield();
-}
+static void reg_lock(void) { weft__spin_lock(&registry_lock); }
 
-static void reg_unlock(void) { atomic_flag_clear_explicit(&registry_lock, memory_order_release); }
+static void reg_unlock(void) { weft__spin_unlock(&registry_lock); }
 
 const char *weft__graph_trace_name(uint32_t serial, uint32_t node, char *buf, size_t size) {
   const char *r = NULL;

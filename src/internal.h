@@ -8,6 +8,7 @@
 
 #include "weft.h"
 #include "prim.h"
+#include "spin.h" /* weft__cpu_relax, weft__spin_lock */
 
 #include <stdalign.h>
 #include <stdatomic.h>
@@ -191,14 +192,6 @@ static inline void *weft__aligned_alloc(size_t align, size_t size) {
 
 static inline void weft__aligned_free(void *p) {
   if (p) free(((void **)p)[-1]);
-}
-
-static inline void weft__cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
 }
 
 /* pool.c */

@@ -112,14 +112,6 @@ static inline uint64_t *spare_bits(weft__trec *chunk) {
   return (uint64_t *)(void *)(chunk + WEFT__CHUNK);
 }
 
-static void spin_lock(_Atomic uint32_t *l) {
-  unsigned spins = 0;
-  while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-    if (++spins % 64 == 0) weft__prim_yield(); else weft__cpu_relax();
-}
-
-static void spin_unlock(_Atomic uint32_t *l) { atomic_store_explicit(l, 0, memory_order_release); }
-
 /* A new chunk, all spare. Under lt_spare_lock. */
 static int carve(weft__pool *p) {
   uint32_t c = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed);
@@ -175,10 +167,10 @@ static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
 }
 
 static int refill(weft__pool *p, weft__freelist *fl) {
-  spin_lock(&p->lt_spare_lock);
+  weft__spin_lock(&p->lt_spare_lock);
   int rc = 0;
   if (!take_spare(p, fl) && !(rc = carve(p))) take_spare(p, fl);
-  spin_unlock(&p->lt_spare_lock);
+  weft__spin_unlock(&p->lt_spare_lock);
   return rc;
 }
 
@@ -194,7 +186,7 @@ static void give_batch(weft__pool *p, weft__freelist *fl) {
   }
   rec(p, keep)->next[0] = 0;
   fl->n = BATCH;
-  spin_lock(&p->lt_spare_lock);
+  weft__spin_lock(&p->lt_spare_lock);
   for (uint32_t k = 0; k < m; k++) {
     uint32_t c = idx[k] >> WEFT__CHUNK_SHIFT, j = idx[k] & (WEFT__CHUNK - 1);
     weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
@@ -202,7 +194,7 @@ static void give_batch(weft__pool *p, weft__freelist *fl) {
     p->lt_spare_n[c]++;
     if (c < p->lt_spare_low) p->lt_spare_low = c;
   }
-  spin_unlock(&p->lt_spare_lock);
+  weft__spin_unlock(&p->lt_spare_lock);
 }
 
 static uint32_t fl_pop(weft__pool *p, weft__freelist *fl) {
@@ -222,9 +214,9 @@ static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i, weft__trec *r
 /* A free record: from the worker's list, or (other threads) the pool's. */
 static uint32_t alloc_rec(weft__pool *p, weft_worker *w) {
   if (w) return fl_pop(p, &w->lt_free);
-  spin_lock(&p->ext_lock);
+  weft__spin_lock(&p->ext_lock);
   uint32_t i = fl_pop(p, &p->ext_free);
-  spin_unlock(&p->ext_lock);
+  weft__spin_unlock(&p->ext_lock);
   return i;
 }
 
@@ -239,9 +231,9 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
     fl_push(p, &w->lt_free, i, r);
     return;
   }
-  spin_lock(&p->ext_lock);
+  weft__spin_lock(&p->ext_lock);
   fl_push(p, &p->ext_free, i, r);
-  spin_unlock(&p->ext_lock);
+  weft__spin_unlock(&p->ext_lock);
 }
 
 /* Whether head `h` says the record is completed (sealed) and held by

@@ -38,20 +38,11 @@ struct weft__trace {
 
 /* ---- the API lock (never taken by workers) */
 
-static void api_lock(weft__pool *p) {
-  uint32_t z;
-  for (;;) {
-    z = 0;
-    if (atomic_compare_exchange_weak_explicit(&p->trace_lock, &z, 1, memory_order_acquire,
-                                              memory_order_relaxed))
-      return;
-    weft__prim_yield();
-  }
-}
+/* Held across weft_trace_write's calls to the sink, so waiters soon yield
+ * (src/spin.h). */
+static void api_lock(weft__pool *p) { weft__spin_lock(&p->trace_lock); }
 
-static void api_unlock(weft__pool *p) {
-  atomic_store_explicit(&p->trace_lock, 0, memory_order_release);
-}
+static void api_unlock(weft__pool *p) { weft__spin_unlock(&p->trace_lock); }
 
 static void free_frozen(struct weft__trace *t);
 static void freeze(struct weft__trace *t);

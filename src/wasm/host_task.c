@@ -50,12 +50,10 @@ typedef struct note_t {
 
 static note_t notes[NOTES];
 static uint32_t notes_next;
-static _Atomic uint32_t notes_lock;
+static _Atomic uint32_t notes_lock; /* src/spin.h */
 
-static void lock_notes(void) {
-  while (atomic_exchange_explicit(&notes_lock, 1, memory_order_acquire)) weft__cpu_relax();
-}
-static void unlock_notes(void) { atomic_store_explicit(&notes_lock, 0, memory_order_release); }
+static void lock_notes(void) { weft__spin_lock(&notes_lock); }
+static void unlock_notes(void) { weft__spin_unlock(&notes_lock); }
 
 static void note(uint64_t id, int32_t status, uint32_t key, char *msg, uint32_t len) {
   lock_notes();

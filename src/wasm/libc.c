@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../spin.h"
+
 #undef memcpy
 #undef memmove
 #undef memset
@@ -92,12 +94,9 @@ static blk *heap_endb;      /* the end marker */
 static blk *free_list;
 static size_t heap_bytes;   /* bytes in blocks, for weft_wasm_heap_bytes */
 
-static void lock(void) {
-  while (atomic_exchange_explicit(&heap_lock, 1, memory_order_acquire))
-    while (atomic_load_explicit(&heap_lock, memory_order_relaxed)) {
-    }
-}
-static void unlock(void) { atomic_store_explicit(&heap_lock, 0, memory_order_release); }
+/* src/spin.h: it never waits (here its pause and yield are no-ops). */
+static void lock(void) { weft__spin_lock(&heap_lock); }
+static void unlock(void) { weft__spin_unlock(&heap_lock); }
 
 static blk *nextb(blk *b) { return (blk *)((char *)b + b->size); }
 static blk *prevb(blk *b) { return b->prev ? (blk *)((char *)b - b->prev) : NULL; }

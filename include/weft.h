@@ -700,7 +700,13 @@ typedef struct weft_launch_opts {
  * (fn NULL, args NULL with size > 0, after NULL with nafter > 0),
  * WEFT_E2BIG (size > WEFT_ARGS_MAX), WEFT_ESTALE (a prerequisite handle is
  * stale or of another pool), WEFT_EBADPOOL, WEFT_ENOMEM (the task table is
- * full: WEFT_TASKS_MAX records alive). */
+ * full: WEFT_TASKS_MAX records alive).
+ * Throttle: on a worker of the pool, a launch that finds it more than 256
+ * launches per worker ahead of what has completed runs ready tasks before
+ * it returns (its worker's own, else the pool's, as weft_task_wait inside a
+ * task does), so that the records in flight stay few. So, as around a
+ * wait, a body must not hold a lock while it launches that those tasks
+ * may take. */
 WEFT_API int weft_launch(weft_pool pool, weft_task_fn fn, const void *args, size_t size,
                          const weft_task *after, size_t nafter, weft_task *out);
 

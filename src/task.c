@@ -817,15 +817,20 @@ static inline void child_unit(weft__trec *pr) {
 static void catch_up(weft_worker *w) {
   weft__pool *p = w->pool;
   const int64_t limit = (int64_t)THROTTLE * p->nworkers;
+  /* Counted as a dispatch level: a stolen fork-join task that launches
+   * would otherwise come back here one stack frame deeper each time, with
+   * nothing to stop it (the callers check the depth before they call). */
+  ++weft__dispatch_depth;
   while (atomic_load_explicit(&p->lt_live, memory_order_relaxed) + w->lt_delta > limit) {
     if (w->lt_ready) {
       lt_loop(w, 0);
     } else if (!(atomic_load_explicit(&p->lt_ready, memory_order_relaxed) && weft__tasks_take(w)) &&
                weft__steal_random(w) <= 0) {
       w->lt_calm = THROTTLE;
-      return;
+      break;
     }
   }
+  --weft__dispatch_depth;
 }
 
 /* Launches a record after `nafter` user handles (already validated). */

@@ -119,6 +119,7 @@ TEST_ENTRY(graph_dot, "")
 TEST_ENTRY(graph_names_arena, "")
 TEST_ENTRY(graph_args_sizes, "concurrency")
 TEST_ENTRY(graph_kept_memory, "concurrency")
+TEST_ENTRY(graph_kept_named_bytes, "")
 
 /* threading modes: POOL / CALLER (one-thread) / HOST (host-owned threads) */
 TEST_ENTRY(modes_fork_join, "concurrency modes")

@@ -401,8 +401,10 @@ inline launched_all()
 /* free_rec: the generation moves first (state (gen+1)|FREE, a relaxed
  * store, then head = (gen+1) << 32, a release store that also clears the
  * seal, the links and the holder bits), then the record goes onto the
- * free list through next[0]. Only the one thread that left head sealed
- * with no holder gets here. */
+ * free list through next[0]. (src/task.c keeps its free lists as arrays of
+ * record indices and writes nothing in the record there; the model's write
+ * of next[0] is a superset of what the code does.) Only the one thread
+ * that left head sealed with no holder gets here. */
 inline free_state(i)
 {
     T2 = rtid[i];

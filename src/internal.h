@@ -44,8 +44,13 @@ struct weft__tbuf;
 struct weft__trace;
 
 /* A LIFO of free task records (task.c) linked through next[0]: n records. */
+/* Free task records (task.c): a stack of record indices, newest on top.
+ * An array, not a list through the records, so that handing a batch back
+ * to the chunks or taking one reads and writes no record. */
+#define WEFT__FREE_CAP 512u
 typedef struct weft__freelist {
-  uint32_t head, n;
+  uint32_t n;
+  uint32_t idx[WEFT__FREE_CAP];
 } weft__freelist;
 
 /* A frame that could not go into a full deque; lives in the scratch arena. */

@@ -137,11 +137,13 @@ static int carve(weft__pool *p) {
   return 0;
 }
 
-/* Up to BATCH spare records, lowest address first, as the list *fl (which
- * is empty). Under lt_spare_lock. */
+_Static_assert(WEFT__FREE_CAP == 2 * BATCH, "a free list holds two batches");
+
+/* Up to BATCH spare records into the empty list *fl, the lowest address on
+ * top (handed out first). Under lt_spare_lock. */
 static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
   uint32_t n = atomic_load_explicit(&p->lt_nchunks, memory_order_relaxed), got = 0;
-  uint32_t head = 0, *tail = &head;
+  uint32_t low[BATCH];
   for (uint32_t c = p->lt_spare_low; c < n && got < BATCH; c++) {
     if (p->lt_spare_n[c]) {
       weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
@@ -149,10 +151,8 @@ static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
       for (uint32_t w = 0; w < WEFT__CHUNK / 64u && got < BATCH; w++) {
         uint64_t x = bits[w], left = x;
         for (; left && got < BATCH; got++) {
-          uint32_t k = w * 64u + (uint32_t)__builtin_ctzll(left);
+          low[got] = (c << WEFT__CHUNK_SHIFT) | (w * 64u + (uint32_t)__builtin_ctzll(left));
           left &= left - 1;
-          *tail = (c << WEFT__CHUNK_SHIFT) | k;
-          tail = &chunk[k].next[0];
         }
         p->lt_spare_n[c] = (uint16_t)(p->lt_spare_n[c] - __builtin_popcountll(x ^ left));
         bits[w] = left;
@@ -160,8 +160,7 @@ static uint32_t take_spare(weft__pool *p, weft__freelist *fl) {
     }
     if (!p->lt_spare_n[c] && c == p->lt_spare_low) p->lt_spare_low = c + 1;
   }
-  *tail = 0;
-  fl->head = head;
+  for (uint32_t k = 0; k < got; k++) fl->idx[k] = low[got - 1 - k];
   fl->n = got;
   return got;
 }
@@ -174,41 +173,30 @@ static int refill(weft__pool *p, weft__freelist *fl) {
   return rc;
 }
 
-/* A list of 2 * BATCH records keeps its newest BATCH (likely still in this
- * core's cache) and gives the older ones back to their chunks. */
+/* A full list keeps its newest BATCH (likely still in this core's cache)
+ * and gives the older ones back to their chunks. */
 static void give_batch(weft__pool *p, weft__freelist *fl) {
-  uint32_t keep = fl->head; /* the oldest record kept */
-  for (uint32_t k = 1; k < BATCH; k++) keep = rec(p, keep)->next[0];
-  uint32_t idx[BATCH], m = 0;
-  for (uint32_t i = rec(p, keep)->next[0]; i && m < BATCH; m++) {
-    idx[m] = i;
-    i = rec(p, i)->next[0];
-  }
-  rec(p, keep)->next[0] = 0;
-  fl->n = BATCH;
   weft__spin_lock(&p->lt_spare_lock);
-  for (uint32_t k = 0; k < m; k++) {
-    uint32_t c = idx[k] >> WEFT__CHUNK_SHIFT, j = idx[k] & (WEFT__CHUNK - 1);
+  for (uint32_t k = 0; k < BATCH; k++) {
+    uint32_t c = fl->idx[k] >> WEFT__CHUNK_SHIFT, j = fl->idx[k] & (WEFT__CHUNK - 1);
     weft__trec *chunk = atomic_load_explicit(&p->lt_chunks[c], memory_order_relaxed);
     spare_bits(chunk)[j / 64u] |= (uint64_t)1 << (j % 64u);
     p->lt_spare_n[c]++;
     if (c < p->lt_spare_low) p->lt_spare_low = c;
   }
   weft__spin_unlock(&p->lt_spare_lock);
+  memmove(fl->idx, fl->idx + BATCH, BATCH * sizeof fl->idx[0]);
+  fl->n = BATCH;
 }
 
 static uint32_t fl_pop(weft__pool *p, weft__freelist *fl) {
-  if (!fl->head && refill(p, fl)) return 0;
-  uint32_t i = fl->head;
-  fl->head = rec(p, i)->next[0];
-  fl->n--;
-  return i;
+  if (!fl->n && refill(p, fl)) return 0;
+  return fl->idx[--fl->n];
 }
 
-static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i, weft__trec *r) {
-  r->next[0] = fl->head;
-  fl->head = i;
-  if (++fl->n >= 2 * BATCH) give_batch(p, fl);
+static void fl_push(weft__pool *p, weft__freelist *fl, uint32_t i) {
+  fl->idx[fl->n++] = i;
+  if (fl->n == WEFT__FREE_CAP) give_batch(p, fl);
 }
 
 /* A free record: from the worker's list, or (other threads) the pool's. */
@@ -228,11 +216,11 @@ static void free_rec(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *r) {
   INIT_STORE(uint32_t, &r->state, WEFT__S_GEN(gen) | WEFT__T_FREE);
   atomic_store_explicit(&r->head, (uint64_t)gen << 32, memory_order_release);
   if (w) {
-    fl_push(p, &w->lt_free, i, r);
+    fl_push(p, &w->lt_free, i);
     return;
   }
   weft__spin_lock(&p->ext_lock);
-  fl_push(p, &p->ext_free, i, r);
+  fl_push(p, &p->ext_free, i);
   weft__spin_unlock(&p->ext_lock);
 }
 

@@ -432,9 +432,10 @@ static inline int spawn_rec(weft_worker *w, uint32_t i) {
  * as frames that thieves can take, or, too deep or with the deque nearly
  * full, onto the shared stack (in a pool of one worker they stay on the
  * list: nobody could take them, and pushing and taking back the frames was
- * 7-13% of bench/dyn's tree and random DAG at 1 worker). When nothing is ready it takes its own
- * frames back (a chain is a loop, not a recursion) and finally looks at the
- * shared stack. Returns with every frame it pushed joined. */
+ * 7-13% of bench/dyn's tree and random DAG at 1 worker). When nothing is
+ * ready it takes its own frames back (a chain is a loop, not a recursion)
+ * and finally looks at the shared stack. Returns with every frame it pushed
+ * joined. */
 static void lt_loop(weft_worker *w, uint32_t cur) {
   weft__pool *p = w->pool;
   unsigned spawned = 0;

@@ -871,7 +871,8 @@ static int launch_spec(ctx_t *c, spec_t *s, const weft_task *after, size_t nafte
     if (w->lt_ready) lt_loop(w, 0);
     else if (w->lt_calm) w->lt_calm--;
     else catch_up(w);
-  } else if (w && w->lt_ready && WEFT__UNLIKELY(__atomic_load_n(&w->hot.signal, __ATOMIC_RELAXED))) {
+  } else if (w && w->lt_ready &&
+             WEFT__UNLIKELY(__atomic_load_n(&w->hot.signal, __ATOMIC_RELAXED))) {
     /* A body that never spawns would keep its launches until it returns:
      * hand them out when other workers ask. */
     flush_local(w);

@@ -800,12 +800,27 @@ static inline void child_unit(weft__trec *pr) {
   pr->credit--;
 }
 
+/* Runs ready work found anywhere, in this order: this worker's ready list,
+ * the shared ready stack, root jobs (when `jobs`), a steal. 0 if there was
+ * none. What a worker does while it waits (wait_working) or while its
+ * launches are far ahead (catch_up). */
+static int work_once(weft__pool *p, weft_worker *w, int jobs) {
+  if (w->lt_ready) {
+    lt_loop(w, 0);
+    return 1;
+  }
+  if (atomic_load_explicit(&p->lt_ready, memory_order_relaxed) && weft__tasks_take(w)) return 1;
+  if (jobs && atomic_load_explicit(&p->inject, memory_order_relaxed) && weft__take_jobs(w))
+    return 1;
+  return weft__steal_random(w) > 0;
+}
+
 /* The throttle with nothing ready on this worker: its launches wait for
  * tasks that run elsewhere, or its count overstates what is in flight
  * because other workers completed what it launched (their counts come into
  * the pool's every THROTTLE completions, count_done). While the pool is
  * more than THROTTLE launches per worker ahead, this worker helps as a
- * waiter does (its ready list, the shared stack, a steal). When nothing is
+ * waiter does (work_once, without root jobs). When nothing is
  * ready anywhere (what is in flight waits for events or running bodies)
  * it launches on, and does not look again for THROTTLE launches, so that
  * a failed steal costs a launch 1/THROTTLE of itself. Without this, a
@@ -820,10 +835,7 @@ static void catch_up(weft_worker *w) {
    * nothing to stop it (the callers check the depth before they call). */
   ++weft__dispatch_depth;
   while (atomic_load_explicit(&p->lt_live, memory_order_relaxed) + w->lt_delta > limit) {
-    if (w->lt_ready) {
-      lt_loop(w, 0);
-    } else if (!(atomic_load_explicit(&p->lt_ready, memory_order_relaxed) && weft__tasks_take(w)) &&
-               weft__steal_random(w) <= 0) {
+    if (!work_once(p, w, 0)) {
       w->lt_calm = THROTTLE;
       break;
     }
@@ -1169,13 +1181,7 @@ static void wait_working(weft__pool *p, weft_worker *w, uint32_t i, weft__trec *
   uint32_t st;
   while ((st = state_of(r, id)) != ~0u && !is_final(st)) {
     int did = help(p, w, i, 0);
-    if (w->lt_ready) {
-      lt_loop(w, 0);
-      did = 1;
-    }
-    if (!did && atomic_load_explicit(&p->lt_ready, memory_order_relaxed)) did = weft__tasks_take(w);
-    if (!did && atomic_load_explicit(&p->inject, memory_order_relaxed)) did = weft__take_jobs(w);
-    if (!did) did = weft__steal_random(w) > 0;
+    if (!did || w->lt_ready) did |= work_once(p, w, 1);
     if (did) {
       idle = 0;
     } else if (++idle > 64) {
